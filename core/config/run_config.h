@@ -1,0 +1,91 @@
+#pragma once
+// RunConfig: the one description of a run. It travels from the wizard or the CLI to the engine
+// and into the run folder as config.json. Validation names the field and the allowed range.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
+
+namespace ft::config {
+
+struct DataConfig {
+  std::string format = "auto";  // auto | idx | cifar10 | folder
+  std::string path = "/usr/share/datasets/fashion-mnist";
+  std::string validation = "test_split";  // test_split | folder | split
+  std::string validationPath;             // for validation = folder
+  double validationPercent = 10.0;        // for validation = split, (0, 90]
+  std::int64_t trainLimit = 0;            // 0 = every training image
+  std::int64_t validationLimit = 0;       // 0 = every validation image
+  bool grayscale = false;                 // image folders: decode as grayscale
+};
+
+struct TransformConfig {
+  int inputSize = 32;           // 224 for ImageNet weights, 32 to train at CIFAR size
+  int cropPadding = 4;          // random crop with this zero padding; 0 = off
+  bool horizontalFlip = true;
+  std::string normalization = "imagenet";  // imagenet | dataset
+};
+
+struct ModelConfig {
+  std::string architecture = "resnet18";  // resnet18 | resnet34 | resnet50
+  std::string weights = "none";           // none | path to weights
+};
+
+struct OptimConfig {
+  std::string optimizer = "adam";  // adam | adamw | sgd
+  double headLr = 1e-3;            // head (and whole model) before unfreezing
+  double headLrAfterUnfreeze = 1e-4;
+  double backboneLr = 1e-4;        // backbone after unfreezing
+  double weightDecay = 1e-4;
+  double momentum = 0.9;           // sgd
+  bool nesterov = false;           // sgd
+  std::string scheduler = "plateau";  // plateau | cosine | step | none
+  double plateauFactor = 0.5;
+  int plateauPatience = 2;
+  int warmupEpochs = 0;            // cosine: linear warm-up epochs
+  double minLr = 0.0;              // cosine: floor
+  int stepSize = 10;               // step: epochs between decays
+  double stepGamma = 0.1;          // step: decay factor
+};
+
+struct TrainConfig {
+  int epochs = 40;
+  int freezeEpochs = 5;            // 0 = never frozen
+  bool freezeBatchNorm = false;    // hold BatchNorm in eval mode while frozen
+  int batchSize = 64;
+  int evalBatchSize = 256;
+  std::uint64_t seed = 42;
+  int workers = 2;                 // data loader threads
+  int prefetch = 4;                // batches ready ahead
+};
+
+struct DeviceConfig {
+  std::string device = "cpu";  // cpu | cuda | cuda:N
+  int threads = 0;             // CPU threads for LibTorch; 0 = every core
+};
+
+struct OutputConfig {
+  std::string runsDir = "runs";
+  std::string name = "run";
+};
+
+struct RunConfig {
+  DataConfig data;
+  TransformConfig transform;
+  ModelConfig model;
+  OptimConfig optim;
+  TrainConfig train;
+  DeviceConfig device;
+  OutputConfig output;
+};
+
+nlohmann::json toJson(const RunConfig& config);
+// Throws ft::UserError naming the field (e.g. "train.batch_size") on an unknown key or a wrong type.
+RunConfig fromJson(const nlohmann::json& json);
+// Throws ft::UserError naming the field and the allowed range.
+void validate(const RunConfig& config);
+
+RunConfig loadConfigFile(const std::string& path);
+void saveConfigFile(const RunConfig& config, const std::string& path);
+
+}  // namespace ft::config

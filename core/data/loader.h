@@ -1,0 +1,54 @@
+#pragma once
+// Batches of transformed images, produced by worker threads into a bounded prefetch queue.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "data/data_source.h"
+#include "data/transforms.h"
+
+namespace ft::data {
+
+struct LoaderOptions {
+  int batchSize = 64;
+  bool shuffle = true;
+  bool dropLast = false;
+  std::uint64_t seed = 42;
+  int workers = 2;       // decoding/augmentation threads
+  int prefetch = 4;      // batches kept ready ahead of the consumer
+  TransformOptions transform;
+};
+
+struct Batch {
+  torch::Tensor images;  // float32 [B, 3, H, W], normalised
+  torch::Tensor labels;  // int64 [B]
+  std::size_t index = 0; // batch index within the epoch
+};
+
+class BatchLoader {
+ public:
+  BatchLoader(DataView view, LoaderOptions options);
+  ~BatchLoader();
+  BatchLoader(const BatchLoader&) = delete;
+  BatchLoader& operator=(const BatchLoader&) = delete;
+
+  // Starts producing the batches of `epoch`. The sample order and every random augmentation
+  // depend only on (seed, epoch, position), never on thread timing, so a run resumed at
+  // `firstBatch` sees exactly the batches the uninterrupted run would have seen.
+  void startEpoch(int epoch, std::size_t firstBatch = 0);
+  // Next batch of the current epoch, or nullopt at its end. Rethrows worker errors.
+  std::optional<Batch> next();
+  std::size_t batchesPerEpoch() const;
+  std::size_t samplesPerEpoch() const;
+  // Seconds the consumer spent waiting in next() since startEpoch (data-starvation figure).
+  double waitSeconds() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace ft::data
