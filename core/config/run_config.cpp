@@ -1,0 +1,270 @@
+#include "config/run_config.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+
+namespace ft::config {
+namespace {
+
+using nlohmann::json;
+
+// Reads the keys of one JSON section into a struct, rejecting unknown keys and wrong types.
+class SectionReader {
+ public:
+  SectionReader(const json& root, const std::string& section) : m_section(section) {
+    if (!root.contains(section)) return;
+    const json& value = root.at(section);
+    if (!value.is_object())
+      throw UserError("config: \"" + section + "\" must be an object");
+    m_object = &value;
+  }
+
+  template <typename T>
+  void read(const std::string& key, T& target) {
+    m_known.insert(key);
+    if (!m_object || !m_object->contains(key)) return;
+    try {
+      target = m_object->at(key).get<T>();
+    } catch (const json::exception&) {
+      throw UserError("config: " + m_section + "." + key + " has the wrong type (" +
+                      m_object->at(key).dump() + "); expected " + typeName<T>());
+    }
+  }
+
+  void rejectUnknownKeys() const {
+    if (!m_object) return;
+    for (const auto& item : m_object->items()) {
+      if (m_known.count(item.key())) continue;
+      std::string known;
+      for (const auto& name : m_known) known += (known.empty() ? "" : ", ") + name;
+      throw UserError("config: unknown key " + m_section + "." + item.key() +
+                      "; the keys of \"" + m_section + "\" are: " + known);
+    }
+  }
+
+ private:
+  template <typename T>
+  static std::string typeName() {
+    if constexpr (std::is_same_v<T, bool>) return "true or false";
+    else if constexpr (std::is_integral_v<T>) return "an integer";
+    else if constexpr (std::is_floating_point_v<T>) return "a number";
+    else return "a string";
+  }
+
+  std::string m_section;
+  const json* m_object = nullptr;
+  std::set<std::string> m_known;
+};
+
+// The one place that lists every field: used to read and to write, so both stay in step.
+template <typename Visitor>
+void visitSections(Visitor&& section, RunConfig& c) {
+  section("data", [&](auto& f) {
+    f("format", c.data.format);
+    f("path", c.data.path);
+    f("validation", c.data.validation);
+    f("validation_path", c.data.validationPath);
+    f("validation_percent", c.data.validationPercent);
+    f("train_limit", c.data.trainLimit);
+    f("validation_limit", c.data.validationLimit);
+    f("grayscale", c.data.grayscale);
+  });
+  section("transform", [&](auto& f) {
+    f("input_size", c.transform.inputSize);
+    f("crop_padding", c.transform.cropPadding);
+    f("horizontal_flip", c.transform.horizontalFlip);
+    f("normalization", c.transform.normalization);
+  });
+  section("model", [&](auto& f) {
+    f("architecture", c.model.architecture);
+    f("weights", c.model.weights);
+  });
+  section("optim", [&](auto& f) {
+    f("optimizer", c.optim.optimizer);
+    f("head_lr", c.optim.headLr);
+    f("head_lr_after_unfreeze", c.optim.headLrAfterUnfreeze);
+    f("backbone_lr", c.optim.backboneLr);
+    f("weight_decay", c.optim.weightDecay);
+    f("momentum", c.optim.momentum);
+    f("nesterov", c.optim.nesterov);
+    f("scheduler", c.optim.scheduler);
+    f("plateau_factor", c.optim.plateauFactor);
+    f("plateau_patience", c.optim.plateauPatience);
+    f("warmup_epochs", c.optim.warmupEpochs);
+    f("min_lr", c.optim.minLr);
+    f("step_size", c.optim.stepSize);
+    f("step_gamma", c.optim.stepGamma);
+  });
+  section("train", [&](auto& f) {
+    f("epochs", c.train.epochs);
+    f("freeze_epochs", c.train.freezeEpochs);
+    f("freeze_batchnorm", c.train.freezeBatchNorm);
+    f("batch_size", c.train.batchSize);
+    f("eval_batch_size", c.train.evalBatchSize);
+    f("seed", c.train.seed);
+    f("workers", c.train.workers);
+    f("prefetch", c.train.prefetch);
+  });
+  section("device", [&](auto& f) {
+    f("device", c.device.device);
+    f("threads", c.device.threads);
+  });
+  section("output", [&](auto& f) {
+    f("runs_dir", c.output.runsDir);
+    f("name", c.output.name);
+  });
+}
+
+const std::set<std::string> kSections = {"data", "transform", "model", "optim",
+                                          "train", "device", "output"};
+
+std::string oneOf(const std::string& field, const std::string& value,
+                  const std::vector<std::string>& allowed) {
+  for (const auto& a : allowed)
+    if (value == a) return value;
+  std::string list;
+  for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+  throw UserError("config: " + field + " is \"" + value + "\"; allowed: " + list);
+}
+
+template <typename T>
+void inRange(const std::string& field, T value, T low, T high, const std::string& range) {
+  if (value < low || value > high) {
+    std::ostringstream out;
+    out << "config: " << field << " is " << value << "; allowed range: " << range;
+    throw UserError(out.str());
+  }
+}
+
+void positive(const std::string& field, double value) {
+  if (!(value > 0.0)) {
+    std::ostringstream out;
+    out << "config: " << field << " is " << value << "; it must be greater than 0";
+    throw UserError(out.str());
+  }
+}
+
+}  // namespace
+
+nlohmann::json toJson(const RunConfig& config) {
+  json out = json::object();
+  RunConfig copy = config;
+  visitSections(
+      [&](const std::string& name, auto&& fields) {
+        json section = json::object();
+        auto write = [&](const std::string& key, const auto& value) { section[key] = value; };
+        fields(write);
+        out[name] = section;
+      },
+      copy);
+  return out;
+}
+
+RunConfig fromJson(const nlohmann::json& root) {
+  if (!root.is_object()) throw UserError("config: the top level must be a JSON object");
+  for (const auto& item : root.items()) {
+    if (!kSections.count(item.key())) {
+      std::string list;
+      for (const auto& s : kSections) list += (list.empty() ? "" : ", ") + s;
+      throw UserError("config: unknown section \"" + item.key() + "\"; the sections are: " + list);
+    }
+  }
+  RunConfig config;
+  visitSections(
+      [&](const std::string& name, auto&& fields) {
+        SectionReader reader(root, name);
+        auto read = [&](const std::string& key, auto& value) { reader.read(key, value); };
+        fields(read);
+        reader.rejectUnknownKeys();
+      },
+      config);
+  return config;
+}
+
+void validate(const RunConfig& c) {
+  oneOf("data.format", c.data.format, {"auto", "idx", "cifar10", "folder"});
+  if (c.data.path.empty()) throw UserError("config: data.path is empty; give the data set's folder");
+  oneOf("data.validation", c.data.validation, {"test_split", "folder", "split"});
+  if (c.data.validation == "folder" && c.data.validationPath.empty())
+    throw UserError("config: data.validation is \"folder\" but data.validation_path is empty; "
+                    "give the validation image folder");
+  inRange("data.validation_percent", c.data.validationPercent, 0.1, 90.0, "0.1 to 90");
+  inRange<std::int64_t>("data.train_limit", c.data.trainLimit, 0, INT64_MAX, "0 (all) or more");
+  inRange<std::int64_t>("data.validation_limit", c.data.validationLimit, 0, INT64_MAX,
+                        "0 (all) or more");
+
+  inRange("transform.input_size", c.transform.inputSize, 16, 1024, "16 to 1024 pixels");
+  inRange("transform.crop_padding", c.transform.cropPadding, 0, 64, "0 (off) to 64 pixels");
+  oneOf("transform.normalization", c.transform.normalization, {"imagenet", "dataset"});
+
+  oneOf("model.architecture", c.model.architecture, {"resnet18", "resnet34", "resnet50"});
+  if (c.model.weights.empty())
+    throw UserError("config: model.weights is empty; use \"none\" or the path of a weights file");
+
+  oneOf("optim.optimizer", c.optim.optimizer, {"adam", "adamw", "sgd"});
+  positive("optim.head_lr", c.optim.headLr);
+  positive("optim.head_lr_after_unfreeze", c.optim.headLrAfterUnfreeze);
+  positive("optim.backbone_lr", c.optim.backboneLr);
+  inRange("optim.weight_decay", c.optim.weightDecay, 0.0, 1.0, "0 to 1");
+  inRange("optim.momentum", c.optim.momentum, 0.0, 0.9999, "0 to <1");
+  oneOf("optim.scheduler", c.optim.scheduler, {"plateau", "cosine", "step", "none"});
+  inRange("optim.plateau_factor", c.optim.plateauFactor, 1e-6, 0.999999, "between 0 and 1");
+  inRange("optim.plateau_patience", c.optim.plateauPatience, 0, 1000, "0 to 1000 epochs");
+  inRange("optim.warmup_epochs", c.optim.warmupEpochs, 0, c.train.epochs,
+          "0 to train.epochs (" + std::to_string(c.train.epochs) + ")");
+  inRange("optim.min_lr", c.optim.minLr, 0.0, 1.0, "0 to 1");
+  inRange("optim.step_size", c.optim.stepSize, 1, 100000, "1 or more epochs");
+  inRange("optim.step_gamma", c.optim.stepGamma, 1e-6, 1.0, "between 0 and 1");
+
+  inRange("train.epochs", c.train.epochs, 1, 100000, "1 or more");
+  inRange("train.freeze_epochs", c.train.freezeEpochs, 0, c.train.epochs,
+          "0 (never frozen) to train.epochs (" + std::to_string(c.train.epochs) + ")");
+  inRange("train.batch_size", c.train.batchSize, 1, 65536, "1 to 65536");
+  inRange("train.eval_batch_size", c.train.evalBatchSize, 1, 65536, "1 to 65536");
+  inRange("train.workers", c.train.workers, 0, 256, "0 (decode on the training thread) to 256");
+  inRange("train.prefetch", c.train.prefetch, 1, 1024, "1 to 1024 batches");
+
+  const std::string& d = c.device.device;
+  const bool cuda = d == "cuda" || (d.rfind("cuda:", 0) == 0 && d.size() > 5 &&
+                                    d.find_first_not_of("0123456789", 5) == std::string::npos);
+  if (d != "cpu" && !cuda)
+    throw UserError("config: device.device is \"" + d + "\"; allowed: cpu, cuda, cuda:N");
+  inRange("device.threads", c.device.threads, 0, 1024, "0 (every core) to 1024");
+
+  if (c.output.name.empty() || c.output.name.find('/') != std::string::npos)
+    throw UserError("config: output.name \"" + c.output.name +
+                    "\" must be a non-empty name without '/'");
+  if (c.output.runsDir.empty()) throw UserError("config: output.runs_dir is empty");
+}
+
+RunConfig loadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UserError(path + ": cannot open the run configuration; check the path");
+  json root;
+  try {
+    root = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw UserError(path + ": not valid JSON (" + std::string(e.what()) +
+                    "); fix the file or save a new configuration");
+  }
+  try {
+    RunConfig config = fromJson(root);
+    validate(config);
+    return config;
+  } catch (const UserError& e) {
+    throw UserError(path + ": " + e.what());
+  }
+}
+
+void saveConfigFile(const RunConfig& config, const std::string& path) {
+  writeFileAtomically(path, toJson(config).dump(2) + "\n");
+}
+
+}  // namespace ft::config
