@@ -1,0 +1,101 @@
+#include "train/checkpoint.h"
+
+#include <sstream>
+
+#include "common/atomic_file.h"
+#include "common/error.h"
+
+namespace ft::train {
+namespace {
+
+const char* kStateKey = "finetune_state";
+
+std::string shapeText(const torch::Tensor& t) {
+  std::ostringstream out;
+  out << t.sizes();
+  return out.str();
+}
+
+}  // namespace
+
+void writeModelState(torch::serialize::OutputArchive& archive, const torch::nn::Module& model) {
+  for (const auto& item : model.named_parameters(true))
+    archive.write("model/" + item.key(), item.value().detach().cpu());
+  for (const auto& item : model.named_buffers(true))
+    archive.write("model/" + item.key(), item.value().cpu(), /*is_buffer=*/true);
+}
+
+void readModelState(torch::serialize::InputArchive& archive, torch::nn::Module& model,
+                    const std::string& file, bool skipMismatchedHead) {
+  torch::NoGradGuard noGrad;
+  std::vector<std::string> missing, mismatched;
+  auto copyInto = [&](const std::string& key, torch::Tensor& target) {
+    torch::Tensor stored;
+    if (!archive.try_read("model/" + key, stored)) {
+      missing.push_back(key);
+      return;
+    }
+    if (stored.sizes() != target.sizes()) {
+      if (skipMismatchedHead && key.rfind("fc.", 0) == 0) return;
+      mismatched.push_back(key + " (file " + shapeText(stored) + ", model " + shapeText(target) + ")");
+      return;
+    }
+    target.copy_(stored.to(target.dtype()));
+  };
+  for (auto& item : model.named_parameters(true)) copyInto(item.key(), item.value());
+  for (auto& item : model.named_buffers(true)) copyInto(item.key(), item.value());
+  if (missing.empty() && mismatched.empty()) return;
+  std::string message = file + ": these weights do not fit the model.";
+  auto list = [&](const char* what, const std::vector<std::string>& keys) {
+    if (keys.empty()) return;
+    message += std::string(" ") + what + " (" + std::to_string(keys.size()) + "): ";
+    for (std::size_t i = 0; i < keys.size() && i < 5; ++i) message += (i ? ", " : "") + keys[i];
+    if (keys.size() > 5) message += ", ...";
+    message += ".";
+  };
+  list("Missing keys", missing);
+  list("Shape mismatches", mismatched);
+  message += " Choose weights saved from the same architecture.";
+  throw UserError(message);
+}
+
+void saveCheckpoint(const std::string& path, const torch::nn::Module& model,
+                    const torch::optim::Optimizer* optimizer, const nlohmann::json& state) {
+  torch::serialize::OutputArchive archive;
+  writeModelState(archive, model);
+  if (optimizer) {
+    torch::serialize::OutputArchive optimizerArchive;
+    optimizer->save(optimizerArchive);
+    archive.write("optimizer", optimizerArchive);
+  }
+  archive.write(kStateKey, c10::IValue(state.dump()));
+  replaceFileAtomically(path, [&](const std::string& temp) { archive.save_to(temp); });
+}
+
+nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
+                              torch::optim::Optimizer* optimizer) {
+  torch::serialize::InputArchive archive;
+  try {
+    archive.load_from(path);
+  } catch (const c10::Error&) {
+    throw UserError(path + ": not a readable FineTune Studio checkpoint (truncated or damaged). "
+                    "Resume from another run, or start the run again");
+  }
+  c10::IValue stateValue;
+  if (!archive.try_read(kStateKey, stateValue) || !stateValue.isString())
+    throw UserError(path + ": this file is not a FineTune Studio checkpoint");
+  readModelState(archive, model, path, /*skipMismatchedHead=*/false);
+  if (optimizer) {
+    torch::serialize::InputArchive optimizerArchive;
+    if (!archive.try_read("optimizer", optimizerArchive))
+      throw UserError(path + ": the checkpoint holds no optimiser state, so it cannot be resumed");
+    try {
+      optimizer->load(optimizerArchive);
+    } catch (const c10::Error& e) {
+      throw UserError(path + ": the optimiser state does not fit this run's optimiser");
+    }
+  }
+  return nlohmann::json::parse(stateValue.toStringRef());
+}
+
+}  // namespace ft::train

@@ -1,0 +1,508 @@
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.h"
+#include "data/data_source.h"
+#include "data/loader.h"
+#include "data/stats.h"
+#include "export/model_export.h"
+#include "models/resnet.h"
+#include "train/checkpoint.h"
+#include "train/device.h"
+#include "train/lr_schedule.h"
+#include "train/run_folder.h"
+
+namespace ft::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::string withThousands(std::int64_t value) {
+  std::string digits = std::to_string(value), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig& c,
+                                                       models::ResNet& model) {
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  auto head = model->headParameters();
+  auto backbone = model->backboneParameters();
+  if (c.optimizer == "sgd") {
+    torch::optim::SGDOptions options(c.headLr);
+    options.momentum(c.momentum).weight_decay(c.weightDecay).nesterov(c.nesterov);
+    groups.emplace_back(head, std::make_unique<torch::optim::SGDOptions>(options));
+    groups.emplace_back(backbone, std::make_unique<torch::optim::SGDOptions>(options));
+    return std::make_unique<torch::optim::SGD>(std::move(groups), options);
+  }
+  if (c.optimizer == "adamw") {
+    torch::optim::AdamWOptions options(c.headLr);
+    options.weight_decay(c.weightDecay);
+    groups.emplace_back(head, std::make_unique<torch::optim::AdamWOptions>(options));
+    groups.emplace_back(backbone, std::make_unique<torch::optim::AdamWOptions>(options));
+    return std::make_unique<torch::optim::AdamW>(std::move(groups), options);
+  }
+  torch::optim::AdamOptions options(c.headLr);
+  options.weight_decay(c.weightDecay);
+  groups.emplace_back(head, std::make_unique<torch::optim::AdamOptions>(options));
+  groups.emplace_back(backbone, std::make_unique<torch::optim::AdamOptions>(options));
+  return std::make_unique<torch::optim::Adam>(std::move(groups), options);
+}
+
+// Running sums of the epoch in progress; part of the checkpoint so a resumed epoch reports
+// the same figures as an uninterrupted one.
+struct EpochProgress {
+  std::int64_t batch = 0;  // batches done in this epoch
+  double lossSum = 0.0;
+  std::int64_t correct = 0;
+  std::int64_t seen = 0;
+  double trainSeconds = 0.0;
+
+  nlohmann::json toJson() const {
+    return {{"batch", batch}, {"loss_sum", lossSum}, {"correct", correct}, {"seen", seen},
+            {"train_seconds", trainSeconds}};
+  }
+  static EpochProgress fromJson(const nlohmann::json& j) {
+    EpochProgress p;
+    p.batch = j.at("batch");
+    p.lossSum = j.at("loss_sum");
+    p.correct = j.at("correct");
+    p.seen = j.at("seen");
+    p.trainSeconds = j.at("train_seconds");
+    return p;
+  }
+};
+
+}  // namespace
+
+struct Trainer::Impl {
+  config::RunConfig config;
+  TrainingObserver* observer;
+  std::string requestedDir;
+  bool resuming = false;
+  std::optional<RunPaths> paths;
+
+  std::atomic<bool> stopRequested{false};
+  std::atomic<bool> paused{false};
+  std::mutex pauseMutex;
+  std::condition_variable pauseChanged;
+
+  std::shared_ptr<spdlog::logger> logger;
+  torch::Device device{torch::kCPU};
+  data::OpenedData data;
+  data::TransformOptions evalTransform;
+  models::ResNet model{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::unique_ptr<data::BatchLoader> trainLoader, validationLoader;
+  std::unique_ptr<LrSchedule> schedule;
+  std::unique_ptr<MetricsWriter> metrics;
+
+  // Trainer state (saved in checkpoints).
+  int epoch = 0;                  // epoch in progress (0-based)
+  std::int64_t iteration = 0;     // global iterations done
+  EpochProgress progress;
+  double bestAccuracy = -1.0;
+  int bestEpoch = -1;
+  double lastAccuracy = 0.0;
+  int epochsCompleted = 0;
+
+  void log(LogLevel level, const std::string& message) {
+    if (logger) {
+      if (level == LogLevel::Error) logger->error(message);
+      else if (level == LogLevel::Warning) logger->warn(message);
+      else logger->info(message);
+    }
+    if (observer) observer->onLog({level, message});
+  }
+
+  nlohmann::json state() const {
+    return {{"format", 1},
+            {"epoch", epoch},
+            {"iteration", iteration},
+            {"epoch_progress", progress.toJson()},
+            {"best_accuracy", bestAccuracy},
+            {"best_epoch", bestEpoch},
+            {"last_accuracy", lastAccuracy},
+            {"epochs_completed", epochsCompleted},
+            {"schedule", schedule->state()},
+            {"architecture", config.model.architecture},
+            {"class_names", data.classNames},
+            {"mean", evalTransform.mean},
+            {"std", evalTransform.std},
+            {"input_size", evalTransform.inputSize}};
+  }
+
+  void restoreState(const nlohmann::json& s) {
+    epoch = s.at("epoch");
+    iteration = s.at("iteration");
+    progress = EpochProgress::fromJson(s.at("epoch_progress"));
+    bestAccuracy = s.at("best_accuracy");
+    bestEpoch = s.at("best_epoch");
+    lastAccuracy = s.at("last_accuracy");
+    epochsCompleted = s.at("epochs_completed");
+    schedule->restore(s.at("schedule"));
+  }
+
+  std::vector<double> applyRates() {
+    const auto rates = schedule->rates();
+    auto& groups = optimizer->param_groups();
+    for (std::size_t g = 0; g < groups.size() && g < rates.size(); ++g)
+      groups[g].options().set_lr(rates[g]);
+    return rates;
+  }
+
+  void setUp();
+  void setPhase(int forEpoch, bool announce);
+  bool trainEpoch();  // false when stopped mid-epoch
+  std::pair<double, double> evaluate();
+  void saveLast();
+  FinishedEvent finish(FinishStatus status, const std::string& message);
+};
+
+void Trainer::Impl::setUp() {
+  config::validate(config);
+  device = resolveDevice(config.device.device);
+  const int threads = applyThreadCount(config.device.threads);
+
+  if (resuming) {
+    paths.emplace(requestedDir);
+  } else {
+    paths.emplace(createRunFolder(config.output.runsDir, config.output.name, requestedDir));
+    config::saveConfigFile(config, paths->config);
+  }
+  logger = makeRunLogger(paths->log);
+  log(LogLevel::Info, std::string(resuming ? "Resuming" : "Starting") + " run in " + paths->dir);
+
+  const auto& c = config;
+  data = data::openData(c.data, c.train.seed);
+  log(LogLevel::Info, data.description);
+  for (const auto& warning : data.report.warnings)
+    log(LogLevel::Warning, warning.path + ": " + warning.message);
+
+  data::TransformOptions transform;
+  transform.inputSize = c.transform.inputSize;
+  transform.cropPadding = c.transform.cropPadding;
+  transform.horizontalFlip = c.transform.horizontalFlip;
+  if (c.transform.normalization == "dataset") {
+    const auto stats = data::computeChannelStats(data.train, 2000, c.train.seed);
+    transform.mean = stats.mean;
+    transform.std = stats.std;
+  }
+  evalTransform = transform;
+  evalTransform.augment = false;
+
+  torch::manual_seed(c.train.seed);
+  const auto arch = models::parseArchitecture(c.model.architecture);
+  model = models::ResNet(arch, int(data.classNames.size()));
+  if (c.model.weights != "none") {
+    exporting::loadStartingWeights(c.model.weights, *model);
+    log(LogLevel::Info, "Starting weights: " + c.model.weights);
+  }
+  model->to(device);
+  optimizer = makeOptimizer(c.optim, model);
+
+  data::LoaderOptions trainOptions;
+  trainOptions.batchSize = c.train.batchSize;
+  trainOptions.shuffle = true;
+  trainOptions.seed = c.train.seed;
+  trainOptions.workers = c.train.workers;
+  trainOptions.prefetch = c.train.prefetch;
+  trainOptions.transform = transform;
+  trainOptions.transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
+  trainLoader = std::make_unique<data::BatchLoader>(data.train, trainOptions);
+
+  data::LoaderOptions evalOptions = trainOptions;
+  evalOptions.batchSize = c.train.evalBatchSize;
+  evalOptions.shuffle = false;
+  evalOptions.transform = evalTransform;
+  validationLoader = std::make_unique<data::BatchLoader>(data.validation, evalOptions);
+
+  schedule = std::make_unique<LrSchedule>(c.optim, c.train.epochs,
+                                          std::int64_t(trainLoader->batchesPerEpoch()));
+  schedule->setBaseRates({c.optim.headLr, c.optim.headLr});
+
+  std::ostringstream summary;
+  summary << models::architectureDisplayName(arch) << ", " << data.classNames.size()
+          << " classes, " << trainLoader->samplesPerEpoch() << " training and "
+          << validationLoader->samplesPerEpoch() << " validation images, input "
+          << transform.inputSize << "x" << transform.inputSize << ", device "
+          << device.str() << " (" << threads << " threads)";
+  log(LogLevel::Info, summary.str());
+
+  if (resuming) {
+    restoreState(loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));
+    metrics = std::make_unique<MetricsWriter>(paths->metrics, iteration, epochsCompleted);
+    log(LogLevel::Info, "Resumed at epoch " + std::to_string(epoch + 1) + ", batch " +
+                            std::to_string(progress.batch + 1));
+  } else {
+    metrics = std::make_unique<MetricsWriter>(paths->metrics);
+  }
+}
+
+// Frozen while epoch < freeze_epochs. Entering the unfrozen phase (at the start of epoch
+// freeze_epochs) sets the head and backbone rates, as the seed sets lr = 1e-4.
+void Trainer::Impl::setPhase(int forEpoch, bool atEpochStart) {
+  const int freezeEpochs = config.train.freezeEpochs;
+  const bool frozen = forEpoch < freezeEpochs;
+  const auto counts = model->setBackboneFrozen(frozen);
+  const bool announce = atEpochStart && (forEpoch == 0 || forEpoch == freezeEpochs);
+  if (atEpochStart && forEpoch == freezeEpochs && freezeEpochs > 0)
+    schedule->setBaseRates({config.optim.headLrAfterUnfreeze, config.optim.backboneLr});
+  const auto rates = applyRates();
+  if (!announce && !(frozen && forEpoch == 0)) return;
+  if (frozen)
+    log(LogLevel::Info, "Backbone frozen: " + withThousands(counts.frozen) + " / " +
+                            withThousands(counts.total) + " parameters frozen");
+  else
+    log(LogLevel::Info, "All parameters trainable (" + withThousands(counts.total) + ")");
+  if (observer)
+    observer->onPhase({forEpoch, frozen ? Phase::Frozen : Phase::Unfrozen, counts.frozen,
+                       counts.total, rates});
+}
+
+bool Trainer::Impl::trainEpoch() {
+  const bool frozen = epoch < config.train.freezeEpochs;
+  model->train();
+  if (frozen && config.train.freezeBatchNorm) model->setBackboneBatchNormEval(true);
+  trainLoader->startEpoch(epoch, std::size_t(progress.batch));
+  const std::int64_t batches = std::int64_t(trainLoader->batchesPerEpoch());
+  const auto start = Clock::now();
+  const double secondsBefore = progress.trainSeconds;
+  double pausedSeconds = 0.0;
+  auto trainSeconds = [&] { return secondsBefore + secondsSince(start) - pausedSeconds; };
+  while (true) {
+    if (paused) {
+      const auto pauseStart = Clock::now();
+      log(LogLevel::Info, "Paused");
+      std::unique_lock<std::mutex> lock(pauseMutex);
+      pauseChanged.wait(lock, [&] { return !paused || stopRequested; });
+      pausedSeconds += secondsSince(pauseStart);
+      if (!stopRequested) log(LogLevel::Info, "Resumed");
+    }
+    if (stopRequested) {
+      progress.trainSeconds = trainSeconds();
+      return false;
+    }
+    auto batch = trainLoader->next();
+    if (!batch) break;
+    schedule->beginIteration(iteration);
+    const auto rates = applyRates();
+
+    auto images = batch->images.to(device);
+    auto labels = batch->labels.to(device);
+    optimizer->zero_grad();
+    auto output = model->forward(images);
+    auto loss = torch::nn::functional::cross_entropy(output, labels);
+    loss.backward();
+    optimizer->step();
+
+    const double lossValue = loss.item<double>();
+    if (!std::isfinite(lossValue)) {
+      std::ostringstream message;
+      message << "the loss diverged (" << lossValue << ") at epoch " << epoch + 1 << ", batch "
+              << progress.batch + 1 << ". Lower the learning rate (head "
+              << rates[0] << ", backbone " << rates[1]
+              << ") and start again; checkpoints saved so far are kept";
+      throw UserError(message.str());
+    }
+    const std::int64_t size = labels.size(0);
+    progress.correct += output.argmax(1).eq(labels).sum().item<std::int64_t>();
+    progress.seen += size;
+    progress.lossSum += lossValue;
+    ++progress.batch;
+    ++iteration;
+
+    const double elapsed = trainSeconds();
+    IterationEvent event;
+    event.epoch = epoch;
+    event.iteration = iteration;
+    event.batch = progress.batch;
+    event.batchesPerEpoch = batches;
+    event.loss = lossValue;
+    event.learningRates = rates;
+    event.imagesPerSecond = elapsed > 0 ? double(progress.seen) / elapsed : 0.0;
+    metrics->write(event);
+    if (observer) observer->onIteration(event);
+  }
+  progress.trainSeconds = trainSeconds();
+  return true;
+}
+
+std::pair<double, double> Trainer::Impl::evaluate() {
+  torch::NoGradGuard noGrad;
+  model->eval();
+  validationLoader->startEpoch(0);
+  double lossSum = 0.0;
+  std::int64_t batches = 0, correct = 0, seen = 0;
+  while (auto batch = validationLoader->next()) {
+    auto images = batch->images.to(device);
+    auto labels = batch->labels.to(device);
+    auto output = model->forward(images);
+    lossSum += torch::nn::functional::cross_entropy(output, labels).item<double>();
+    correct += output.argmax(1).eq(labels).sum().item<std::int64_t>();
+    seen += labels.size(0);
+    ++batches;
+  }
+  // As the seed: mean of the batch losses, accuracy in percent.
+  return {batches ? lossSum / double(batches) : 0.0, seen ? 100.0 * double(correct) / double(seen) : 0.0};
+}
+
+void Trainer::Impl::saveLast() {
+  saveCheckpoint(paths->lastCheckpoint, *model, optimizer.get(), state());
+}
+
+FinishedEvent Trainer::Impl::finish(FinishStatus status, const std::string& message) {
+  FinishedEvent event;
+  event.status = status;
+  event.message = message;
+  event.runDir = paths ? paths->dir : "";
+  event.epochsCompleted = epochsCompleted;
+  event.bestValidationAccuracy = bestAccuracy < 0 ? 0.0 : bestAccuracy;
+  event.bestEpoch = bestEpoch;
+  event.finalValidationAccuracy = lastAccuracy;
+  if (metrics) metrics->flush();
+  if (status == FinishStatus::Failed) log(LogLevel::Error, message);
+  else if (status == FinishStatus::Stopped) log(LogLevel::Info, "Stopped: " + message);
+  else log(LogLevel::Info, "Finished: " + message);
+  if (observer) observer->onFinished(event);
+  return event;
+}
+
+Trainer::Trainer(config::RunConfig config, TrainingObserver* observer, std::string runDir)
+    : m_impl(std::make_unique<Impl>()) {
+  m_impl->config = std::move(config);
+  m_impl->observer = observer;
+  m_impl->requestedDir = std::move(runDir);
+}
+
+std::unique_ptr<Trainer> Trainer::resumeFrom(const std::string& runDir, TrainingObserver* observer) {
+  const RunPaths paths(runDir);
+  if (!std::filesystem::exists(paths.config))
+    throw UserError(runDir + ": no config.json here, so this is not a run folder. Give the "
+                    "folder that `train` created under runs/");
+  if (!std::filesystem::exists(paths.lastCheckpoint))
+    throw UserError(paths.lastCheckpoint + ": missing, so the run cannot be resumed; the run "
+                    "stopped before its first checkpoint. Start it again with --config " + paths.config);
+  auto trainer = std::make_unique<Trainer>(config::loadConfigFile(paths.config), observer, runDir);
+  trainer->m_impl->resuming = true;
+  return trainer;
+}
+
+Trainer::~Trainer() = default;
+
+FinishedEvent Trainer::run() {
+  Impl& s = *m_impl;
+  try {
+    s.setUp();
+    const int epochs = s.config.train.epochs;
+    if (s.epoch >= epochs) return s.finish(FinishStatus::Completed, "the run was already complete");
+    bool firstEpoch = true;
+    while (s.epoch < epochs) {
+      const bool atEpochStart = s.progress.batch == 0;
+      if (atEpochStart || firstEpoch) s.setPhase(s.epoch, atEpochStart);
+      firstEpoch = false;
+      if (!s.trainEpoch()) {
+        s.saveLast();
+        return s.finish(FinishStatus::Stopped,
+                        "stopped at epoch " + std::to_string(s.epoch + 1) + ", batch " +
+                            std::to_string(s.progress.batch) + "; checkpoint saved, resume with "
+                            "`finetune-cli resume " + s.paths->dir + "`");
+      }
+      const auto evaluationStart = Clock::now();
+      const auto [valLoss, valAccuracy] = s.evaluate();
+      const double evaluationSeconds = secondsSince(evaluationStart);
+      s.schedule->endEpoch(s.epoch, valLoss);
+      const auto rates = s.schedule->rates();
+
+      EpochEvent event;
+      event.epoch = s.epoch;
+      event.epochs = epochs;
+      event.phase = s.epoch < s.config.train.freezeEpochs ? Phase::Frozen : Phase::Unfrozen;
+      const std::int64_t batches = std::max<std::int64_t>(1, s.progress.batch);
+      event.trainLoss = s.progress.lossSum / double(batches);
+      event.trainAccuracy = s.progress.seen ? 100.0 * double(s.progress.correct) / double(s.progress.seen) : 0.0;
+      event.validationLoss = valLoss;
+      event.validationAccuracy = valAccuracy;
+      event.trainSeconds = s.progress.trainSeconds;
+      event.seconds = s.progress.trainSeconds + evaluationSeconds;
+      event.imagesPerSecond = s.progress.trainSeconds > 0 ? double(s.progress.seen) / s.progress.trainSeconds : 0.0;
+      event.learningRates = rates;
+      event.best = valAccuracy > s.bestAccuracy;
+
+      s.lastAccuracy = valAccuracy;
+      if (event.best) {
+        s.bestAccuracy = valAccuracy;
+        s.bestEpoch = s.epoch;
+      }
+      s.epochsCompleted = s.epoch + 1;
+      ++s.epoch;
+      s.progress = EpochProgress{};
+      s.metrics->write(event);
+      s.saveLast();
+      if (event.best) saveCheckpoint(s.paths->bestCheckpoint, *s.model, nullptr, s.state());
+
+      std::ostringstream line;
+      line.setf(std::ios::fixed);
+      line.precision(4);
+      line << "Epoch " << event.epoch + 1 << "/" << epochs << " (" << phaseName(event.phase)
+           << ") | train loss " << event.trainLoss << " | train acc ";
+      line.precision(2);
+      line << event.trainAccuracy << "% | val loss ";
+      line.precision(4);
+      line << valLoss << " | val acc ";
+      line.precision(2);
+      line << valAccuracy << "% | " << event.seconds << " s";
+      s.log(LogLevel::Info, line.str());
+      if (s.observer) s.observer->onEpoch(event);
+    }
+    std::ostringstream done;
+    done.setf(std::ios::fixed);
+    done.precision(2);
+    done << "final validation accuracy " << s.lastAccuracy << "%, best " << s.bestAccuracy
+         << "% (epoch " << s.bestEpoch + 1 << ")";
+    return s.finish(FinishStatus::Completed, done.str());
+  } catch (const UserError& e) {
+    return s.finish(FinishStatus::Failed, e.what());
+  } catch (const c10::Error& e) {
+    return s.finish(FinishStatus::Failed, std::string("LibTorch error: ") + e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    return s.finish(FinishStatus::Failed, std::string("unexpected error: ") + e.what());
+  }
+}
+
+void Trainer::requestStop() {
+  m_impl->stopRequested = true;
+  m_impl->pauseChanged.notify_all();
+}
+
+void Trainer::pause() { m_impl->paused = true; }
+
+void Trainer::resume() {
+  {
+    std::lock_guard<std::mutex> lock(m_impl->pauseMutex);
+    m_impl->paused = false;
+  }
+  m_impl->pauseChanged.notify_all();
+}
+
+bool Trainer::isPaused() const { return m_impl->paused; }
+const config::RunConfig& Trainer::config() const { return m_impl->config; }
+std::string Trainer::runDir() const { return m_impl->paths ? m_impl->paths->dir : ""; }
+
+}  // namespace ft::train
