@@ -1,0 +1,108 @@
+#include "cli_progress.h"
+
+#include <cstdio>
+#include <string>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+namespace ft::cli {
+namespace {
+
+std::string formatDuration(double seconds) {
+  const long total = long(seconds + 0.5);
+  char text[32];
+  if (total >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+  else std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
+  return text;
+}
+
+}  // namespace
+
+ConsoleObserver::ConsoleObserver(bool jsonLines) : m_json(jsonLines), m_tty(::isatty(2) == 1) {}
+
+void ConsoleObserver::endBarLine() {
+  if (m_barOpen) std::fputc('\n', stderr);
+  m_barOpen = false;
+}
+
+void ConsoleObserver::onIteration(const train::IterationEvent& e) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (m_json) {
+    std::printf("%s\n", train::toJson(e).dump().c_str());
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  const bool last = e.batch == e.batchesPerEpoch;
+  // A terminal gets a live bar; a log file gets a line every 100 batches, as the seed prints.
+  if (m_tty) {
+    if (!last && now - m_lastDraw < std::chrono::milliseconds(100)) return;
+  } else if (e.batch % 100 != 0 && !last) {
+    return;
+  }
+  m_lastDraw = now;
+  const int width = 30;
+  const double fraction = e.batchesPerEpoch ? double(e.batch) / double(e.batchesPerEpoch) : 0.0;
+  const int filled = int(fraction * width);
+  std::string bar(std::size_t(filled), '#');
+  bar.append(std::size_t(width - filled), '-');
+  // ETA from the epoch's own pace: batches left at the mean seconds per batch so far.
+  const double eta = e.batch > 0 ? e.epochSeconds / double(e.batch) * double(e.batchesPerEpoch - e.batch) : 0.0;
+  char line[256];
+  std::snprintf(line, sizeof line, "Epoch %d [%s] %lld/%lld loss %.4f | %.0f img/s | ETA %s",
+                e.epoch + 1, bar.c_str(), static_cast<long long>(e.batch),
+                static_cast<long long>(e.batchesPerEpoch), e.loss, e.imagesPerSecond,
+                formatDuration(eta).c_str());
+  if (m_tty) {
+    std::fprintf(stderr, "\r%s   ", line);
+    m_barOpen = true;
+  } else {
+    std::fprintf(stderr, "%s\n", line);
+  }
+  std::fflush(stderr);
+}
+
+void ConsoleObserver::onEpoch(const train::EpochEvent& e) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (m_json) {
+    std::printf("%s\n", train::toJson(e).dump().c_str());
+    std::fflush(stdout);
+    return;
+  }
+  endBarLine();
+}
+
+void ConsoleObserver::onPhase(const train::PhaseEvent& e) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (m_json) {
+    std::printf("%s\n", train::toJson(e).dump().c_str());
+    std::fflush(stdout);
+  }
+}
+
+void ConsoleObserver::onLog(const train::LogEvent& e) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (m_json) {
+    std::printf("%s\n", train::toJson(e).dump().c_str());
+    std::fflush(stdout);
+    return;
+  }
+  endBarLine();
+  const char* prefix = e.level == train::LogLevel::Error     ? "error: "
+                       : e.level == train::LogLevel::Warning ? "warning: "
+                                                             : "";
+  std::fprintf(stderr, "%s%s\n", prefix, e.message.c_str());
+}
+
+void ConsoleObserver::onFinished(const train::FinishedEvent& e) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  if (m_json) {
+    std::printf("%s\n", train::toJson(e).dump().c_str());
+    std::fflush(stdout);
+    return;
+  }
+  endBarLine();
+  if (!e.runDir.empty()) std::fprintf(stderr, "Run folder: %s\n", e.runDir.c_str());
+}
+
+}  // namespace ft::cli

@@ -1,2 +1,241 @@
-// finetune-cli: headless front end of the training engine (being written).
-int main() { return 0; }
+// finetune-cli: the headless front end of the training engine.
+//   finetune-cli train [--config run.json] [flags]   fine-tune (flags override the file)
+//   finetune-cli resume RUN_DIR                      continue an interrupted run
+//   finetune-cli devices                             what LibTorch can train on
+//   finetune-cli export RUN_DIR [--checkpoint best|last] [--output FILE]
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "cli_progress.h"
+#include "common/error.h"
+#include "config/run_config.h"
+#include "export/model_export.h"
+#include "train/device.h"
+#include "train/trainer.h"
+
+namespace {
+
+using ft::config::RunConfig;
+
+constexpr int kExitFailed = 1;
+constexpr int kExitStopped = 130;
+
+std::atomic<bool> g_interrupted{false};
+void onSignal(int) { g_interrupted = true; }
+
+// A flag that, when given, overrides one field of the configuration (file or defaults).
+class Overrides {
+ public:
+  Overrides(CLI::App* command, const RunConfig& defaults) : m_command(command), m_defaults(defaults) {}
+
+  template <typename T>
+  CLI::Option* add(const std::string& flag, T& (*field)(RunConfig&), const std::string& help) {
+    auto value = std::make_shared<T>(field(m_defaults));
+    CLI::Option* option = m_command->add_option(flag, *value, help)->capture_default_str();
+    m_apply.push_back([option, value, field](RunConfig& config) {
+      if (option->count() > 0) field(config) = *value;
+    });
+    return option;
+  }
+
+  CLI::Option* addSwitch(const std::string& flag, bool& (*field)(RunConfig&), bool setTo,
+                         const std::string& help) {
+    CLI::Option* option = m_command->add_flag(flag, help);
+    m_apply.push_back([option, field, setTo](RunConfig& config) {
+      if (option->count() > 0) field(config) = setTo;
+    });
+    return option;
+  }
+
+  void applyTo(RunConfig& config) const {
+    for (const auto& apply : m_apply) apply(config);
+  }
+
+ private:
+  CLI::App* m_command;
+  RunConfig m_defaults;
+  std::vector<std::function<void(RunConfig&)>> m_apply;
+};
+
+void addTrainFlags(Overrides& o) {
+  o.add<std::string>("--data", [](RunConfig& c) -> std::string& { return c.data.path; },
+                     "Data set folder (IDX files, CIFAR-10 binary, or <root>/<class>/images)");
+  o.add<std::string>("--format", [](RunConfig& c) -> std::string& { return c.data.format; },
+                     "auto | idx | cifar10 | folder");
+  o.add<std::string>("--validation", [](RunConfig& c) -> std::string& { return c.data.validation; },
+                     "test_split | folder | split");
+  o.add<std::string>("--validation-path", [](RunConfig& c) -> std::string& { return c.data.validationPath; },
+                     "Validation image folder (with --validation folder)");
+  o.add<double>("--validation-percent", [](RunConfig& c) -> double& { return c.data.validationPercent; },
+                "Percent held out (with --validation split)");
+  o.add<std::int64_t>("--train-limit", [](RunConfig& c) -> std::int64_t& { return c.data.trainLimit; },
+                      "Use a stratified subset of this many training images (0 = all)");
+  o.add<std::int64_t>("--validation-limit", [](RunConfig& c) -> std::int64_t& { return c.data.validationLimit; },
+                      "Use a stratified subset of this many validation images (0 = all)");
+  o.addSwitch("--grayscale", [](RunConfig& c) -> bool& { return c.data.grayscale; }, true,
+              "Decode image folders as grayscale");
+  o.add<int>("--input-size", [](RunConfig& c) -> int& { return c.transform.inputSize; },
+             "Model input size in pixels (224 for ImageNet weights, 32 at CIFAR size)");
+  o.add<int>("--crop-padding", [](RunConfig& c) -> int& { return c.transform.cropPadding; },
+             "Random crop padding in pixels (0 = no random crop)");
+  o.addSwitch("--no-flip", [](RunConfig& c) -> bool& { return c.transform.horizontalFlip; }, false,
+              "No random horizontal flip");
+  o.add<std::string>("--normalization", [](RunConfig& c) -> std::string& { return c.transform.normalization; },
+                     "imagenet | dataset");
+  o.add<std::string>("--arch", [](RunConfig& c) -> std::string& { return c.model.architecture; },
+                     "resnet18 | resnet34 | resnet50");
+  o.add<std::string>("--weights", [](RunConfig& c) -> std::string& { return c.model.weights; },
+                     "none, or a model exported from a previous run");
+  o.add<std::string>("--optimizer", [](RunConfig& c) -> std::string& { return c.optim.optimizer; },
+                     "adam | adamw | sgd");
+  o.add<double>("--head-lr", [](RunConfig& c) -> double& { return c.optim.headLr; },
+                "Learning rate of the head (and of everything before unfreezing)");
+  o.add<double>("--head-lr-after-unfreeze", [](RunConfig& c) -> double& { return c.optim.headLrAfterUnfreeze; },
+                "Head learning rate once the backbone is unfrozen");
+  o.add<double>("--backbone-lr", [](RunConfig& c) -> double& { return c.optim.backboneLr; },
+                "Backbone learning rate once unfrozen");
+  o.add<double>("--weight-decay", [](RunConfig& c) -> double& { return c.optim.weightDecay; },
+                "Weight decay");
+  o.add<double>("--momentum", [](RunConfig& c) -> double& { return c.optim.momentum; }, "SGD momentum");
+  o.addSwitch("--nesterov", [](RunConfig& c) -> bool& { return c.optim.nesterov; }, true, "SGD with Nesterov momentum");
+  o.add<std::string>("--scheduler", [](RunConfig& c) -> std::string& { return c.optim.scheduler; },
+                     "plateau | cosine | step | none");
+  o.add<int>("--warmup-epochs", [](RunConfig& c) -> int& { return c.optim.warmupEpochs; },
+             "Cosine: linear warm-up epochs");
+  o.add<int>("--epochs", [](RunConfig& c) -> int& { return c.train.epochs; }, "Epochs in all");
+  o.add<int>("--freeze-epochs", [](RunConfig& c) -> int& { return c.train.freezeEpochs; },
+             "Epochs with the backbone frozen (0 = never)");
+  o.addSwitch("--freeze-batchnorm", [](RunConfig& c) -> bool& { return c.train.freezeBatchNorm; }, true,
+              "Hold BatchNorm statistics while the backbone is frozen");
+  o.add<int>("--batch-size", [](RunConfig& c) -> int& { return c.train.batchSize; }, "Training batch size");
+  o.add<int>("--eval-batch-size", [](RunConfig& c) -> int& { return c.train.evalBatchSize; },
+             "Validation batch size");
+  o.add<std::uint64_t>("--seed", [](RunConfig& c) -> std::uint64_t& { return c.train.seed; }, "Random seed");
+  o.add<int>("--workers", [](RunConfig& c) -> int& { return c.train.workers; }, "Data loader threads");
+  o.add<std::string>("--device", [](RunConfig& c) -> std::string& { return c.device.device; },
+                     "cpu | cuda | cuda:N");
+  o.add<int>("--threads", [](RunConfig& c) -> int& { return c.device.threads; },
+             "CPU threads for LibTorch (0 = every core)");
+  o.add<std::string>("--runs-dir", [](RunConfig& c) -> std::string& { return c.output.runsDir; },
+                     "Folder that holds run folders");
+  o.add<std::string>("--name", [](RunConfig& c) -> std::string& { return c.output.name; }, "Run name");
+}
+
+int runTrainer(ft::train::Trainer& trainer, bool json) {
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+  std::atomic<bool> done{false};
+  // Signal handlers may only set a flag; this thread turns it into a clean stop request.
+  std::thread watcher([&] {
+    while (!done) {
+      if (g_interrupted.exchange(false)) trainer.requestStop();
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  });
+  const auto result = trainer.run();
+  done = true;
+  watcher.join();
+  if (!json) {
+    switch (result.status) {
+      case ft::train::FinishStatus::Completed:
+        std::fprintf(stderr, "Done: %s\n", result.message.c_str());
+        break;
+      case ft::train::FinishStatus::Stopped:
+        std::fprintf(stderr, "%s\n", result.message.c_str());
+        break;
+      case ft::train::FinishStatus::Failed:
+        break;  // the observer printed the error already
+    }
+  }
+  if (result.status == ft::train::FinishStatus::Completed) return 0;
+  return result.status == ft::train::FinishStatus::Stopped ? kExitStopped : kExitFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"FineTune Studio command line: fine-tune pretrained image classifiers"};
+  app.require_subcommand(1);
+
+  bool json = false;
+  app.add_flag("--json", json, "Print one JSON event per line on stdout");
+
+  auto* train = app.add_subcommand("train", "Fine-tune a model (the seed's freeze-then-unfreeze recipe)");
+  std::string configPath, runDir;
+  train->add_option("--config", configPath, "Run configuration (JSON); flags override it")
+      ->check(CLI::ExistingFile);
+  train->add_option("--run-dir", runDir, "Exact run folder (default: runs/<timestamp>-<name>)");
+  std::string saveConfigPath;
+  train->add_option("--save-config", saveConfigPath, "Write the effective configuration here and exit");
+  Overrides overrides(train, RunConfig{});
+  addTrainFlags(overrides);
+
+  auto* resume = app.add_subcommand("resume", "Continue an interrupted run from its folder");
+  std::string resumeDir;
+  resume->add_option("RUN_DIR", resumeDir, "Run folder")->required();
+
+  auto* devices = app.add_subcommand("devices", "List the devices LibTorch can train on");
+
+  auto* exportCommand = app.add_subcommand("export", "Export a run's model as a LibTorch archive + metadata");
+  std::string exportDir, which = "best", outputPath;
+  exportCommand->add_option("RUN_DIR", exportDir, "Run folder")->required();
+  exportCommand->add_option("--checkpoint", which, "best | last")->capture_default_str();
+  exportCommand->add_option("--output,-o", outputPath, "Output file (default RUN_DIR/exports/model-<checkpoint>.pt)");
+
+  CLI11_PARSE(app, argc, argv);
+
+  try {
+    if (*devices) {
+      ft::train::applyThreadCount(0);
+      const auto report = ft::train::listDevices();
+      if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& d : report.devices) out.push_back({{"id", d.id}, {"description", d.description}});
+        std::printf("%s\n", nlohmann::json{{"devices", out}, {"cuda_unavailable", report.cudaUnavailableReason}}.dump().c_str());
+      } else {
+        for (const auto& d : report.devices) std::printf("%-8s %s\n", d.id.c_str(), d.description.c_str());
+        if (!report.cudaUnavailableReason.empty())
+          std::printf("CUDA unavailable: %s\n", report.cudaUnavailableReason.c_str());
+      }
+      return 0;
+    }
+    if (*exportCommand) {
+      if (outputPath.empty())
+        outputPath = (std::filesystem::path(exportDir) / "exports" / ("model-" + which + ".pt")).string();
+      const auto metadata = ft::exporting::exportRunCheckpoint(exportDir, which, outputPath);
+      std::printf("Exported %s (%zu classes, input %dx%d) to %s and %s\n", metadata.architecture.c_str(),
+                  metadata.classNames.size(), metadata.inputSize, metadata.inputSize, outputPath.c_str(),
+                  std::filesystem::path(outputPath).replace_extension(".json").c_str());
+      return 0;
+    }
+    ft::cli::ConsoleObserver observer(json);
+    if (*resume) {
+      auto trainer = ft::train::Trainer::resumeFrom(resumeDir, &observer);
+      return runTrainer(*trainer, json);
+    }
+    RunConfig config = configPath.empty() ? RunConfig{} : ft::config::loadConfigFile(configPath);
+    overrides.applyTo(config);
+    ft::config::validate(config);
+    if (!saveConfigPath.empty()) {
+      ft::config::saveConfigFile(config, saveConfigPath);
+      std::printf("Saved the configuration to %s\n", saveConfigPath.c_str());
+      return 0;
+    }
+    ft::train::Trainer trainer(config, &observer, runDir);
+    return runTrainer(trainer, json);
+  } catch (const ft::UserError& e) {
+    if (json) std::printf("%s\n", nlohmann::json{{"event", "error"}, {"message", e.what()}}.dump().c_str());
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return kExitFailed;
+  }
+}
