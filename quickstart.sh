@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# FineTune Studio quick start. Run as root on Debian 12 (or with sudo rights):
+#   ./quickstart.sh run    install what is missing, build, fine-tune on Fashion-MNIST
+#   ./quickstart.sh test   install what is missing, build, run the whole test suite
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libtorch-dev libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  libgtest-dev libbenchmark-dev libonnx-dev
+  dataset-fashion-mnist python3-torchvision
+)
+BUILD_DIR=${BUILD_DIR:-build}
+JOBS=${JOBS:-$(nproc)}
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "Installing: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}"
+  fi
+}
+
+build() {
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  cmake --build "$BUILD_DIR" -j "$JOBS"
+}
+
+case "${1:-}" in
+  run)
+    install_missing
+    build
+    # A short fine-tuning run of the seed's recipe on the built-in Fashion-MNIST.
+    exec "$BUILD_DIR/app/finetune-cli" train --data /usr/share/datasets/fashion-mnist \
+      --epochs 2 --freeze-epochs 1 --train-limit 10000 --validation-limit 2000 --name quickstart
+    ;;
+  test)
+    install_missing
+    build
+    cd "$BUILD_DIR"
+    ctest --output-on-failure -j 2 --timeout 1500
+    ;;
+  *)
+    echo "usage: $0 run|test" >&2
+    exit 2
+    ;;
+esac
