@@ -2,6 +2,7 @@
 // Per-image preprocessing: resize, grayscale -> 3 channels, random crop with padding, flip,
 // normalisation. Written to be allocation-free on the hot path where possible.
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <random>
 
@@ -25,9 +26,13 @@ class ImageTransform {
   // `src` is CV_8UC1 or CV_8UC3 (RGB). `rng` drives the random crop and flip.
   void apply(const cv::Mat& src, float* out, std::mt19937_64& rng) const;
   const TransformOptions& options() const { return m_options; }
+  // Number of floats apply() writes: 3 * inputSize * inputSize.
+  std::size_t outputSize() const;
 
  private:
   TransformOptions m_options;
+  // (v / 255 - mean[c]) / std[c] for every byte value v, per channel.
+  std::array<std::array<float, 256>, 3> m_lut{};
 };
 
 }  // namespace ft::data
