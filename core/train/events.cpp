@@ -28,7 +28,8 @@ const char* levelName(LogLevel l) {
 nlohmann::json toJson(const IterationEvent& e) {
   return {{"event", "iteration"}, {"epoch", e.epoch + 1},     {"iteration", e.iteration},
           {"batch", e.batch},     {"batches", e.batchesPerEpoch}, {"loss", e.loss},
-          {"lr", e.learningRates}, {"images_per_second", e.imagesPerSecond}};
+          {"lr", e.learningRates}, {"images_per_second", e.imagesPerSecond},
+          {"epoch_seconds", e.epochSeconds}};
 }
 
 nlohmann::json toJson(const EpochEvent& e) {

@@ -19,7 +19,8 @@ struct IterationEvent {
   std::int64_t batchesPerEpoch = 0;
   double loss = 0.0;
   std::vector<double> learningRates;  // one per parameter group: head, backbone
-  double imagesPerSecond = 0.0;       // smoothed over the epoch so far
+  double imagesPerSecond = 0.0;       // over the epoch so far
+  double epochSeconds = 0.0;          // training seconds of this epoch so far
 };
 
 struct EpochEvent {

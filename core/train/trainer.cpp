@@ -200,7 +200,7 @@ void Trainer::Impl::setUp() {
   transform.cropPadding = c.transform.cropPadding;
   transform.horizontalFlip = c.transform.horizontalFlip;
   if (c.transform.normalization == "dataset") {
-    const auto stats = data::computeChannelStats(data.train, 2000, c.train.seed);
+    const auto stats = data::computeChannelStats(data.train, 2000, c.train.seed, c.transform.inputSize);
     transform.mean = stats.mean;
     transform.std = stats.std;
   }
@@ -337,6 +337,7 @@ bool Trainer::Impl::trainEpoch() {
     event.loss = lossValue;
     event.learningRates = rates;
     event.imagesPerSecond = elapsed > 0 ? double(progress.seen) / elapsed : 0.0;
+    event.epochSeconds = elapsed;
     metrics->write(event);
     if (observer) observer->onIteration(event);
   }

@@ -21,4 +21,19 @@ class TempDir {
 int runReferencePython(const std::string& script, const std::string& args);
 std::string sourceDir();
 
+// Writes a small learnable IDX data set (raw, uncompressed) into `dir`: 28x28 grayscale,
+// `classes` classes, each class a bright bar at its own place plus seeded noise.
+// Files: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
+// t10k-labels-idx1-ubyte.
+void writeSyntheticIdx(const std::filesystem::path& dir, int trainCount, int testCount,
+                       int classes = 10, unsigned seed = 1);
+
+// Runs a shell command, returns {exit code, stdout+stderr}.
+struct CommandResult {
+  int exitCode = -1;
+  std::string output;
+};
+CommandResult runCommand(const std::string& command);
+std::string cliPath();
+
 }  // namespace ft::test

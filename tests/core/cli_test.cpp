@@ -1,0 +1,98 @@
+// finetune-cli as a user runs it: exit codes and messages for good and bad input.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using ft::test::runCommand;
+
+namespace {
+
+std::string cli() { return ft::test::cliPath(); }
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ft::test::writeSyntheticIdx(m_dir / "data", 64, 32); }
+
+  std::string tinyFlags() const {
+    return " --data " + (m_dir / "data").string() + " --runs-dir " + (m_dir / "runs").string() +
+           " --epochs 1 --freeze-epochs 1 --batch-size 32 --threads 2 --workers 1";
+  }
+
+  ft::test::TempDir m_dir{"cli"};
+};
+
+}  // namespace
+
+TEST_F(CliTest, DevicesListsTheCpu) {
+  const auto r = runCommand(cli() + " devices");
+  EXPECT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("cpu"), std::string::npos) << r.output;
+}
+
+TEST_F(CliTest, TrainPrintsJsonEventsAndExports) {
+  const auto r = runCommand(cli() + " --json train" + tinyFlags() + " --name json --run-dir " +
+                            (m_dir / "run1").string() + " 2>/dev/null");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  std::istringstream lines(r.output);
+  std::string line;
+  int iterations = 0, epochs = 0, finished = 0;
+  while (std::getline(lines, line)) {
+    const auto event = nlohmann::json::parse(line);  // every line is one JSON object
+    const auto kind = event.at("event").get<std::string>();
+    iterations += kind == "iteration";
+    epochs += kind == "epoch";
+    finished += kind == "finished";
+  }
+  EXPECT_EQ(iterations, 2);
+  EXPECT_EQ(epochs, 1);
+  EXPECT_EQ(finished, 1);
+
+  const auto exported = runCommand(cli() + " export " + (m_dir / "run1").string() + " --checkpoint last");
+  EXPECT_EQ(exported.exitCode, 0) << exported.output;
+  EXPECT_TRUE(fs::exists(m_dir / "run1" / "exports" / "model-last.pt"));
+  EXPECT_TRUE(fs::exists(m_dir / "run1" / "exports" / "model-last.json"));
+
+  // The same folder again: refused, nothing overwritten.
+  const auto before = fs::last_write_time(m_dir / "run1" / "metrics.csv");
+  const auto again = runCommand(cli() + " train" + tinyFlags() + " --run-dir " + (m_dir / "run1").string());
+  EXPECT_EQ(again.exitCode, 1);
+  EXPECT_NE(again.output.find("already exists"), std::string::npos) << again.output;
+  EXPECT_EQ(fs::last_write_time(m_dir / "run1" / "metrics.csv"), before);
+}
+
+TEST_F(CliTest, BadInputNamesTheProblem) {
+  struct Case {
+    std::string args;
+    std::string expected;
+  };
+  std::ofstream(m_dir / "unknown.json") << R"({"train": {"epoch": 3}})";
+  const std::vector<Case> cases = {
+      {" train --data " + (m_dir / "absent").string(), "absent"},
+      {" train --epochs 2 --freeze-epochs 5", "train.freeze_epochs"},
+      {" train --head-lr 0", "optim.head_lr"},
+      {" train --batch-size 0", "train.batch_size"},
+      {" train --config " + (m_dir / "unknown.json").string(), "unknown key train.epoch"},
+      {" train --device cuda:0" + tinyFlags(), "cannot be used"},
+      {" resume " + (m_dir / "no-run").string(), "not a run folder"},
+      {" export " + (m_dir / "no-run").string(), "not a run folder"},
+  };
+  for (const auto& c : cases) {
+    const auto r = runCommand(cli() + c.args);
+    EXPECT_EQ(r.exitCode, 1) << c.args << "\n" << r.output;
+    EXPECT_NE(r.output.find(c.expected), std::string::npos) << c.args << "\n" << r.output;
+  }
+}
+
+TEST_F(CliTest, CorruptIdxFileIsNamedAndNothingIsCreated) {
+  const auto data = m_dir / "data";
+  fs::resize_file(data / "train-images-idx3-ubyte", 1000);  // truncated
+  const auto r = runCommand(cli() + " train" + tinyFlags() + " --run-dir " + (m_dir / "run2").string());
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find("train-images-idx3-ubyte"), std::string::npos) << r.output;
+}

@@ -1,0 +1,131 @@
+#include <fstream>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "common/error.h"
+#include "config/run_config.h"
+#include "test_support.h"
+
+using ft::UserError;
+using namespace ft::config;
+
+namespace {
+
+// Expects `action` to throw a UserError whose message contains every one of `parts`.
+template <typename F>
+void expectUserError(F action, std::initializer_list<const char*> parts) {
+  try {
+    action();
+    FAIL() << "expected a UserError";
+  } catch (const UserError& e) {
+    for (const char* part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+
+TEST(RunConfig, DefaultsAreTheSeedRecipe) {
+  const RunConfig c;
+  EXPECT_EQ(c.model.architecture, "resnet18");
+  EXPECT_EQ(c.train.epochs, 40);
+  EXPECT_EQ(c.train.freezeEpochs, 5);
+  EXPECT_EQ(c.optim.optimizer, "adam");
+  EXPECT_DOUBLE_EQ(c.optim.headLr, 1e-3);
+  EXPECT_DOUBLE_EQ(c.optim.headLrAfterUnfreeze, 1e-4);
+  EXPECT_DOUBLE_EQ(c.optim.backboneLr, 1e-4);
+  EXPECT_DOUBLE_EQ(c.optim.weightDecay, 1e-4);
+  EXPECT_EQ(c.optim.scheduler, "plateau");
+  EXPECT_DOUBLE_EQ(c.optim.plateauFactor, 0.5);
+  EXPECT_EQ(c.optim.plateauPatience, 2);
+  EXPECT_EQ(c.data.path, "/usr/share/datasets/fashion-mnist");
+  EXPECT_NO_THROW(validate(c));
+}
+
+TEST(RunConfig, JsonRoundTripKeepsEveryField) {
+  RunConfig c;
+  c.data.format = "folder";
+  c.data.validation = "split";
+  c.data.validationPercent = 20;
+  c.data.trainLimit = 123;
+  c.transform.inputSize = 224;
+  c.transform.normalization = "dataset";
+  c.model.architecture = "resnet50";
+  c.optim.optimizer = "sgd";
+  c.optim.nesterov = true;
+  c.optim.backboneLr = 3e-5;
+  c.optim.scheduler = "cosine";
+  c.optim.warmupEpochs = 2;
+  c.train.epochs = 7;
+  c.train.freezeEpochs = 3;
+  c.train.freezeBatchNorm = true;
+  c.train.seed = 99;
+  c.device.threads = 3;
+  c.output.name = "x";
+  const auto json = toJson(c);
+  EXPECT_EQ(json.at("optim").at("backbone_lr").get<double>(), 3e-5);
+  const RunConfig back = fromJson(json);
+  EXPECT_EQ(toJson(back), json);
+  EXPECT_EQ(back.train.seed, 99u);
+  EXPECT_TRUE(back.train.freezeBatchNorm);
+}
+
+TEST(RunConfig, PartialJsonKeepsDefaults) {
+  const auto c = fromJson(nlohmann::json::parse(R"({"train": {"epochs": 3, "freeze_epochs": 1}})"));
+  EXPECT_EQ(c.train.epochs, 3);
+  EXPECT_EQ(c.train.freezeEpochs, 1);
+  EXPECT_EQ(c.train.batchSize, 64);
+}
+
+TEST(RunConfig, UnknownKeyNamesTheField) {
+  expectUserError([] { fromJson(nlohmann::json::parse(R"({"train": {"epoch": 3}})")); },
+                  {"unknown key train.epoch", "epochs"});
+  expectUserError([] { fromJson(nlohmann::json::parse(R"({"trainer": {}})")); },
+                  {"unknown section \"trainer\""});
+}
+
+TEST(RunConfig, WrongTypeNamesTheField) {
+  expectUserError([] { fromJson(nlohmann::json::parse(R"({"train": {"epochs": "many"}})")); },
+                  {"train.epochs", "integer"});
+}
+
+TEST(RunConfig, ValidationNamesFieldAndRange) {
+  RunConfig c;
+  c.train.epochs = 3;
+  c.train.freezeEpochs = 5;
+  expectUserError([&] { validate(c); }, {"train.freeze_epochs", "0 (never frozen) to train.epochs (3)"});
+
+  c = RunConfig{};
+  c.optim.headLr = 0;
+  expectUserError([&] { validate(c); }, {"optim.head_lr", "greater than 0"});
+  c = RunConfig{};
+  c.optim.backboneLr = -1e-4;
+  expectUserError([&] { validate(c); }, {"optim.backbone_lr", "greater than 0"});
+  c = RunConfig{};
+  c.train.batchSize = 0;
+  expectUserError([&] { validate(c); }, {"train.batch_size", "1 to 65536"});
+  c = RunConfig{};
+  c.model.architecture = "vgg16";
+  expectUserError([&] { validate(c); }, {"model.architecture", "resnet18, resnet34, resnet50"});
+  c = RunConfig{};
+  c.device.device = "gpu";
+  expectUserError([&] { validate(c); }, {"device.device", "cpu, cuda, cuda:N"});
+  c = RunConfig{};
+  c.device.device = "cuda:1";
+  EXPECT_NO_THROW(validate(c));  // well-formed; availability is checked when training starts
+}
+
+TEST(RunConfig, FilesSaveAndLoad) {
+  ft::test::TempDir dir("config");
+  RunConfig c;
+  c.train.epochs = 4;
+  c.train.freezeEpochs = 1;
+  saveConfigFile(c, (dir / "run.json").string());
+  EXPECT_EQ(loadConfigFile((dir / "run.json").string()).train.epochs, 4);
+
+  std::ofstream(dir / "broken.json") << "{\"train\": {";
+  expectUserError([&] { loadConfigFile((dir / "broken.json").string()); }, {"broken.json", "not valid JSON"});
+  std::ofstream(dir / "bad.json") << R"({"train": {"batch_size": -3}})";
+  expectUserError([&] { loadConfigFile((dir / "bad.json").string()); }, {"bad.json", "train.batch_size"});
+  expectUserError([&] { loadConfigFile((dir / "missing.json").string()); }, {"missing.json", "cannot open"});
+}

@@ -1,0 +1,268 @@
+// The engine on a tiny generated data set: freeze schedule, learning rates, stop, resume,
+// run folder contents, exports, bad input.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "config/run_config.h"
+#include "export/model_export.h"
+#include "models/resnet.h"
+#include "train/checkpoint.h"
+#include "train/trainer.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+using namespace ft;
+using train::FinishStatus;
+
+namespace {
+
+// Records every event; can stop the trainer at a chosen point.
+class Recorder : public train::TrainingObserver {
+ public:
+  std::vector<train::IterationEvent> iterations;
+  std::vector<train::EpochEvent> epochs;
+  std::vector<train::PhaseEvent> phases;
+  std::vector<std::string> logs;
+  int finishedCount = 0;
+  train::Trainer* trainer = nullptr;
+  std::int64_t stopAtIteration = -1;  // request a stop after this global iteration
+  int stopAfterEpoch = -1;            // request a stop when this epoch (0-based) ends
+
+  void onIteration(const train::IterationEvent& e) override {
+    iterations.push_back(e);
+    if (trainer && e.iteration == stopAtIteration) trainer->requestStop();
+  }
+  void onEpoch(const train::EpochEvent& e) override {
+    epochs.push_back(e);
+    if (trainer && e.epoch == stopAfterEpoch) trainer->requestStop();
+  }
+  void onPhase(const train::PhaseEvent& e) override { phases.push_back(e); }
+  void onLog(const train::LogEvent& e) override { logs.push_back(e.message); }
+  void onFinished(const train::FinishedEvent&) override { ++finishedCount; }
+};
+
+class TrainerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ft::test::writeSyntheticIdx(m_dir / "data", 160, 80);
+  }
+
+  config::RunConfig tinyConfig(const std::string& name) const {
+    config::RunConfig c;
+    c.data.path = (m_dir / "data").string();
+    c.transform.inputSize = 32;
+    c.train.epochs = 2;
+    c.train.freezeEpochs = 1;
+    c.train.batchSize = 32;
+    c.train.evalBatchSize = 40;
+    c.train.workers = 2;
+    c.train.seed = 7;
+    c.device.threads = 2;
+    c.output.runsDir = (m_dir / "runs").string();
+    c.output.name = name;
+    return c;
+  }
+
+  static std::map<std::string, torch::Tensor> loadWeights(const std::string& checkpoint,
+                                                          const config::RunConfig& c, int classes) {
+    models::ResNet model(models::parseArchitecture(c.model.architecture), classes);
+    train::loadCheckpoint(checkpoint, *model, nullptr);
+    std::map<std::string, torch::Tensor> out;
+    for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
+    for (const auto& b : model->named_buffers()) out[b.key()] = b.value().clone();
+    return out;
+  }
+
+  static int countRows(const std::string& csv, const std::string& kind) {
+    std::ifstream in(csv);
+    std::string line;
+    int rows = 0;
+    while (std::getline(in, line)) rows += line.rfind(kind + ",", 0) == 0;
+    return rows;
+  }
+
+  ft::test::TempDir m_dir{"trainer"};
+};
+
+}  // namespace
+
+TEST_F(TrainerTest, FreezeScheduleCountsAndLearningRates) {
+  auto c = tinyConfig("schedule");
+  c.optim.headLr = 1e-3;
+  c.optim.headLrAfterUnfreeze = 5e-4;  // discriminative rates after unfreezing
+  c.optim.backboneLr = 2e-5;
+  Recorder recorder;
+  train::Trainer trainer(c, &recorder);
+  const auto result = trainer.run();
+  ASSERT_EQ(result.status, FinishStatus::Completed) << result.message;
+
+  ASSERT_EQ(recorder.phases.size(), 2u);
+  EXPECT_EQ(recorder.phases[0].phase, train::Phase::Frozen);
+  EXPECT_EQ(recorder.phases[0].frozenParameters, 11176512);
+  EXPECT_EQ(recorder.phases[0].totalParameters, 11181642);
+  EXPECT_EQ(recorder.phases[1].phase, train::Phase::Unfrozen);
+  EXPECT_EQ(recorder.phases[1].frozenParameters, 0);
+  bool logged = false;
+  for (const auto& line : recorder.logs) logged |= line.find("11,176,512 / 11,181,642") != std::string::npos;
+  EXPECT_TRUE(logged);
+
+  ASSERT_EQ(recorder.iterations.size(), 10u);  // 160 images / 32 = 5 batches x 2 epochs
+  EXPECT_EQ(recorder.iterations.front().learningRates, (std::vector<double>{1e-3, 1e-3}));
+  EXPECT_EQ(recorder.iterations.back().learningRates, (std::vector<double>{5e-4, 2e-5}));
+  EXPECT_EQ(recorder.iterations.back().iteration, 10);
+  ASSERT_EQ(recorder.epochs.size(), 2u);
+  EXPECT_EQ(recorder.epochs[0].phase, train::Phase::Frozen);
+  EXPECT_EQ(recorder.finishedCount, 1);
+
+  // The run folder holds what it promises.
+  const fs::path run = result.runDir;
+  EXPECT_TRUE(fs::exists(run / "config.json"));
+  EXPECT_TRUE(fs::exists(run / "log.txt"));
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / "last.ckpt"));
+  EXPECT_TRUE(fs::exists(run / "checkpoints" / "best.ckpt"));
+  EXPECT_EQ(countRows((run / "metrics.csv").string(), "iteration"), 10);
+  EXPECT_EQ(countRows((run / "metrics.csv").string(), "epoch"), 2);
+  EXPECT_EQ(config::loadConfigFile((run / "config.json").string()).optim.backboneLr, 2e-5);
+}
+
+TEST_F(TrainerTest, FrozenEpochLeavesBackboneWeightsAlone) {
+  for (const bool holdBatchNorm : {false, true}) {
+    auto c = tinyConfig(holdBatchNorm ? "frozen-bn" : "frozen");
+    c.train.epochs = 1;
+    c.train.freezeEpochs = 1;
+    c.train.freezeBatchNorm = holdBatchNorm;
+    torch::manual_seed(c.train.seed);
+    models::ResNet initial(models::Architecture::ResNet18, 10);  // same seed, same init
+    train::Trainer trainer(c, nullptr);
+    const auto result = trainer.run();
+    ASSERT_EQ(result.status, FinishStatus::Completed) << result.message;
+    const auto after = loadWeights((fs::path(result.runDir) / "checkpoints/last.ckpt").string(), c, 10);
+    for (const auto& p : initial->named_parameters()) {
+      const bool same = torch::equal(p.value(), after.at(p.key()));
+      if (p.key().rfind("fc.", 0) == 0) EXPECT_FALSE(same) << p.key();
+      else EXPECT_TRUE(same) << p.key();
+    }
+    const bool statsSame = torch::equal(initial->named_buffers()["bn1.running_mean"], after.at("bn1.running_mean"));
+    EXPECT_EQ(statsSame, holdBatchNorm) << "BatchNorm statistics update unless held";
+  }
+}
+
+TEST_F(TrainerTest, StopEndsWithinOneBatchAndResumeMatchesUninterruptedRun) {
+  auto c = tinyConfig("full");
+  c.train.epochs = 3;
+  train::Trainer full(c, nullptr);
+  const auto fullResult = full.run();
+  ASSERT_EQ(fullResult.status, FinishStatus::Completed) << fullResult.message;
+  const auto expected = loadWeights((fs::path(fullResult.runDir) / "checkpoints/last.ckpt").string(), c, 10);
+
+  // Stopped mid-epoch 2 (iteration 7 of 15), then at the end of epoch 2, resumed each time.
+  c.output.name = "interrupted";
+  Recorder first;
+  train::Trainer interrupted(c, &first);
+  first.trainer = &interrupted;
+  first.stopAtIteration = 7;
+  const auto stopped = interrupted.run();
+  ASSERT_EQ(stopped.status, FinishStatus::Stopped) << stopped.message;
+  EXPECT_EQ(first.iterations.size(), 7u) << "the stop must take effect before the next batch";
+
+  Recorder second;
+  auto resumed = train::Trainer::resumeFrom(stopped.runDir, &second);
+  second.trainer = resumed.get();
+  second.stopAfterEpoch = 1;
+  const auto stoppedAgain = resumed->run();
+  ASSERT_EQ(stoppedAgain.status, FinishStatus::Stopped) << stoppedAgain.message;
+  EXPECT_EQ(second.iterations.front().iteration, 8);
+
+  Recorder third;
+  auto resumedAgain = train::Trainer::resumeFrom(stopped.runDir, &third);
+  const auto finished = resumedAgain->run();
+  ASSERT_EQ(finished.status, FinishStatus::Completed) << finished.message;
+  EXPECT_EQ(third.iterations.front().iteration, 11);
+  EXPECT_EQ(third.iterations.back().iteration, 15);
+
+  const auto actual = loadWeights((fs::path(finished.runDir) / "checkpoints/last.ckpt").string(), c, 10);
+  ASSERT_EQ(actual.size(), expected.size());
+  for (const auto& [key, tensor] : expected)
+    EXPECT_TRUE(torch::allclose(tensor.to(torch::kDouble), actual.at(key).to(torch::kDouble), 0, 1e-6)) << key;
+  EXPECT_DOUBLE_EQ(finished.finalValidationAccuracy, fullResult.finalValidationAccuracy);
+
+  // metrics.csv: every iteration and epoch exactly once, as in the uninterrupted run.
+  const auto metrics = (fs::path(finished.runDir) / "metrics.csv").string();
+  EXPECT_EQ(countRows(metrics, "iteration"), 15);
+  EXPECT_EQ(countRows(metrics, "epoch"), 3);
+}
+
+TEST_F(TrainerTest, ExistingRunFolderIsNotOverwritten) {
+  const auto dir = m_dir / "taken";
+  fs::create_directories(dir);
+  std::ofstream(dir / "keep.txt") << "precious";
+  train::Trainer trainer(tinyConfig("taken"), nullptr, dir.string());
+  const auto result = trainer.run();
+  EXPECT_EQ(result.status, FinishStatus::Failed);
+  EXPECT_NE(result.message.find("already exists"), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find(dir.string()), std::string::npos) << result.message;
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}), 1);
+}
+
+TEST_F(TrainerTest, MissingDataFailsWithThePath) {
+  auto c = tinyConfig("missing");
+  c.data.path = (m_dir / "nowhere").string();
+  train::Trainer trainer(c, nullptr);
+  const auto result = trainer.run();
+  EXPECT_EQ(result.status, FinishStatus::Failed);
+  EXPECT_NE(result.message.find("nowhere"), std::string::npos) << result.message;
+}
+
+TEST_F(TrainerTest, DivergentLossStopsWithAClearMessage) {
+  auto c = tinyConfig("diverge");
+  c.train.freezeEpochs = 0;
+  c.optim.optimizer = "sgd";
+  c.optim.headLr = 1e30;
+  train::Trainer trainer(c, nullptr);
+  const auto result = trainer.run();
+  EXPECT_EQ(result.status, FinishStatus::Failed);
+  EXPECT_NE(result.message.find("diverged"), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("Lower the learning rate"), std::string::npos) << result.message;
+}
+
+TEST_F(TrainerTest, ExportReloadsWithSameOutputsAndSeedsANewRun) {
+  auto c = tinyConfig("export");
+  c.train.epochs = 1;
+  train::Trainer trainer(c, nullptr);
+  const auto result = trainer.run();
+  ASSERT_EQ(result.status, FinishStatus::Completed) << result.message;
+  const auto exported = (m_dir / "model.pt").string();
+  const auto metadata = exporting::exportRunCheckpoint(result.runDir, "best", exported);
+  EXPECT_EQ(metadata.classNames.size(), 10u);
+  EXPECT_EQ(metadata.inputSize, 32);
+  EXPECT_TRUE(fs::exists(m_dir / "model.json"));
+
+  auto loaded = exporting::loadLibTorchExport(exported);
+  models::ResNet reference(models::Architecture::ResNet18, 10);
+  train::loadCheckpoint((fs::path(result.runDir) / "checkpoints/best.ckpt").string(), *reference, nullptr);
+  reference->eval();
+  torch::NoGradGuard noGrad;
+  const auto input = torch::randn({4, 3, 32, 32});
+  EXPECT_TRUE(torch::allclose(loaded.model->forward(input), reference->forward(input), 0, 1e-6));
+
+  // Upstream -> downstream: the export starts a run with another class count (head replaced).
+  models::ResNet downstream(models::Architecture::ResNet18, 3);
+  exporting::loadStartingWeights(exported, *downstream);
+  EXPECT_TRUE(torch::equal(downstream->named_parameters()["conv1.weight"],
+                           loaded.model->named_parameters()["conv1.weight"]));
+  EXPECT_EQ(downstream->named_parameters()["fc.weight"].size(0), 3);
+
+  models::ResNet other(models::Architecture::ResNet34, 10);
+  try {
+    exporting::loadStartingWeights(exported, *other);
+    FAIL() << "ResNet-18 weights must not load into ResNet-34";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("these are ResNet-18 weights; the model is ResNet-34"), std::string::npos) << e.what();
+  }
+}
