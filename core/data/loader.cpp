@@ -54,6 +54,12 @@ struct BatchLoader::Impl {
   bool stop = false;
   std::atomic<bool> stopping{false};
   std::vector<std::thread> threads;
+  // Full-size image tensors recycled once the consumer has dropped every reference to them:
+  // fresh multi-megabyte allocations are mmapped and page-faulted on every batch otherwise.
+  // Emptied at the end of each epoch so an idle loader holds no memory.
+  std::mutex poolMutex;
+  std::vector<torch::Tensor> pool;
+  std::size_t poolLimit;
   double waited = 0.0;
 
   Impl(DataView v, LoaderOptions o)
@@ -61,7 +67,8 @@ struct BatchLoader::Impl {
         options(o),
         transform(o.transform),
         batchSize(static_cast<std::size_t>(std::max(1, o.batchSize))),
-        window(static_cast<std::size_t>(std::max({1, o.prefetch, o.workers}))) {
+        window(static_cast<std::size_t>(std::max({1, o.prefetch, o.workers}))),
+        poolLimit(window + 2) {
     if (o.batchSize < 1)
       throw UserError("Batch size must be at least 1 (got " + std::to_string(o.batchSize) + ").");
     if (!view.dataset) throw UserError("The data loader was given no data set.");
@@ -83,14 +90,33 @@ struct BatchLoader::Impl {
     threads.clear();
   }
 
+  // A [batchSize, 3, S, S] float tensor nobody else references, from the pool if possible.
+  torch::Tensor acquireImages() {
+    std::lock_guard<std::mutex> lock(poolMutex);
+    for (const auto& tensor : pool) {
+      // Only the pool holds it (no batch, no view left): safe to overwrite.
+      if (tensor.use_count() == 1 && tensor.storage().use_count() == 1) return tensor;
+    }
+    const int size = transform.options().inputSize;
+    auto tensor =
+        torch::empty({static_cast<std::int64_t>(batchSize), 3, size, size}, torch::kFloat32);
+    if (pool.size() < poolLimit) pool.push_back(tensor);
+    return tensor;
+  }
+
+  void releasePool() {
+    std::lock_guard<std::mutex> lock(poolMutex);
+    pool.clear();
+  }
+
   // Fills batch `b`; returns false if asked to stop part-way. Errors become ft::UserError.
   bool produce(std::size_t b, Batch& batch) {
     const std::size_t begin = b * batchSize;
     const std::size_t count = std::min(batchSize, samples - begin);
-    const int size = transform.options().inputSize;
     const std::size_t floats = transform.outputSize();
     batch.index = b;
-    batch.images = torch::empty({static_cast<std::int64_t>(count), 3, size, size}, torch::kFloat32);
+    batch.images = acquireImages();
+    if (count < batchSize) batch.images = batch.images.narrow(0, 0, static_cast<std::int64_t>(count));
     batch.labels = torch::empty({static_cast<std::int64_t>(count)}, torch::kInt64);
     float* images = batch.images.data_ptr<float>();
     std::int64_t* labels = batch.labels.data_ptr<std::int64_t>();
@@ -166,7 +192,10 @@ struct BatchLoader::Impl {
 
   std::optional<Batch> next() {
     if (!started) start(0, 0);
-    if (nextDeliver >= batches) return std::nullopt;
+    if (nextDeliver >= batches) {
+      releasePool();
+      return std::nullopt;
+    }
     const auto begin = Clock::now();
     if (threads.empty()) {  // workers = 0: decode on the calling thread
       Batch batch;

@@ -17,11 +17,14 @@ struct LoaderOptions {
   bool shuffle = true;
   bool dropLast = false;
   std::uint64_t seed = 42;
-  int workers = 2;       // decoding/augmentation threads
-  int prefetch = 4;      // batches kept ready ahead of the consumer
+  int workers = 2;       // decoding/augmentation threads; 0 = decode inside next()
+  int prefetch = 4;      // batches kept ready ahead of the consumer (at least `workers`)
   TransformOptions transform;
 };
 
+// The tensors of a Batch stay valid as long as anything references them. The loader recycles
+// an image buffer only after every reference (including views) to it is gone, so do not keep
+// raw data_ptr() pointers beyond the tensor's lifetime.
 struct Batch {
   torch::Tensor images;  // float32 [B, 3, H, W], normalised
   torch::Tensor labels;  // int64 [B]

@@ -240,6 +240,23 @@ TEST(Loader, ResumingAtABatchGivesTheSameTail) {
   EXPECT_TRUE(collect(loader, 4, 100).empty());  // past the end: nothing
 }
 
+TEST(Loader, RecyclesBatchMemoryButNeverUnderAHeldBatch) {
+  for (const int workers : {0, 2}) {
+    BatchLoader loader(viewOf(numbered(100)), plainOptions(10, workers));
+    loader.startEpoch(0);
+    auto held = loader.next();
+    const torch::Tensor heldCopy = held->images.clone();
+    const torch::Tensor view = loader.next()->images.narrow(0, 2, 3);  // a view keeps it too
+    const torch::Tensor viewCopy = view.clone();
+    std::set<const void*> buffers;
+    while (auto batch = loader.next()) buffers.insert(batch->images.data_ptr());
+    EXPECT_TRUE(torch::equal(held->images, heldCopy)) << "workers " << workers;
+    EXPECT_TRUE(torch::equal(view, viewCopy)) << "workers " << workers;
+    EXPECT_EQ(buffers.count(held->images.data_ptr()), 0u);
+    EXPECT_LT(buffers.size(), 8u);  // 8 batches went through a handful of buffers
+  }
+}
+
 TEST(Loader, StoppingMidEpochDoesNotHang) {
   withinSeconds(20, [] {
     for (const int workers : {1, 3}) {
