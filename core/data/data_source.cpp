@@ -128,9 +128,10 @@ OpenedData openData(const config::DataConfig& config, std::uint64_t seed) {
       validationSet = ImageFolderDataset::open(testRoot, options);
       requireSameClasses(*trainSet, *validationSet, testRoot,
                          "Give the train/ and test/ folders the same class subfolders.");
+      validationOrigin = "folder " + testRoot.string();
     }
   }
-  if (testSplit) validationOrigin = "test split";
+  if (testSplit && validationOrigin.empty()) validationOrigin = "test split";
 
   std::vector<std::size_t> trainIndices = allIndices(*trainSet);
   std::vector<std::size_t> validationIndices;
