@@ -122,12 +122,15 @@ struct Trainer::Impl {
   double lastAccuracy = 0.0;
   int epochsCompleted = 0;
 
+  // Lines logged before the run folder exists wait here for log.txt.
+  std::vector<std::pair<spdlog::level::level_enum, std::string>> pendingLog;
+
   void log(LogLevel level, const std::string& message) {
-    if (logger) {
-      if (level == LogLevel::Error) logger->error(message);
-      else if (level == LogLevel::Warning) logger->warn(message);
-      else logger->info(message);
-    }
+    const auto spdLevel = level == LogLevel::Error     ? spdlog::level::err
+                          : level == LogLevel::Warning ? spdlog::level::warn
+                                                       : spdlog::level::info;
+    if (logger) logger->log(spdLevel, message);
+    else pendingLog.emplace_back(spdLevel, message);
     if (observer) observer->onLog({level, message});
   }
 
@@ -182,12 +185,9 @@ void Trainer::Impl::setUp() {
 
   if (resuming) {
     paths.emplace(requestedDir);
-  } else {
-    paths.emplace(createRunFolder(config.output.runsDir, config.output.name, requestedDir));
-    config::saveConfigFile(config, paths->config);
+    logger = makeRunLogger(paths->log);
+    log(LogLevel::Info, "Resuming run in " + paths->dir);
   }
-  logger = makeRunLogger(paths->log);
-  log(LogLevel::Info, std::string(resuming ? "Resuming" : "Starting") + " run in " + paths->dir);
 
   const auto& c = config;
   data = data::openData(c.data, c.train.seed);
@@ -244,6 +244,17 @@ void Trainer::Impl::setUp() {
           << transform.inputSize << "x" << transform.inputSize << ", device "
           << device.str() << " (" << threads << " threads)";
   log(LogLevel::Info, summary.str());
+
+  if (!resuming) {
+    // Created only once the data and the model are known to be good: bad input leaves nothing.
+    paths.emplace(createRunFolder(config.output.runsDir, config.output.name, requestedDir));
+    config::saveConfigFile(config, paths->config);
+    logger = makeRunLogger(paths->log);
+    logger->info("Starting run in " + paths->dir);
+    for (const auto& [level, message] : pendingLog) logger->log(level, message);
+    pendingLog.clear();
+    if (observer) observer->onLog({LogLevel::Info, "Starting run in " + paths->dir});
+  }
 
   if (resuming) {
     restoreState(loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));

@@ -95,4 +95,5 @@ TEST_F(CliTest, CorruptIdxFileIsNamedAndNothingIsCreated) {
   const auto r = runCommand(cli() + " train" + tinyFlags() + " --run-dir " + (m_dir / "run2").string());
   EXPECT_EQ(r.exitCode, 1) << r.output;
   EXPECT_NE(r.output.find("train-images-idx3-ubyte"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(m_dir / "run2")) << "bad input must not leave a run folder behind";
 }
