@@ -1,0 +1,306 @@
+#include "models/resnet.h"
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <cmath>
+#include <sstream>
+#include <unordered_set>
+
+#include "common/error.h"
+#include "models/resnet_blocks.h"
+
+namespace ft::models {
+
+namespace {
+
+constexpr const char* kHeadName = "fc";
+constexpr const char* kHeadPrefix = "fc.";
+
+bool isHeadKey(const std::string& key) { return key.rfind(kHeadPrefix, 0) == 0; }
+
+struct ArchSpec {
+  Architecture arch;
+  const char* name;
+  const char* displayName;
+  bool bottleneck;
+  std::array<int, 4> blocks;
+};
+
+constexpr std::array<ArchSpec, 3> kSpecs{{
+    {Architecture::ResNet18, "resnet18", "ResNet-18", false, {2, 2, 2, 2}},
+    {Architecture::ResNet34, "resnet34", "ResNet-34", false, {3, 4, 6, 3}},
+    {Architecture::ResNet50, "resnet50", "ResNet-50", true, {3, 4, 6, 3}},
+}};
+
+const ArchSpec& specOf(Architecture arch) {
+  for (const auto& spec : kSpecs)
+    if (spec.arch == arch) return spec;
+  throw std::logic_error("ft::models: unknown Architecture value");
+}
+
+std::string allowedNames() {
+  std::string out;
+  for (const auto& spec : kSpecs) {
+    if (!out.empty()) out += ", ";
+    out += spec.name;
+  }
+  return out;
+}
+
+void checkNumClasses(int numClasses, const char* where) {
+  if (numClasses < 1)
+    throw UserError(std::string(where) + ": the number of classes must be at least 1, got " +
+                    std::to_string(numClasses) + ".");
+}
+
+// torchvision ResNet._make_layer. `inplanes` is updated to the layer's output width.
+template <typename Block>
+torch::nn::Sequential makeLayer(std::int64_t& inplanes, std::int64_t planes, int blocks,
+                                std::int64_t stride) {
+  torch::nn::Sequential layer;
+  const std::int64_t outplanes = planes * Block::ContainedType::kExpansion;
+  torch::nn::Sequential downsample{nullptr};
+  if (stride != 1 || inplanes != outplanes)
+    downsample = makeDownsample(inplanes, outplanes, stride);
+  layer->push_back(Block(inplanes, planes, stride, downsample));
+  inplanes = outplanes;
+  for (int i = 1; i < blocks; ++i)
+    layer->push_back(Block(inplanes, planes, 1, torch::nn::Sequential{nullptr}));
+  return layer;
+}
+
+std::string shapeString(const torch::IntArrayRef& shape) {
+  std::ostringstream out;
+  out << '[';
+  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
+  out << ']';
+  return out.str();
+}
+
+std::string listKeys(const std::vector<std::string>& keys, std::size_t max = 8) {
+  std::string out;
+  for (std::size_t i = 0; i < keys.size() && i < max; ++i) out += (i ? ", " : "") + keys[i];
+  if (keys.size() > max) out += ", ... (" + std::to_string(keys.size()) + " in all)";
+  return out;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+Architecture parseArchitecture(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  for (const auto& spec : kSpecs)
+    if (lower == spec.name) return spec.arch;
+  throw UserError("Unknown model architecture \"" + name + "\": use one of " + allowedNames() +
+                  ".");
+}
+
+std::string architectureName(Architecture arch) { return specOf(arch).name; }
+std::string architectureDisplayName(Architecture arch) { return specOf(arch).displayName; }
+
+std::vector<std::string> architectureNames() {
+  std::vector<std::string> names;
+  for (const auto& spec : kSpecs) names.emplace_back(spec.name);
+  return names;
+}
+
+std::int64_t defaultInputSize(Architecture) { return 224; }
+
+std::int64_t featureDimFor(Architecture arch) {
+  return specOf(arch).bottleneck ? 512 * BottleneckImpl::kExpansion
+                                 : 512 * BasicBlockImpl::kExpansion;
+}
+
+// ---------------------------------------------------------------------------------------------
+// ResNetImpl
+
+ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : m_arch(arch), m_numClasses(numClasses) {
+  checkNumClasses(numClasses, "ResNet");
+  const ArchSpec& spec = specOf(arch);
+
+  // Registration order follows torchvision's attribute order, which fixes the key order of
+  // named_parameters / named_buffers / state dict. relu, maxpool and avgpool have no state and
+  // are applied functionally.
+  conv1 = register_module(
+      "conv1",
+      torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
+  bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
+
+  std::int64_t inplanes = 64;
+  const std::array<std::int64_t, 4> planes{64, 128, 256, 512};
+  const std::array<std::int64_t, 4> strides{1, 2, 2, 2};
+  std::array<torch::nn::Sequential, 4> layers{nullptr, nullptr, nullptr, nullptr};
+  for (std::size_t i = 0; i < 4; ++i) {
+    layers[i] = spec.bottleneck
+                    ? makeLayer<Bottleneck>(inplanes, planes[i], spec.blocks[i], strides[i])
+                    : makeLayer<BasicBlock>(inplanes, planes[i], spec.blocks[i], strides[i]);
+  }
+  layer1 = register_module("layer1", layers[0]);
+  layer2 = register_module("layer2", layers[1]);
+  layer3 = register_module("layer3", layers[2]);
+  layer4 = register_module("layer4", layers[3]);
+  fc = register_module(kHeadName, torch::nn::Linear(featureDim(), numClasses));
+
+  // torchvision's initialisation (zero_init_residual = False). Linear keeps LibTorch's default
+  // reset_parameters(), which is PyTorch's: kaiming_uniform_(a = sqrt(5)) weight, bias
+  // U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+  torch::NoGradGuard noGrad;
+  for (auto& module : modules(/*include_self=*/false)) {
+    if (auto* conv = module->as<torch::nn::Conv2d>()) {
+      torch::nn::init::kaiming_normal_(conv->weight, /*a=*/0.0, torch::kFanOut, torch::kReLU);
+    } else if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+      torch::nn::init::ones_(bn->weight);
+      torch::nn::init::zeros_(bn->bias);
+    }
+  }
+}
+
+std::int64_t ResNetImpl::featureDim() const { return featureDimFor(m_arch); }
+
+torch::Tensor ResNetImpl::features(torch::Tensor x) {
+  x = torch::relu(bn1->forward(conv1->forward(x)));
+  x = torch::max_pool2d(x, /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
+  x = layer1->forward(x);
+  x = layer2->forward(x);
+  x = layer3->forward(x);
+  x = layer4->forward(x);
+  x = torch::adaptive_avg_pool2d(x, {1, 1});
+  return torch::flatten(x, 1);
+}
+
+torch::Tensor ResNetImpl::forward(torch::Tensor x) { return fc->forward(features(std::move(x))); }
+
+void ResNetImpl::replaceHead(int numClasses) {
+  checkNumClasses(numClasses, "ResNet::replaceHead");
+  torch::nn::Linear head(featureDim(), numClasses);
+  // Follow the old head's device and dtype (the model may already live on a GPU).
+  head->to(fc->weight.device(), fc->weight.scalar_type());
+  head->train(is_training());
+  // replace_module keeps "fc" at its place in the child order (so in the state dict order).
+  replace_module(kHeadName, head);
+  fc = head;
+  m_numClasses = numClasses;
+}
+
+std::vector<torch::Tensor> ResNetImpl::headParameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& item : named_parameters())
+    if (isHeadKey(item.key())) out.push_back(item.value());
+  return out;
+}
+
+std::vector<torch::Tensor> ResNetImpl::backboneParameters() const {
+  std::vector<torch::Tensor> out;
+  for (const auto& item : named_parameters())
+    if (!isHeadKey(item.key())) out.push_back(item.value());
+  return out;
+}
+
+ParameterCounts ResNetImpl::setBackboneFrozen(bool frozen) {
+  for (const auto& item : named_parameters())
+    item.value().set_requires_grad(isHeadKey(item.key()) ? true : !frozen);
+  return parameterCounts();
+}
+
+ParameterCounts ResNetImpl::parameterCounts() const {
+  ParameterCounts counts;
+  for (const auto& p : parameters()) {
+    counts.total += p.numel();
+    if (!p.requires_grad()) counts.frozen += p.numel();
+  }
+  return counts;
+}
+
+void ResNetImpl::setBackboneBatchNormEval(bool eval) {
+  m_bnEval = eval;
+  if (eval) {
+    applyBatchNormHold();
+    return;
+  }
+  const bool training = is_training();
+  for (auto& item : named_modules("", /*include_self=*/false))
+    if (!isHeadKey(item.key() + ".") && item.value()->as<torch::nn::BatchNorm2d>())
+      item.value()->train(training);
+}
+
+void ResNetImpl::applyBatchNormHold() {
+  for (auto& item : named_modules("", /*include_self=*/false))
+    if (!isHeadKey(item.key() + ".") && item.value()->as<torch::nn::BatchNorm2d>())
+      item.value()->eval();
+}
+
+void ResNetImpl::train(bool on) {
+  torch::nn::Module::train(on);
+  if (m_bnEval) applyBatchNormHold();
+}
+
+// ---------------------------------------------------------------------------------------------
+// State dict helpers
+
+std::vector<std::pair<std::string, torch::Tensor>> stateDict(const ResNet& model) {
+  std::vector<std::pair<std::string, torch::Tensor>> out;
+  // Module::apply is a pre-order walk in registration order, like Python's state_dict().
+  model->apply([&out](const std::string& prefix, const torch::nn::Module& module) {
+    const std::string base = prefix.empty() ? "" : prefix + ".";
+    for (const auto& p : module.named_parameters(/*recurse=*/false))
+      out.emplace_back(base + p.key(), p.value());
+    for (const auto& b : module.named_buffers(/*recurse=*/false))
+      out.emplace_back(base + b.key(), b.value());
+  });
+  return out;
+}
+
+std::vector<std::pair<std::string, TensorShape>> stateDictShapes(const ResNet& model) {
+  std::vector<std::pair<std::string, TensorShape>> out;
+  for (const auto& [key, tensor] : stateDict(model)) out.emplace_back(key, tensor.sizes().vec());
+  return out;
+}
+
+std::size_t loadStateDict(ResNet& model,
+                          const std::unordered_map<std::string, torch::Tensor>& state,
+                          const LoadStateOptions& options) {
+  const auto own = stateDict(model);
+  std::vector<std::string> missing, mismatched, unexpected;
+  std::unordered_set<std::string> ownKeys;
+  std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;  // (destination, source)
+
+  for (const auto& [key, dest] : own) {
+    ownKeys.insert(key);
+    if (options.skipHead && isHeadKey(key)) continue;
+    const auto it = state.find(key);
+    if (it == state.end() || !it->second.defined()) {
+      missing.push_back(key);
+      continue;
+    }
+    if (it->second.sizes() != dest.sizes()) {
+      mismatched.push_back(key + " (file " + shapeString(it->second.sizes()) + ", model " +
+                           shapeString(dest.sizes()) + ")");
+      continue;
+    }
+    copies.emplace_back(dest, it->second);
+  }
+  for (const auto& item : state)
+    if (!ownKeys.count(item.first) && !(options.skipHead && isHeadKey(item.first)))
+      unexpected.push_back(item.first);
+  std::sort(unexpected.begin(), unexpected.end());
+
+  std::string problems;
+  if (!mismatched.empty()) problems += " Wrong shape: " + listKeys(mismatched) + ".";
+  if (options.strict && !missing.empty()) problems += " Missing: " + listKeys(missing) + ".";
+  if (options.strict && !unexpected.empty())
+    problems += " Unexpected: " + listKeys(unexpected) + ".";
+  if (!problems.empty())
+    throw UserError("The weights do not fit " + architectureDisplayName(model->architecture()) +
+                    " with " + std::to_string(model->numClasses()) + " classes." + problems);
+
+  torch::NoGradGuard noGrad;
+  for (auto& [dest, source] : copies) dest.copy_(source);
+  return copies.size();
+}
+
+}  // namespace ft::models
