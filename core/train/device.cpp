@@ -1,4 +1,5 @@
 #include "train/device.h"
+#include "train/device_select.h"
 
 #include <thread>
 

@@ -1,9 +1,7 @@
 #pragma once
-// Devices LibTorch can train on, and the CPU thread count.
+// Devices LibTorch can train on, and the CPU thread count (no LibTorch types: UI-safe).
 #include <string>
 #include <vector>
-
-#include <torch/torch.h>
 
 namespace ft::train {
 
@@ -18,9 +16,6 @@ struct DeviceReport {
 };
 
 DeviceReport listDevices();
-// "cpu" | "cuda" | "cuda:N" -> torch::Device; throws ft::UserError saying why a CUDA device
-// cannot be used and what to choose instead.
-torch::Device resolveDevice(const std::string& id);
 // 0 = every core. Returns the count applied.
 int applyThreadCount(int threads);
 int machineCores();

@@ -18,6 +18,7 @@
 #include "models/resnet.h"
 #include "train/checkpoint.h"
 #include "train/device.h"
+#include "train/device_select.h"
 #include "train/lr_schedule.h"
 #include "train/run_folder.h"
 

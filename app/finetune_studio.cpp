@@ -1,0 +1,2 @@
+// finetune-studio: the desktop wizard (being written).
+int main() { return 0; }

@@ -1,0 +1,77 @@
+#pragma once
+// What a front end (the Qt studio) asks of the engine besides training itself. No LibTorch
+// types cross this header, so UI code can include it without pulling in <torch/torch.h>.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config/run_config.h"
+#include "train/device.h"
+#include "train/events.h"
+
+namespace ft::api {
+
+struct ClassCount {
+  std::string name;
+  std::size_t images = 0;
+};
+
+// A decoded sample for a thumbnail grid: 8-bit RGB, row-major, width*height*3 bytes.
+struct Thumbnail {
+  int width = 0;
+  int height = 0;
+  std::vector<std::uint8_t> rgb;
+  int label = 0;
+};
+
+struct DataPreview {
+  std::string description;
+  std::vector<ClassCount> classes;    // training images per class
+  std::size_t trainImages = 0;
+  std::size_t validationImages = 0;
+  std::vector<std::string> warnings;  // unreadable files, class imbalance, ...
+  std::vector<Thumbnail> samples;     // a seeded sample spread over the classes
+};
+
+// Opens the data as a run would (same split, same limits). Throws ft::UserError.
+DataPreview previewData(const config::DataConfig& data, std::uint64_t seed, int sampleCount);
+
+struct ModelSummary {
+  std::string displayName;            // "ResNet-18"
+  std::int64_t totalParameters = 0;
+  std::int64_t trainableWhileFrozen = 0;  // the head only
+  int suggestedInputSize = 224;       // for ImageNet weights
+};
+// Throws ft::UserError on an unknown architecture.
+ModelSummary describeModel(const std::string& architecture, int numClasses);
+std::vector<std::string> architectures();
+
+struct EpochEstimate {
+  double frozenSecondsPerEpoch = 0.0;    // training + evaluation
+  double unfrozenSecondsPerEpoch = 0.0;
+  double totalSeconds = 0.0;             // the whole run
+  int batchesMeasured = 0;
+};
+// Times a few real batches of the configured run (data, model, device, threads) in both
+// phases and extrapolates. Throws ft::UserError like a run would.
+EpochEstimate estimateRun(const config::RunConfig& config, int batches = 3);
+
+train::DeviceReport devices();
+
+// Exports checkpoints/<which>.ckpt of a run to `path` (LibTorch archive + .json metadata).
+// Returns a one-line description. Throws ft::UserError.
+std::string exportRun(const std::string& runDir, const std::string& which, const std::string& path);
+
+// Everything a run folder says about its progress, to redraw the charts (File -> Open run).
+struct RunHistory {
+  config::RunConfig config;
+  std::vector<train::IterationEvent> iterations;
+  std::vector<train::EpochEvent> epochs;
+  bool resumable = false;     // checkpoints/last.ckpt exists and the run is not complete
+  bool complete = false;      // every configured epoch is done
+};
+// Throws ft::UserError when `runDir` is not a run folder.
+RunHistory readRunHistory(const std::string& runDir);
+
+}  // namespace ft::api

@@ -1,0 +1,649 @@
+#include "dashboard_page.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QElapsedTimer>
+#include <QEvent>
+#include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSplitter>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+#include <algorithm>
+#include <cmath>
+
+#include "api/studio_api.h"
+#include "training_controller.h"
+
+namespace ft::ui {
+namespace {
+
+const QColor kTrainColor(31, 119, 180);
+const QColor kValidationColor(255, 127, 14);
+const QColor kHeadColor(44, 160, 44);
+const QColor kBackboneColor(214, 39, 40);
+const QColor kMarkerColor(110, 110, 110);
+const QColor kWarningColor(178, 107, 0);
+const QColor kErrorColor(200, 0, 0);
+
+QChart* makeChart() {
+  auto* chart = new QChart;
+  chart->setAnimationOptions(QChart::NoAnimation);
+  chart->legend()->setAlignment(Qt::AlignBottom);
+  chart->setMargins(QMargins(4, 4, 4, 4));
+  return chart;
+}
+
+QLineSeries* addSeries(QChart* chart, const QColor& color, qreal width, QAbstractAxis* x,
+                       QAbstractAxis* y) {
+  auto* series = new QLineSeries;
+  QPen pen(color);
+  pen.setWidthF(width);
+  series->setPen(pen);
+  chart->addSeries(series);
+  series->attachAxis(x);
+  series->attachAxis(y);
+  return series;
+}
+
+// The vertical dashed "backbone unfrozen" line: a two-point series, kept out of the legend.
+QLineSeries* addMarker(QChart* chart, QAbstractAxis* x, QAbstractAxis* y) {
+  auto* series = new QLineSeries;
+  QPen pen(kMarkerColor);
+  pen.setWidthF(1.5);
+  pen.setStyle(Qt::DashLine);
+  series->setPen(pen);
+  chart->addSeries(series);
+  series->attachAxis(x);
+  series->attachAxis(y);
+  for (QLegendMarker* marker : chart->legend()->markers(series)) marker->setVisible(false);
+  return series;
+}
+
+QValueAxis* addValueAxis(QChart* chart, Qt::Alignment alignment) {
+  auto* axis = new QValueAxis;
+  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setTickAnchor(0.0);
+  chart->addAxis(axis, alignment);
+  return axis;
+}
+
+// 1, 2, 5 x 10^k, at least `minimum`, giving about `ticks` intervals over `span`.
+double niceStep(double span, int ticks, double minimum) {
+  if (span <= 0) return std::max(minimum, 1.0);
+  const double raw = span / std::max(1, ticks);
+  const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
+  const double fraction = raw / magnitude;
+  const double nice = fraction <= 1 ? 1 : fraction <= 2 ? 2 : fraction <= 5 ? 5 : 10;
+  return std::max(minimum, nice * magnitude);
+}
+
+void setIntegerRange(QValueAxis* axis, double low, double high, int ticks) {
+  if (high <= low) high = low + 1;
+  axis->setRange(low, high);
+  axis->setTickInterval(niceStep(high - low, ticks, 1.0));
+  axis->setLabelFormat(QStringLiteral("%d"));
+}
+
+void setValueRange(QValueAxis* axis, double low, double high) {
+  if (!(high > low)) high = low + 1.0;
+  axis->setRange(low, high);
+  axis->setTickInterval(niceStep(high - low, 5, 0.0));
+}
+
+QString formatDuration(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) return QStringLiteral("–");
+  const qint64 total = qint64(std::llround(seconds));
+  const qint64 h = total / 3600, m = (total / 60) % 60, s = total % 60;
+  if (h > 0)
+    return QStringLiteral("%1:%2:%3").arg(h).arg(m, 2, 10, QLatin1Char('0')).arg(s, 2, 10, QLatin1Char('0'));
+  return QStringLiteral("%1:%2").arg(m).arg(s, 2, 10, QLatin1Char('0'));
+}
+
+}  // namespace
+
+DashboardPage::DashboardPage(QWidget* parent) : QWidget(parent) {
+  buildUi();
+  retranslateUi();
+  m_flushTimer = new QTimer(this);
+  m_flushTimer->setSingleShot(true);
+  m_flushTimer->setInterval(kFlushIntervalMs);
+  connect(m_flushTimer, &QTimer::timeout, this, &DashboardPage::flushNow);
+  clear();
+}
+
+DashboardPage::~DashboardPage() = default;
+
+void DashboardPage::buildUi() {
+  // Loss per iteration.
+  m_lossChart = makeChart();
+  m_lossX = addValueAxis(m_lossChart, Qt::AlignBottom);
+  m_lossY = addValueAxis(m_lossChart, Qt::AlignLeft);
+  QColor faint = kTrainColor;
+  faint.setAlpha(70);
+  m_rawLossSeries = addSeries(m_lossChart, faint, 1.0, m_lossX, m_lossY);
+  m_smoothedLossSeries = addSeries(m_lossChart, kTrainColor.darker(130), 2.0, m_lossX, m_lossY);
+  m_lossMarker = addMarker(m_lossChart, m_lossX, m_lossY);
+
+  // Accuracy per epoch.
+  m_accuracyChart = makeChart();
+  m_accuracyX = addValueAxis(m_accuracyChart, Qt::AlignBottom);
+  m_accuracyY = addValueAxis(m_accuracyChart, Qt::AlignLeft);
+  m_trainAccuracySeries = addSeries(m_accuracyChart, kTrainColor, 2.0, m_accuracyX, m_accuracyY);
+  m_validationAccuracySeries =
+      addSeries(m_accuracyChart, kValidationColor, 2.0, m_accuracyX, m_accuracyY);
+  m_accuracyMarker = addMarker(m_accuracyChart, m_accuracyX, m_accuracyY);
+
+  // Loss per epoch.
+  m_epochLossChart = makeChart();
+  m_epochLossX = addValueAxis(m_epochLossChart, Qt::AlignBottom);
+  m_epochLossY = addValueAxis(m_epochLossChart, Qt::AlignLeft);
+  m_trainLossSeries = addSeries(m_epochLossChart, kTrainColor, 2.0, m_epochLossX, m_epochLossY);
+  m_validationLossSeries =
+      addSeries(m_epochLossChart, kValidationColor, 2.0, m_epochLossX, m_epochLossY);
+  m_epochLossMarker = addMarker(m_epochLossChart, m_epochLossX, m_epochLossY);
+  for (QLineSeries* s : {m_trainAccuracySeries, m_validationAccuracySeries, m_trainLossSeries,
+                         m_validationLossSeries})
+    s->setPointsVisible(true);
+
+  // Learning rates per iteration, log scale.
+  m_lrChart = makeChart();
+  m_lrX = addValueAxis(m_lrChart, Qt::AlignBottom);
+  m_lrY = new QLogValueAxis;
+  m_lrY->setBase(10.0);
+  m_lrY->setLabelFormat(QStringLiteral("%.0e"));
+  m_lrChart->addAxis(m_lrY, Qt::AlignLeft);
+  m_headLrSeries = addSeries(m_lrChart, kHeadColor, 2.0, m_lrX, m_lrY);
+  m_backboneLrSeries = addSeries(m_lrChart, kBackboneColor, 2.0, m_lrX, m_lrY);
+  m_lrMarker = addMarker(m_lrChart, m_lrX, m_lrY);
+
+  auto* charts = new QWidget;
+  auto* grid = new QGridLayout(charts);
+  grid->setContentsMargins(0, 0, 0, 0);
+  int index = 0;
+  for (QChart* chart : {m_lossChart, m_accuracyChart, m_epochLossChart, m_lrChart}) {
+    auto* view = new QChartView(chart);
+    view->setRenderHint(QPainter::Antialiasing);
+    view->setMinimumSize(280, 200);
+    grid->addWidget(view, index / 2, index % 2);
+    ++index;
+  }
+
+  m_log = new QPlainTextEdit;
+  m_log->setReadOnly(true);
+  m_log->setMaximumBlockCount(kMaxLogLines);
+  m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+  QFont mono(QStringLiteral("monospace"));
+  mono.setStyleHint(QFont::TypeWriter);
+  m_log->setFont(mono);
+
+  auto* splitter = new QSplitter(Qt::Vertical);
+  splitter->addWidget(charts);
+  splitter->addWidget(m_log);
+  splitter->setStretchFactor(0, 4);
+  splitter->setStretchFactor(1, 1);
+
+  m_statusLabel = new QLabel;
+  m_statusLabel->setWordWrap(true);
+  m_statusLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_pauseButton = new QPushButton;
+  m_stopButton = new QPushButton;
+  connect(m_pauseButton, &QPushButton::clicked, this, &DashboardPage::onPauseClicked);
+  connect(m_stopButton, &QPushButton::clicked, this, &DashboardPage::onStopClicked);
+  auto* controls = new QHBoxLayout;
+  controls->addWidget(m_statusLabel, 1);
+  controls->addWidget(m_pauseButton);
+  controls->addWidget(m_stopButton);
+
+  m_epochLabel = new QLabel;
+  m_overallProgress = new QProgressBar;
+  m_epochProgress = new QProgressBar;
+  m_speedLabel = new QLabel;
+  auto* progress = new QGridLayout;
+  progress->addWidget(m_epochLabel, 0, 0);
+  progress->addWidget(m_overallProgress, 0, 1);
+  progress->addWidget(m_epochProgress, 1, 1);
+  progress->addWidget(m_speedLabel, 1, 0);
+  progress->setColumnStretch(1, 1);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addLayout(controls);
+  layout->addLayout(progress);
+  layout->addWidget(splitter, 1);
+  updateControls();
+}
+
+void DashboardPage::retranslateUi() {
+  m_lossChart->setTitle(tr("Training loss per iteration"));
+  m_accuracyChart->setTitle(tr("Accuracy per epoch"));
+  m_epochLossChart->setTitle(tr("Loss per epoch"));
+  m_lrChart->setTitle(tr("Learning rate"));
+  m_lossX->setTitleText(tr("Iteration"));
+  m_lossY->setTitleText(tr("Loss"));
+  m_accuracyX->setTitleText(tr("Epoch"));
+  m_accuracyY->setTitleText(tr("Accuracy (%)"));
+  m_epochLossX->setTitleText(tr("Epoch"));
+  m_epochLossY->setTitleText(tr("Loss"));
+  m_lrX->setTitleText(tr("Iteration"));
+  m_lrY->setTitleText(tr("Learning rate"));
+  m_rawLossSeries->setName(tr("Loss"));
+  m_smoothedLossSeries->setName(tr("Smoothed"));
+  m_trainAccuracySeries->setName(tr("Training"));
+  m_validationAccuracySeries->setName(tr("Validation"));
+  m_trainLossSeries->setName(tr("Training"));
+  m_validationLossSeries->setName(tr("Validation"));
+  m_headLrSeries->setName(tr("Head"));
+  m_backboneLrSeries->setName(tr("Backbone"));
+  for (QLineSeries* marker : {m_lossMarker, m_accuracyMarker, m_epochLossMarker, m_lrMarker})
+    marker->setName(tr("Backbone unfrozen"));
+  m_stopButton->setText(tr("Stop"));
+  m_stopButton->setToolTip(tr("Stop after the current batch; a checkpoint is kept so the run can be resumed"));
+  m_epochProgress->setFormat(tr("Batch %v of %m"));
+  updateControls();
+  m_progressDirty = true;
+  if (m_flushTimer) scheduleFlush();
+}
+
+void DashboardPage::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::LanguageChange) retranslateUi();
+  QWidget::changeEvent(event);
+}
+
+void DashboardPage::attach(TrainingController* controller) {
+  if (m_controller) disconnect(m_controller, nullptr, this, nullptr);
+  m_controller = controller;
+  if (controller) {
+    connect(controller, &TrainingController::iteration, this, &DashboardPage::addIteration);
+    connect(controller, &TrainingController::epochFinished, this, &DashboardPage::addEpoch);
+    connect(controller, &TrainingController::phaseChanged, this, &DashboardPage::addPhase);
+    connect(controller, &TrainingController::logLine, this, &DashboardPage::addLog);
+    connect(controller, &TrainingController::finished, this, &DashboardPage::showFinished);
+    connect(controller, &TrainingController::pausedChanged, this, &DashboardPage::onPausedChanged);
+    connect(controller, &TrainingController::runningChanged, this, [this](bool running) {
+      if (running) {
+        m_status = tr("Preparing the data and the model…");
+        m_progressDirty = true;
+        scheduleFlush();
+      }
+      updateControls();
+    });
+    connect(controller, &TrainingController::started, this, [this](const QString& dir) {
+      m_status = tr("Training in %1").arg(dir);
+      m_progressDirty = true;
+      scheduleFlush();
+    });
+  }
+  updateControls();
+}
+
+void DashboardPage::clear() {
+  m_rawLoss.clear();
+  m_smoothedLoss.clear();
+  m_headLr.clear();
+  m_backboneLr.clear();
+  m_ema = 0.0;
+  m_emaWeight = 0.0;
+  m_epochPoints.clear();
+  m_validationAccuracy.clear();
+  m_pendingLog.clear();
+  m_lastIteration = {};
+  m_haveIteration = false;
+  m_epochsDone = 0;
+  m_markerEpoch = -1.0;
+  m_markerIteration = -1.0;
+  m_markerIterationPending = false;
+  m_status.clear();
+  m_log->clear();
+  m_iterationsDirty = m_epochsDirty = m_progressDirty = true;
+  flushNow();
+}
+
+void DashboardPage::setTotalEpochs(int epochs) {
+  m_totalEpochs = std::max(0, epochs);
+  m_epochsDirty = m_progressDirty = true;
+  scheduleFlush();
+}
+
+void DashboardPage::loadHistory(const ft::api::RunHistory& history) {
+  clear();
+  m_totalEpochs = history.config.train.epochs;
+  for (const auto& e : history.iterations) appendIterationPoint(e);
+  for (const auto& e : history.epochs) addEpoch(e);
+  // The unfreeze marker: once the last frozen epoch is complete.
+  const int freeze = history.config.train.freezeEpochs;
+  if (freeze > 0 && m_epochsDone >= freeze) {
+    m_markerEpoch = freeze;
+    double lastFrozen = -1.0;
+    for (const auto& e : history.iterations)
+      if (e.epoch < freeze) lastFrozen = std::max(lastFrozen, double(e.iteration));
+    m_markerIteration = lastFrozen;
+  }
+  if (!history.iterations.empty()) {
+    m_lastIteration = history.iterations.back();
+    m_haveIteration = true;
+  }
+  m_status = history.complete ? tr("Run complete") : tr("Run interrupted after %n epoch(s)", nullptr, m_epochsDone);
+  m_iterationsDirty = m_epochsDirty = m_progressDirty = true;
+  flushNow();
+}
+
+void DashboardPage::addIteration(const ft::train::IterationEvent& event) {
+  appendIterationPoint(event);
+  m_lastIteration = event;
+  m_haveIteration = true;
+  m_progressDirty = true;
+  scheduleFlush();
+}
+
+void DashboardPage::appendIterationPoint(const ft::train::IterationEvent& event) {
+  const double x = double(event.iteration);
+  if (!m_rawLoss.isEmpty() && x <= m_rawLoss.maxX()) {
+    // A resumed run repeats iterations after its checkpoint: the new values replace the old.
+    m_rawLoss.truncateFrom(x);
+    m_headLr.truncateFrom(x);
+    m_backboneLr.truncateFrom(x);
+    recomputeSmoothing();
+  }
+  m_rawLoss.append({x, event.loss});
+  if (std::isfinite(event.loss)) {
+    m_ema = kSmoothing * m_ema + (1.0 - kSmoothing) * event.loss;
+    m_emaWeight = kSmoothing * m_emaWeight + (1.0 - kSmoothing);
+  }
+  m_smoothedLoss.append({x, m_emaWeight > 0 ? m_ema / m_emaWeight : event.loss});
+  // The log axis cannot show 0 (a cosine schedule may reach it): such points are left out.
+  const auto& rates = event.learningRates;
+  if (!rates.empty() && rates[0] > 0) m_headLr.append({x, rates[0]});
+  if (rates.size() > 1 && rates[1] > 0) m_backboneLr.append({x, rates[1]});
+  if (m_markerIterationPending) {
+    m_markerIteration = x - 1.0;
+    m_markerIterationPending = false;
+  }
+  m_iterationsDirty = true;
+}
+
+void DashboardPage::recomputeSmoothing() {
+  m_smoothedLoss.clear();
+  m_ema = 0.0;
+  m_emaWeight = 0.0;
+  for (const QPointF& p : m_rawLoss.points()) {
+    if (std::isfinite(p.y())) {
+      m_ema = kSmoothing * m_ema + (1.0 - kSmoothing) * p.y();
+      m_emaWeight = kSmoothing * m_emaWeight + (1.0 - kSmoothing);
+    }
+    m_smoothedLoss.append({p.x(), m_emaWeight > 0 ? m_ema / m_emaWeight : p.y()});
+  }
+}
+
+void DashboardPage::addEpoch(const ft::train::EpochEvent& event) {
+  const double x = event.epoch + 1;
+  while (!m_epochPoints.empty() && m_epochPoints.back().x >= x) {
+    m_epochPoints.pop_back();
+    m_validationAccuracy.pop_back();
+  }
+  m_epochPoints.push_back({x, event.trainAccuracy, event.validationAccuracy, event.trainLoss,
+                           event.validationLoss});
+  m_validationAccuracy.push_back(event.validationAccuracy);
+  m_epochsDone = event.epoch + 1;
+  if (event.epochs > 0) m_totalEpochs = event.epochs;
+  m_epochsDirty = m_progressDirty = true;
+  scheduleFlush();
+}
+
+void DashboardPage::addPhase(const ft::train::PhaseEvent& event) {
+  if (event.phase == ft::train::Phase::Unfrozen && event.epoch > 0) {
+    m_markerEpoch = event.epoch;
+    if (m_rawLoss.isEmpty()) {
+      m_markerIterationPending = true;
+    } else {
+      m_markerIteration = m_rawLoss.maxX();
+    }
+  }
+  m_iterationsDirty = m_epochsDirty = true;
+  scheduleFlush();
+}
+
+void DashboardPage::addLog(const ft::train::LogEvent& event) {
+  m_pendingLog.push_back({event.level, QString::fromStdString(event.message)});
+  scheduleFlush();
+}
+
+void DashboardPage::showFinished(const ft::train::FinishedEvent& event) {
+  const QString message = QString::fromStdString(event.message);
+  switch (event.status) {
+    case ft::train::FinishStatus::Completed:
+      m_status = tr("Finished: %1").arg(message);
+      break;
+    case ft::train::FinishStatus::Stopped:
+      m_status = tr("Stopped: %1").arg(message);
+      break;
+    case ft::train::FinishStatus::Failed:
+      m_status = tr("Failed: %1").arg(message);
+      break;
+  }
+  m_progressDirty = true;
+  updateControls();
+  flushNow();
+}
+
+void DashboardPage::scheduleFlush() {
+  if (m_flushTimer && !m_flushTimer->isActive()) m_flushTimer->start();
+}
+
+void DashboardPage::flushNow() {
+  if (m_flushTimer) m_flushTimer->stop();
+  QElapsedTimer clock;
+  clock.start();
+  if (m_iterationsDirty) flushIterationSeries();
+  if (m_epochsDirty) flushEpochSeries();
+  if (m_progressDirty) flushProgress();
+  if (!m_pendingLog.empty()) flushLog();
+  m_iterationsDirty = m_epochsDirty = m_progressDirty = false;
+  m_lastFlushMs = double(clock.nsecsElapsed()) / 1e6;
+  ++m_flushCount;
+}
+
+void DashboardPage::flushIterationSeries() {
+  m_rawLossSeries->replace(m_rawLoss.display());
+  m_smoothedLossSeries->replace(m_smoothedLoss.display());
+  m_headLrSeries->replace(m_headLr.display());
+  m_backboneLrSeries->replace(m_backboneLr.display());
+
+  const double lastX = m_rawLoss.isEmpty() ? 1.0 : std::max(1.0, m_rawLoss.maxX());
+  setIntegerRange(m_lossX, 0.0, lastX, 6);
+  setIntegerRange(m_lrX, 0.0, lastX, 6);
+  double lossHigh = 1.0;
+  if (!m_rawLoss.isEmpty() && std::isfinite(m_rawLoss.maxY()) && m_rawLoss.maxY() > 0)
+    lossHigh = m_rawLoss.maxY() * 1.05;
+  setValueRange(m_lossY, 0.0, lossHigh);
+
+  double lrLow = 1e-5, lrHigh = 1e-2;
+  bool haveLr = false;
+  for (const ChartSeriesBuffer* b : {&m_headLr, &m_backboneLr}) {
+    if (b->isEmpty()) continue;
+    lrLow = haveLr ? std::min(lrLow, b->minY()) : b->minY();
+    lrHigh = haveLr ? std::max(lrHigh, b->maxY()) : b->maxY();
+    haveLr = true;
+  }
+  // Whole decades, at least one: the log axis labels its decades.
+  lrLow = std::pow(10.0, std::floor(std::log10(lrLow)));
+  lrHigh = std::pow(10.0, std::ceil(std::log10(lrHigh)));
+  if (lrHigh <= lrLow) lrHigh = lrLow * 10.0;
+  m_lrY->setRange(lrLow, lrHigh);
+  m_lrY->setMinorTickCount(8);
+
+  updateMarker(m_lossMarker, m_markerIteration, m_lossY->min(), m_lossY->max());
+  updateMarker(m_lrMarker, m_markerIteration, lrLow, lrHigh);
+}
+
+void DashboardPage::flushEpochSeries() {
+  QList<QPointF> trainAccuracy, validationAccuracy, trainLoss, validationLoss;
+  double lossHigh = 0.0;
+  for (const EpochPoint& p : m_epochPoints) {
+    trainAccuracy.append({p.x, p.trainAccuracy});
+    validationAccuracy.append({p.x, p.validationAccuracy});
+    trainLoss.append({p.x, p.trainLoss});
+    validationLoss.append({p.x, p.validationLoss});
+    for (double v : {p.trainLoss, p.validationLoss})
+      if (std::isfinite(v)) lossHigh = std::max(lossHigh, v);
+  }
+  m_trainAccuracySeries->replace(trainAccuracy);
+  m_validationAccuracySeries->replace(validationAccuracy);
+  m_trainLossSeries->replace(trainLoss);
+  m_validationLossSeries->replace(validationLoss);
+
+  const double lastEpoch = m_epochPoints.empty() ? 0.0 : m_epochPoints.back().x;
+  const double epochs = std::max({1.0, double(m_totalEpochs), lastEpoch});
+  setIntegerRange(m_accuracyX, 0.0, epochs, 10);
+  setIntegerRange(m_epochLossX, 0.0, epochs, 10);
+  m_accuracyY->setRange(0.0, 100.0);
+  m_accuracyY->setTickInterval(20.0);
+  setValueRange(m_epochLossY, 0.0, lossHigh > 0 ? lossHigh * 1.1 : 1.0);
+
+  updateMarker(m_accuracyMarker, m_markerEpoch, 0.0, 100.0);
+  updateMarker(m_epochLossMarker, m_markerEpoch, m_epochLossY->min(), m_epochLossY->max());
+}
+
+void DashboardPage::updateMarker(QLineSeries* marker, double x, double low, double high) {
+  if (x < 0) {
+    if (marker->count() > 0) marker->clear();
+    return;
+  }
+  marker->replace(QList<QPointF>{{x, low}, {x, high}});
+}
+
+void DashboardPage::flushProgress() {
+  const auto& it = m_lastIteration;
+  const int total = m_totalEpochs;
+  int current = m_epochsDone;
+  if (m_haveIteration) current = std::max(current, it.epoch + 1);
+  if (total > 0)
+    m_epochLabel->setText(tr("Epoch %1 of %2").arg(std::max(1, std::min(current, total))).arg(total));
+  else
+    m_epochLabel->setText(current > 0 ? tr("Epoch %1").arg(current) : QString());
+
+  const qint64 perEpoch = m_haveIteration ? it.batchesPerEpoch : 0;
+  if (perEpoch > 0) {
+    m_epochProgress->setRange(0, int(perEpoch));
+    m_epochProgress->setValue(int(std::min(it.batch, perEpoch)));
+  } else {
+    m_epochProgress->setRange(0, 1);
+    m_epochProgress->setValue(0);
+  }
+  if (perEpoch > 0 && total > 0) {
+    m_overallProgress->setRange(0, int(std::min<qint64>(perEpoch * total, INT32_MAX)));
+    const qint64 done = qint64(std::max(m_epochsDone, it.epoch)) * perEpoch +
+                        (it.epoch >= m_epochsDone ? it.batch : 0);
+    m_overallProgress->setValue(int(std::min<qint64>(done, perEpoch * total)));
+  } else {
+    m_overallProgress->setRange(0, std::max(1, total));
+    m_overallProgress->setValue(std::min(m_epochsDone, std::max(1, total)));
+  }
+  m_overallProgress->setFormat(tr("Run %p%"));
+
+  QString speed;
+  if (m_haveIteration && it.batch > 0 && perEpoch > 0 && it.epochSeconds > 0) {
+    const double perBatch = it.epochSeconds / double(it.batch);
+    const double epochLeft = perBatch * double(perEpoch - it.batch);
+    speed = tr("%1 images/s · epoch ends in %2")
+                .arg(QString::number(it.imagesPerSecond, 'f', 0), formatDuration(epochLeft));
+    if (total > 0 && it.epoch + 1 < total) {
+      // Training batches only, at this epoch's pace: evaluation and the slower unfrozen phase
+      // make the real time longer, hence "at least".
+      const double runLeft = epochLeft + perBatch * double(perEpoch) * double(total - it.epoch - 1);
+      speed += tr(" · run ends in at least %1").arg(formatDuration(runLeft));
+    }
+  }
+  m_speedLabel->setText(speed);
+  QString status = m_status;
+  if (m_controller && m_controller->isPaused()) status = tr("Paused");
+  m_statusLabel->setText(status);
+}
+
+void DashboardPage::flushLog() {
+  for (const PendingLog& line : m_pendingLog) {
+    const QString text = line.text.toHtmlEscaped();
+    switch (line.level) {
+      case ft::train::LogLevel::Info:
+        m_log->appendHtml(text);
+        break;
+      case ft::train::LogLevel::Warning:
+        m_log->appendHtml(QStringLiteral("<span style=\"color:%1\">%2</span>")
+                              .arg(kWarningColor.name(), tr("Warning: %1").arg(text)));
+        break;
+      case ft::train::LogLevel::Error:
+        m_log->appendHtml(QStringLiteral("<b style=\"color:%1\">%2</b>")
+                              .arg(kErrorColor.name(), tr("Error: %1").arg(text)));
+        break;
+    }
+  }
+  m_pendingLog.clear();
+}
+
+int DashboardPage::displayedPointCount(DashboardSeries which) const {
+  const QXYSeries* s = series(which);
+  return s ? int(s->count()) : 0;
+}
+
+QXYSeries* DashboardPage::series(DashboardSeries which) const {
+  switch (which) {
+    case DashboardSeries::RawLoss: return m_rawLossSeries;
+    case DashboardSeries::SmoothedLoss: return m_smoothedLossSeries;
+    case DashboardSeries::TrainAccuracy: return m_trainAccuracySeries;
+    case DashboardSeries::ValidationAccuracy: return m_validationAccuracySeries;
+    case DashboardSeries::TrainLoss: return m_trainLossSeries;
+    case DashboardSeries::ValidationLoss: return m_validationLossSeries;
+    case DashboardSeries::HeadLearningRate: return m_headLrSeries;
+    case DashboardSeries::BackboneLearningRate: return m_backboneLrSeries;
+  }
+  return nullptr;
+}
+
+QString DashboardPage::progressText() const {
+  QStringList parts;
+  for (const QLabel* label : {m_statusLabel, m_epochLabel, m_speedLabel})
+    if (!label->text().isEmpty()) parts << label->text();
+  return parts.join(QStringLiteral(" | "));
+}
+
+QString DashboardPage::logText() const { return m_log->toPlainText(); }
+
+void DashboardPage::updateControls() {
+  const bool running = m_controller && m_controller->isRunning();
+  m_pauseButton->setEnabled(running);
+  m_stopButton->setEnabled(running);
+  const bool paused = m_controller && m_controller->isPaused();
+  m_pauseButton->setText(paused ? tr("Resume") : tr("Pause"));
+  m_pauseButton->setToolTip(paused ? tr("Continue training") : tr("Pause before the next batch"));
+}
+
+void DashboardPage::onPausedChanged(bool) {
+  updateControls();
+  m_progressDirty = true;
+  scheduleFlush();
+}
+
+void DashboardPage::onPauseClicked() {
+  if (!m_controller) return;
+  if (m_controller->isPaused()) m_controller->resume();
+  else m_controller->pause();
+}
+
+void DashboardPage::onStopClicked() {
+  if (!m_controller || !m_controller->isRunning()) return;
+  m_controller->stop();
+  m_status = tr("Stopping after the current batch…");
+  m_progressDirty = true;
+  scheduleFlush();
+}
+
+}  // namespace ft::ui

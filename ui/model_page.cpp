@@ -1,0 +1,231 @@
+#include "model_page.h"
+
+#include <QButtonGroup>
+#include <QComboBox>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QLocale>
+#include <QPushButton>
+#include <QRadioButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+#include "api/studio_api.h"
+#include "background_runner.h"
+#include "studio_settings.h"
+
+namespace ft::ui {
+namespace {
+
+void setFormLabel(QFormLayout* form, QWidget* field, const QString& text) {
+  if (auto* label = qobject_cast<QLabel*>(form->labelForField(field))) label->setText(text);
+}
+
+// "resnet18" -> "ResNet-18"; the engine's ids are lower case, people read the paper's names.
+QString displayName(const std::string& id) {
+  const QString text = QString::fromStdString(id);
+  if (text.startsWith(QLatin1String("resnet")))
+    return QStringLiteral("ResNet-") + text.mid(6);
+  return text;
+}
+
+}  // namespace
+
+ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
+  m_runner = new BackgroundRunner(this);
+  m_architecture = new QComboBox(this);
+  m_architecture->setObjectName(QStringLiteral("architecture"));
+  for (const auto& id : api::architectures())
+    m_architecture->addItem(displayName(id), QString::fromStdString(id));
+
+  m_randomInit = new QRadioButton(this);
+  m_randomInit->setObjectName(QStringLiteral("weightsNone"));
+  m_fromFile = new QRadioButton(this);
+  m_fromFile->setObjectName(QStringLiteral("weightsFromFile"));
+  m_weightsGroup = new QButtonGroup(this);
+  m_weightsGroup->addButton(m_randomInit);
+  m_weightsGroup->addButton(m_fromFile);
+  m_randomInit->setChecked(true);
+  m_weightsPath = new QLineEdit(this);
+  m_weightsPath->setObjectName(QStringLiteral("weightsPath"));
+  m_weightsBrowse = new QPushButton(this);
+  auto* fileRow = new QHBoxLayout;
+  fileRow->addWidget(m_fromFile);
+  fileRow->addWidget(m_weightsPath, 1);
+  fileRow->addWidget(m_weightsBrowse);
+  auto* weights = new QVBoxLayout;
+  weights->addWidget(m_randomInit);
+  weights->addLayout(fileRow);
+  m_weightsHint = new QLabel(this);
+  m_weightsHint->setWordWrap(true);
+  weights->addWidget(m_weightsHint);
+
+  m_networkBox = new QGroupBox(this);
+  m_networkForm = new QFormLayout(m_networkBox);
+  m_networkForm->addRow(QString(), m_architecture);
+  m_networkForm->addRow(new QLabel(this), weights);
+
+  m_inputSize = new QSpinBox(this);
+  m_inputSize->setObjectName(QStringLiteral("inputSize"));
+  m_inputSize->setRange(16, 1024);
+  m_inputSize->setSuffix(QStringLiteral(" px"));
+  m_normalization = new QComboBox(this);
+  m_normalization->setObjectName(QStringLiteral("normalization"));
+  m_normalization->addItem(QString(), QStringLiteral("imagenet"));
+  m_normalization->addItem(QString(), QStringLiteral("dataset"));
+  m_inputHint = new QLabel(this);
+  m_inputHint->setWordWrap(true);
+  m_parameters = new QLabel(this);
+  m_parameters->setObjectName(QStringLiteral("parameterCounts"));
+  m_parameters->setWordWrap(true);
+  m_headNote = new QLabel(this);
+  m_headNote->setWordWrap(true);
+
+  m_sizeBox = new QGroupBox(this);
+  m_sizeForm = new QFormLayout(m_sizeBox);
+  m_sizeForm->addRow(QString(), m_inputSize);
+  m_sizeForm->addRow(m_inputHint);
+  m_sizeForm->addRow(QString(), m_normalization);
+
+  auto* parametersBox = new QGroupBox(this);
+  parametersBox->setObjectName(QStringLiteral("parametersBox"));
+  auto* parametersLayout = new QVBoxLayout(parametersBox);
+  parametersLayout->addWidget(m_parameters);
+  parametersLayout->addWidget(m_headNote);
+
+  auto* layout = new QVBoxLayout(this);
+  layout->addWidget(m_networkBox);
+  layout->addWidget(m_sizeBox);
+  layout->addWidget(parametersBox);
+  layout->addStretch(1);
+
+  connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this,
+          &ModelPage::describe);
+  connect(m_weightsGroup, &QButtonGroup::buttonToggled, this, [this] { updateWeightsRow(); });
+  connect(m_weightsPath, &QLineEdit::textChanged, this, [this] { updateWeightsRow(); });
+  connect(m_weightsBrowse, &QPushButton::clicked, this, &ModelPage::browseWeights);
+  retranslateUi();
+  updateWeightsRow();
+  describe();
+}
+
+QString ModelPage::title() const { return tr("Model"); }
+
+bool ModelPage::isComplete() const {
+  return m_randomInit->isChecked() || QFileInfo(m_weightsPath->text().trimmed()).isFile();
+}
+
+void ModelPage::load(const config::RunConfig& config) {
+  const int index = m_architecture->findData(QString::fromStdString(config.model.architecture));
+  m_architecture->setCurrentIndex(index < 0 ? 0 : index);
+  const bool none = config.model.weights == "none";
+  (none ? m_randomInit : m_fromFile)->setChecked(true);
+  m_weightsPath->setText(none ? QString() : QString::fromStdString(config.model.weights));
+  m_inputSize->setValue(config.transform.inputSize);
+  const int norm = m_normalization->findData(QString::fromStdString(config.transform.normalization));
+  m_normalization->setCurrentIndex(norm < 0 ? 0 : norm);
+  updateWeightsRow();
+}
+
+void ModelPage::store(config::RunConfig& config) const {
+  config.model.architecture = m_architecture->currentData().toString().toStdString();
+  config.model.weights =
+      m_randomInit->isChecked() ? std::string("none") : m_weightsPath->text().trimmed().toStdString();
+  config.transform.inputSize = m_inputSize->value();
+  config.transform.normalization = m_normalization->currentData().toString().toStdString();
+}
+
+void ModelPage::enter(const config::RunConfig&) { showSummary(); }
+
+void ModelPage::setClassCount(int classes) {
+  if (classes <= 0 || classes == m_classes) return;
+  m_classes = classes;
+  describe();
+}
+
+void ModelPage::describe() {
+  const std::string arch = m_architecture->currentData().toString().toStdString();
+  const int classes = m_classes;
+  m_describing = true;
+  m_error.clear();
+  showSummary();
+  // Building the network takes a moment (ResNet-50: 25 M parameters): not on the GUI thread.
+  m_runner->run<api::ModelSummary>(
+      [arch, classes] { return api::describeModel(arch, classes); },
+      [this](const api::ModelSummary& summary) {
+        m_describing = false;
+        m_displayName = QString::fromStdString(summary.displayName);
+        m_total = summary.totalParameters;
+        m_trainableFrozen = summary.trainableWhileFrozen;
+        showSummary();
+        Q_EMIT described();
+      },
+      [this](const QString& message) {
+        m_describing = false;
+        m_error = message;
+        m_total = m_trainableFrozen = -1;
+        showSummary();
+        Q_EMIT described();
+      });
+}
+
+void ModelPage::showSummary() {
+  const QLocale locale;
+  if (m_describing) {
+    m_parameters->setText(tr("Counting parameters…"));
+  } else if (!m_error.isEmpty()) {
+    m_parameters->setText(m_error);
+  } else {
+    m_parameters->setText(
+        tr("%1 with %n classes: %2 parameters in total; %3 of them (the new head) train while "
+           "the backbone is frozen.", nullptr, m_classes)
+            .arg(m_displayName, locale.toString(m_total), locale.toString(m_trainableFrozen)));
+  }
+  m_headNote->setText(tr("The last fully connected layer (fc) is replaced by a new head with one "
+                         "output per class of your data set."));
+}
+
+void ModelPage::updateWeightsRow() {
+  const bool file = m_fromFile->isChecked();
+  m_weightsPath->setEnabled(file);
+  m_weightsBrowse->setEnabled(file);
+  Q_EMIT completeChanged();
+}
+
+void ModelPage::browseWeights() {
+  const QString path = QFileDialog::getOpenFileName(
+      this, tr("Choose starting weights"), settings::lastFolder(QStringLiteral("weights")),
+      tr("FineTune Studio export (*.pt);;All files (*)"));
+  if (path.isEmpty()) return;
+  settings::rememberFolder(QStringLiteral("weights"), path);
+  m_fromFile->setChecked(true);
+  m_weightsPath->setText(path);
+}
+
+void ModelPage::retranslateUi() {
+  m_networkBox->setTitle(tr("Network"));
+  m_sizeBox->setTitle(tr("Input"));
+  setFormLabel(m_networkForm, m_architecture, tr("Architecture:"));
+  if (auto* label = qobject_cast<QLabel*>(m_networkForm->itemAt(1, QFormLayout::LabelRole)->widget()))
+    label->setText(tr("Starting weights:"));
+  m_randomInit->setText(tr("None (random initialisation)"));
+  m_fromFile->setText(tr("Weights file:"));
+  m_weightsPath->setPlaceholderText(tr("model.pt exported from a previous run"));
+  m_weightsBrowse->setText(tr("Browse…"));
+  m_weightsHint->setText(tr("A previous run's export (.pt) starts this run from what it learned; "
+                            "the head is replaced when the class count differs."));
+  setFormLabel(m_sizeForm, m_inputSize, tr("Input size:"));
+  setFormLabel(m_sizeForm, m_normalization, tr("Normalisation:"));
+  m_normalization->setItemText(0, tr("ImageNet mean and standard deviation"));
+  m_normalization->setItemText(1, tr("Measured on this data set"));
+  m_inputHint->setText(tr("Images are resized to this square size. 32 suits the built-in "
+                          "Fashion-MNIST (28×28) and CIFAR-10; ImageNet weights want 224."));
+  showSummary();
+}
+
+}  // namespace ft::ui
