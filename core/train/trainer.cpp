@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cmath>
 #include <condition_variable>
+#include <iomanip>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -480,7 +481,9 @@ FinishedEvent Trainer::run() {
       line.precision(4);
       line << valLoss << " | val acc ";
       line.precision(2);
-      line << valAccuracy << "% | " << event.seconds << " s";
+      line << valAccuracy << "% | " << event.seconds << " s, " << std::setprecision(0)
+           << event.imagesPerSecond << " img/s, waited " << std::setprecision(1)
+           << s.trainLoader->waitSeconds() << " s for data";
       s.log(LogLevel::Info, line.str());
       if (s.observer) s.observer->onEpoch(event);
     }

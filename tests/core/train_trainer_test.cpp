@@ -1,5 +1,6 @@
 // The engine on a tiny generated data set: freeze schedule, learning rates, stop, resume,
 // run folder contents, exports, bad input.
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -264,5 +265,36 @@ TEST_F(TrainerTest, ExportReloadsWithSameOutputsAndSeedsANewRun) {
     FAIL() << "ResNet-18 weights must not load into ResNet-34";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("these are ResNet-18 weights; the model is ResNet-34"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(TrainerTest, EveryOptimizerAndScheduleTrains) {
+  struct Variant {
+    const char* optimizer;
+    const char* scheduler;
+  };
+  for (const auto& v : {Variant{"sgd", "step"}, Variant{"adamw", "cosine"}, Variant{"adam", "none"}}) {
+    auto c = tinyConfig(std::string(v.optimizer) + "-" + v.scheduler);
+    c.train.epochs = 2;
+    c.optim.optimizer = v.optimizer;
+    c.optim.nesterov = std::string(v.optimizer) == "sgd";
+    c.optim.scheduler = v.scheduler;
+    c.optim.warmupEpochs = 1;
+    c.optim.stepSize = 1;
+    Recorder recorder;
+    train::Trainer trainer(c, &recorder);
+    const auto result = trainer.run();
+    ASSERT_EQ(result.status, FinishStatus::Completed) << v.optimizer << ": " << result.message;
+    ASSERT_EQ(recorder.epochs.size(), 2u);
+    EXPECT_TRUE(std::isfinite(recorder.epochs[1].trainLoss));
+    const auto& first = recorder.iterations.front().learningRates;
+    const auto& last = recorder.iterations.back().learningRates;
+    if (std::string(v.scheduler) == "cosine") {
+      EXPECT_NEAR(first[0], 1e-3 / 5, 1e-12);  // warm-up: 1 of 5 iterations of epoch 1
+    } else if (std::string(v.scheduler) == "step") {
+      EXPECT_NEAR(last[0], 1e-5, 1e-12);  // unfreeze rate 1e-4, decayed once after epoch 1
+    } else {
+      EXPECT_EQ(last, (std::vector<double>{1e-4, 1e-4}));
+    }
   }
 }
