@@ -9,6 +9,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libgtest-dev libbenchmark-dev libonnx-dev
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
+  fonts-wqy-microhei xvfb xauth
   dataset-fashion-mnist python3-torchvision
 )
 BUILD_DIR=${BUILD_DIR:-build}
