@@ -1,2 +1,38 @@
-// finetune-studio: the desktop wizard (being written).
-int main() { return 0; }
+// finetune-studio: the desktop wizard. Everything lives in finetune_ui; this only sets up the
+// application (identity for QSettings, event types, language) and shows the window.
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFileInfo>
+
+#include "event_types.h"
+#include "language.h"
+#include "main_window.h"
+#include "studio_wizard.h"
+
+int main(int argc, char* argv[]) {
+  QApplication app(argc, argv);
+  QCoreApplication::setOrganizationName(QStringLiteral("FineTuneStudio"));
+  QCoreApplication::setApplicationName(QStringLiteral("FineTune Studio"));
+  QCoreApplication::setApplicationVersion(QStringLiteral(FINETUNE_VERSION));
+  QGuiApplication::setApplicationDisplayName(QStringLiteral("FineTune Studio"));
+  ft::ui::registerEventTypes();
+  ft::ui::applyLanguage(ft::ui::preferredLanguage());
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(
+      QCoreApplication::translate("main", "Fine-tune a pretrained image classifier."));
+  parser.addHelpOption();
+  parser.addVersionOption();
+  const QCommandLineOption data(
+      QStringLiteral("data"),
+      QCoreApplication::translate("main", "Preselect the data set in PATH."),
+      QStringLiteral("PATH"));
+  parser.addOption(data);
+  parser.process(app);
+
+  ft::ui::MainWindow window;
+  if (parser.isSet(data))
+    window.wizard()->setDataPath(QFileInfo(parser.value(data)).absoluteFilePath());
+  window.show();
+  return app.exec();
+}

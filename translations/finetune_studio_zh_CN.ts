@@ -1,4 +1,1137 @@
 <?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
+<context>
+    <name>ft::ui::DashboardPage</name>
+    <message>
+        <source>Training loss per iteration</source>
+        <translation>每次迭代的训练损失</translation>
+    </message>
+    <message>
+        <source>Accuracy per epoch</source>
+        <translation>每轮准确率</translation>
+    </message>
+    <message>
+        <source>Loss per epoch</source>
+        <translation>每轮损失</translation>
+    </message>
+    <message>
+        <source>Learning rate</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Iteration</source>
+        <translation>迭代</translation>
+    </message>
+    <message>
+        <source>Loss</source>
+        <translation>损失</translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation>轮次</translation>
+    </message>
+    <message>
+        <source>Accuracy (%)</source>
+        <translation>准确率 (%)</translation>
+    </message>
+    <message>
+        <source>Smoothed</source>
+        <translation>平滑</translation>
+    </message>
+    <message>
+        <source>Training</source>
+        <translation>训练</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>分类头</translation>
+    </message>
+    <message>
+        <source>Backbone</source>
+        <translation>主干网络</translation>
+    </message>
+    <message>
+        <source>Backbone unfrozen</source>
+        <translation>主干网络已解冻</translation>
+    </message>
+    <message>
+        <source>Stop</source>
+        <translation>停止</translation>
+    </message>
+    <message>
+        <source>Stop after the current batch; a checkpoint is kept so the run can be resumed</source>
+        <translation>在当前批次后停止；检查点会保留，之后可继续训练</translation>
+    </message>
+    <message>
+        <source>Batch %v of %m</source>
+        <translation>批次 %v / %m</translation>
+    </message>
+    <message>
+        <source>Preparing the data and the model…</source>
+        <translation>正在准备数据和模型…</translation>
+    </message>
+    <message>
+        <source>Training in %1</source>
+        <translation>正在训练：%1</translation>
+    </message>
+    <message>
+        <source>Run complete</source>
+        <translation>训练完成</translation>
+    </message>
+    <message numerus="yes">
+        <source>Run interrupted after %n epoch(s)</source>
+        <translation>
+            <numerusform>训练在 %n 轮后中断</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Finished: %1</source>
+        <translation>已完成：%1</translation>
+    </message>
+    <message>
+        <source>Stopped: %1</source>
+        <translation>已停止：%1</translation>
+    </message>
+    <message>
+        <source>Failed: %1</source>
+        <translation>失败：%1</translation>
+    </message>
+    <message>
+        <source>Epoch %1 of %2</source>
+        <translation>第 %1 轮，共 %2 轮</translation>
+    </message>
+    <message>
+        <source>Epoch %1</source>
+        <translation>第 %1 轮</translation>
+    </message>
+    <message>
+        <source>Run %p%</source>
+        <translation>总进度 %p%</translation>
+    </message>
+    <message>
+        <source>%1 images/s · epoch ends in %2</source>
+        <translation>%1 张图像/秒 · 本轮还需 %2</translation>
+    </message>
+    <message>
+        <source> · run ends in at least %1</source>
+        <translation> · 全部训练至少还需 %1</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>已暂停</translation>
+    </message>
+    <message>
+        <source>Warning: %1</source>
+        <translation>警告：%1</translation>
+    </message>
+    <message>
+        <source>Error: %1</source>
+        <translation>错误：%1</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Continue training</source>
+        <translation>继续训练</translation>
+    </message>
+    <message>
+        <source>Pause before the next batch</source>
+        <translation>在下一批次前暂停</translation>
+    </message>
+    <message>
+        <source>Stopping after the current batch…</source>
+        <translation>将在当前批次后停止…</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::DataPage</name>
+    <message>
+        <source>Data set</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>Choose the data set&apos;s folder (and the validation folder, if separate).</source>
+        <translation>请选择数据集文件夹（如验证集单独存放，也请选择验证集文件夹）。</translation>
+    </message>
+    <message>
+        <source>Reading the data set…</source>
+        <translation>正在读取数据集…</translation>
+    </message>
+    <message>
+        <source>This data set cannot be used: %1</source>
+        <translation>无法使用此数据集：%1</translation>
+    </message>
+    <message>
+        <source>Choose the data set folder</source>
+        <translation>选择数据集文件夹</translation>
+    </message>
+    <message>
+        <source>Choose the validation image folder</source>
+        <translation>选择验证图像文件夹</translation>
+    </message>
+    <message>
+        <source>Validation and subset</source>
+        <translation>验证集与子集</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Format:</source>
+        <translation>格式：</translation>
+    </message>
+    <message>
+        <source>Folder:</source>
+        <translation>文件夹：</translation>
+    </message>
+    <message>
+        <source>Detect automatically</source>
+        <translation>自动检测</translation>
+    </message>
+    <message>
+        <source>IDX files (MNIST, Fashion-MNIST)</source>
+        <translation>IDX 文件（MNIST、Fashion-MNIST）</translation>
+    </message>
+    <message>
+        <source>CIFAR-10 binary folder</source>
+        <translation>CIFAR-10 二进制文件夹</translation>
+    </message>
+    <message>
+        <source>Image folder (one subfolder per class)</source>
+        <translation>图像文件夹（每个类别一个子文件夹）</translation>
+    </message>
+    <message>
+        <source>Folder holding the data set</source>
+        <translation>存放数据集的文件夹</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Use the built-in Fashion-MNIST</source>
+        <translation>使用内置的 Fashion-MNIST</translation>
+    </message>
+    <message>
+        <source>Built-in Fashion-MNIST not installed</source>
+        <translation>未安装内置的 Fashion-MNIST</translation>
+    </message>
+    <message>
+        <source>Decode image folders as grayscale</source>
+        <translation>将图像文件夹按灰度图解码</translation>
+    </message>
+    <message>
+        <source>Validate on:</source>
+        <translation>验证数据：</translation>
+    </message>
+    <message>
+        <source>Validation folder:</source>
+        <translation>验证集文件夹：</translation>
+    </message>
+    <message>
+        <source>Held-out share:</source>
+        <translation>留出比例：</translation>
+    </message>
+    <message>
+        <source>Training images:</source>
+        <translation>训练图像：</translation>
+    </message>
+    <message>
+        <source>Validation images:</source>
+        <translation>验证图像：</translation>
+    </message>
+    <message>
+        <source>The data set&apos;s own test split</source>
+        <translation>数据集自带的测试集</translation>
+    </message>
+    <message>
+        <source>A separate folder</source>
+        <translation>单独的文件夹</translation>
+    </message>
+    <message>
+        <source>A stratified split of the training images</source>
+        <translation>从训练图像中分层划分</translation>
+    </message>
+    <message>
+        <source>Image folder with the same classes</source>
+        <translation>包含相同类别的图像文件夹</translation>
+    </message>
+    <message>
+        <source>All</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>A limit trains on a seeded subset of that size: handy for a quick first run.</source>
+        <translation>设置上限后，将使用该数量的固定随机子集进行训练，便于快速试跑。</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::DataPreviewView</name>
+    <message>
+        <source>Training images: –   Validation images: –</source>
+        <translation>训练图像：–   验证图像：–</translation>
+    </message>
+    <message>
+        <source>Training images: %1   Validation images: %2   Classes: %3</source>
+        <translation>训练图像：%1   验证图像：%2   类别数：%3</translation>
+    </message>
+    <message>
+        <source>Warnings: none</source>
+        <translation>警告：无</translation>
+    </message>
+    <message>
+        <source>Warnings (%1, the first %2 shown):</source>
+        <translation>警告（共 %1 条，显示前 %2 条）：</translation>
+    </message>
+    <message>
+        <source>Warnings (%1):</source>
+        <translation>警告（%1 条）：</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Training images</source>
+        <translation>训练图像数</translation>
+    </message>
+    <message>
+        <source>Sample images (a seeded draw over every class):</source>
+        <translation>样本图像（从每个类别中按固定种子抽取）：</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::MainWindow</name>
+    <message>
+        <source>FineTune Studio</source>
+        <translation>FineTune Studio 微调工作室</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Open run…</source>
+        <translation>打开训练运行(&amp;O)…</translation>
+    </message>
+    <message>
+        <source>Open &amp;configuration…</source>
+        <translation>打开配置(&amp;C)…</translation>
+    </message>
+    <message>
+        <source>&amp;Save configuration…</source>
+        <translation>保存配置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>视图(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Language</source>
+        <translation>语言(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About FineTune Studio</source>
+        <translation>关于 FineTune Studio(&amp;A)</translation>
+    </message>
+    <message>
+        <source>Open a run folder</source>
+        <translation>打开运行目录</translation>
+    </message>
+    <message>
+        <source>Open run</source>
+        <translation>打开训练运行</translation>
+    </message>
+    <message>
+        <source>Resume training?</source>
+        <translation>继续训练？</translation>
+    </message>
+    <message>
+        <source>This run stopped after %1 of %2 epochs. Resume training from its last checkpoint?</source>
+        <translation>此次训练在第 %1 轮（共 %2 轮）后停止。要从最后一个检查点继续训练吗？</translation>
+    </message>
+    <message>
+        <source>Open a run configuration</source>
+        <translation>打开运行配置</translation>
+    </message>
+    <message>
+        <source>Run configuration (*.json);;All files (*)</source>
+        <translation>运行配置 (*.json);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Loaded %1</source>
+        <translation>已载入 %1</translation>
+    </message>
+    <message>
+        <source>Open configuration</source>
+        <translation>打开配置</translation>
+    </message>
+    <message>
+        <source>Save the run configuration</source>
+        <translation>保存运行配置</translation>
+    </message>
+    <message>
+        <source>Run configuration (*.json)</source>
+        <translation>运行配置 (*.json)</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Save configuration</source>
+        <translation>保存配置</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>The Chinese translation could not be loaded; the studio stays in English.</source>
+        <translation>无法载入中文翻译，界面将保持英文。</translation>
+    </message>
+    <message>
+        <source>About FineTune Studio</source>
+        <translation>关于 FineTune Studio</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;Fine-tunes a pretrained image classifier (ResNet) on your own images: the head is replaced, the backbone is frozen for the first epochs and then the whole network is fine-tuned.&lt;/p&gt;&lt;p&gt;Training runs on LibTorch; every run folder holds its configuration, metrics, checkpoints and exports.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;在您自己的图像上微调预训练的图像分类器（ResNet）：替换分类头，前几轮冻结主干网络，之后对整个网络进行微调。&lt;/p&gt;&lt;p&gt;训练基于 LibTorch；每个运行目录都保存了其配置、指标、检查点和导出的模型。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>Stop training?</source>
+        <translation>停止训练？</translation>
+    </message>
+    <message>
+        <source>A training is running. Stop it and close? The last checkpoint is kept, so the run can be resumed later (File &gt; Open run…).</source>
+        <translation>训练正在进行。要停止并关闭吗？最后的检查点会保留，之后可以继续训练（文件 &gt; 打开训练运行…）。</translation>
+    </message>
+    <message>
+        <source>Stopping the training…</source>
+        <translation>正在停止训练…</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::ModelPage</name>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Counting parameters…</source>
+        <translation>正在统计参数…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 with %n classes: %2 parameters in total; %3 of them (the new head) train while the backbone is frozen.</source>
+        <translation>
+            <numerusform>%1，%n 个类别：共 %2 个参数；冻结主干网络时只训练其中的 %3 个（新的分类头）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The last fully connected layer (fc) is replaced by a new head with one output per class of your data set.</source>
+        <translation>最后的全连接层（fc）会被替换为新的分类头，其输出数等于数据集的类别数。</translation>
+    </message>
+    <message>
+        <source>Choose starting weights</source>
+        <translation>选择初始权重</translation>
+    </message>
+    <message>
+        <source>FineTune Studio export (*.pt);;All files (*)</source>
+        <translation>FineTune Studio 导出的模型 (*.pt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Network</source>
+        <translation>网络</translation>
+    </message>
+    <message>
+        <source>Input</source>
+        <translation>输入</translation>
+    </message>
+    <message>
+        <source>Architecture:</source>
+        <translation>网络结构：</translation>
+    </message>
+    <message>
+        <source>Starting weights:</source>
+        <translation>初始权重：</translation>
+    </message>
+    <message>
+        <source>None (random initialisation)</source>
+        <translation>无（随机初始化）</translation>
+    </message>
+    <message>
+        <source>Weights file:</source>
+        <translation>权重文件：</translation>
+    </message>
+    <message>
+        <source>model.pt exported from a previous run</source>
+        <translation>之前训练导出的 model.pt</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>A previous run&apos;s export (.pt) starts this run from what it learned; the head is replaced when the class count differs.</source>
+        <translation>使用之前训练导出的模型（.pt）作为起点，继承其已学到的特征；若类别数不同，分类头会被替换。</translation>
+    </message>
+    <message>
+        <source>Input size:</source>
+        <translation>输入尺寸：</translation>
+    </message>
+    <message>
+        <source>Normalisation:</source>
+        <translation>归一化：</translation>
+    </message>
+    <message>
+        <source>ImageNet mean and standard deviation</source>
+        <translation>ImageNet 的均值和标准差</translation>
+    </message>
+    <message>
+        <source>Measured on this data set</source>
+        <translation>在本数据集上统计</translation>
+    </message>
+    <message>
+        <source>Images are resized to this square size. 32 suits the built-in Fashion-MNIST (28×28) and CIFAR-10; ImageNet weights want 224.</source>
+        <translation>图像会缩放为此边长的正方形。32 适合内置的 Fashion-MNIST（28×28）和 CIFAR-10；ImageNet 权重需要 224。</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::ResultsPage</name>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <source>Epoch</source>
+        <translation>轮次</translation>
+    </message>
+    <message>
+        <source>Phase</source>
+        <translation>阶段</translation>
+    </message>
+    <message>
+        <source>Train loss</source>
+        <translation>训练损失</translation>
+    </message>
+    <message>
+        <source>Train acc.</source>
+        <translation>训练准确率</translation>
+    </message>
+    <message>
+        <source>Val. loss</source>
+        <translation>验证损失</translation>
+    </message>
+    <message>
+        <source>Val. acc.</source>
+        <translation>验证准确率</translation>
+    </message>
+    <message>
+        <source>Seconds</source>
+        <translation>秒</translation>
+    </message>
+    <message>
+        <source>Images/s</source>
+        <translation>图像/秒</translation>
+    </message>
+    <message>
+        <source>Learning rate (head / backbone)</source>
+        <translation>学习率（分类头 / 主干网络）</translation>
+    </message>
+    <message>
+        <source>&amp;Checkpoint:</source>
+        <translation>检查点(&amp;C)：</translation>
+    </message>
+    <message>
+        <source>Best validation accuracy</source>
+        <translation>最佳验证准确率</translation>
+    </message>
+    <message>
+        <source>Last epoch</source>
+        <translation>最后一轮</translation>
+    </message>
+    <message>
+        <source>Export model…</source>
+        <translation>导出模型…</translation>
+    </message>
+    <message>
+        <source>Save the model as a LibTorch archive (.pt) with its metadata (.json)</source>
+        <translation>将模型保存为 LibTorch 存档（.pt）及其元数据（.json）</translation>
+    </message>
+    <message>
+        <source>Best validation accuracy: %1 (epoch %2)</source>
+        <translation>最佳验证准确率：%1（第 %2 轮）</translation>
+    </message>
+    <message>
+        <source>Final validation accuracy: %1</source>
+        <translation>最终验证准确率：%1</translation>
+    </message>
+    <message>
+        <source>No epoch was completed.</source>
+        <translation>没有完成任何一轮。</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Run folder: %1</source>
+        <translation>运行目录：%1</translation>
+    </message>
+    <message>
+        <source>frozen</source>
+        <translation>冻结</translation>
+    </message>
+    <message>
+        <source>unfrozen</source>
+        <translation>解冻</translation>
+    </message>
+    <message>
+        <source>Export model</source>
+        <translation>导出模型</translation>
+    </message>
+    <message>
+        <source>LibTorch model (*.pt)</source>
+        <translation>LibTorch 模型 (*.pt)</translation>
+    </message>
+    <message>
+        <source>There is no run to export yet.</source>
+        <translation>还没有可导出的训练运行。</translation>
+    </message>
+    <message>
+        <source>Exported: %1</source>
+        <translation>已导出：%1</translation>
+    </message>
+    <message>
+        <source>Export failed: %1</source>
+        <translation>导出失败：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::ReviewPage</name>
+    <message>
+        <source>Review</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <source>%1 s</source>
+        <translation>%1 秒</translation>
+    </message>
+    <message>
+        <source>%1 min %2 s</source>
+        <translation>%1 分 %2 秒</translation>
+    </message>
+    <message>
+        <source>%1 h %2 min</source>
+        <translation>%1 小时 %2 分</translation>
+    </message>
+    <message>
+        <source>Measuring a few real batches of this configuration…</source>
+        <translation>正在用此配置实际运行几个批次进行测量…</translation>
+    </message>
+    <message>
+        <source>The estimate failed: %1</source>
+        <translation>估算失败：%1</translation>
+    </message>
+    <message>
+        <source>Not measured yet.</source>
+        <translation>尚未测量。</translation>
+    </message>
+    <message>
+        <source>about %1 per frozen epoch</source>
+        <translation>冻结阶段每轮约 %1</translation>
+    </message>
+    <message>
+        <source>about %1 per unfrozen epoch</source>
+        <translation>解冻阶段每轮约 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>Time per epoch, measured on %n real batches: %1. The whole run: about %2.</source>
+        <translation>
+            <numerusform>每轮用时（基于 %n 个实际批次的测量）：%1。整个训练约需 %2。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <source>This configuration cannot start: %1</source>
+        <translation>此配置无法开始训练：%1</translation>
+    </message>
+    <message>
+        <source>the folder %1</source>
+        <translation>文件夹 %1</translation>
+    </message>
+    <message>
+        <source>%1 % of the training images, stratified by class</source>
+        <translation>按类别分层划分的 %1% 训练图像</translation>
+    </message>
+    <message>
+        <source>the data set&apos;s own test split</source>
+        <translation>数据集自带的测试集</translation>
+    </message>
+    <message>
+        <source>all</source>
+        <translation>全部</translation>
+    </message>
+    <message>
+        <source>%1 training images, %2 validation images</source>
+        <translation>训练图像：%1，验证图像：%2</translation>
+    </message>
+    <message>
+        <source>random initialisation</source>
+        <translation>随机初始化</translation>
+    </message>
+    <message>
+        <source>weights from %1</source>
+        <translation>权重来自 %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n epochs, </source>
+        <translation>
+            <numerusform>共 %n 轮，</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>the first %n with the backbone frozen</source>
+        <translation>
+            <numerusform>前 %n 轮冻结主干网络</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n epochs, never frozen</source>
+        <translation>
+            <numerusform>共 %n 轮，不冻结</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source> (BatchNorm held)</source>
+        <translation>（保持 BatchNorm 统计量）</translation>
+    </message>
+    <message>
+        <source>head %1 while frozen; after unfreezing head %2, backbone %3</source>
+        <translation>冻结时分类头 %1；解冻后分类头 %2，主干网络 %3</translation>
+    </message>
+    <message>
+        <source>, weight decay %1</source>
+        <translation>，权重衰减 %1</translation>
+    </message>
+    <message>
+        <source>, momentum %1</source>
+        <translation>，动量 %1</translation>
+    </message>
+    <message>
+        <source> (Nesterov)</source>
+        <translation>（Nesterov）</translation>
+    </message>
+    <message>
+        <source>reduce on plateau (factor %1, patience %2 epochs)</source>
+        <translation>平台期降低（系数 %1，耐心 %2 轮）</translation>
+    </message>
+    <message>
+        <source>cosine annealing (%1 warm-up epochs, minimum %2)</source>
+        <translation>余弦退火（预热 %1 轮，最小值 %2）</translation>
+    </message>
+    <message>
+        <source>step decay (×%1 every %2 epochs)</source>
+        <translation>阶梯衰减（每 %2 轮 ×%1）</translation>
+    </message>
+    <message>
+        <source>constant</source>
+        <translation>恒定</translation>
+    </message>
+    <message>
+        <source>random crop with %1 px padding</source>
+        <translation>随机裁剪（填充 %1 像素）</translation>
+    </message>
+    <message>
+        <source>horizontal flip</source>
+        <translation>水平翻转</translation>
+    </message>
+    <message>
+        <source>%1 per batch (evaluation %2); augmentation: %3</source>
+        <translation>每批 %1 张（评估时 %2 张）；数据增强：%3</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message numerus="yes">
+        <source>CPU, %n threads</source>
+        <translation>
+            <numerusform>CPU，%n 个线程</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1/&lt;date&gt;-%2</source>
+        <translation>%1/&lt;日期&gt;-%2</translation>
+    </message>
+    <message>
+        <source>Data set</source>
+        <translation>数据集</translation>
+    </message>
+    <message>
+        <source>%1 (format: %2)</source>
+        <translation>%1（格式：%2）</translation>
+    </message>
+    <message>
+        <source>Validation</source>
+        <translation>验证</translation>
+    </message>
+    <message>
+        <source>Images</source>
+        <translation>图像</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>训练计划</translation>
+    </message>
+    <message>
+        <source>Learning rates</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Rate schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>Batches</source>
+        <translation>批次</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Run folder</source>
+        <translation>运行目录</translation>
+    </message>
+    <message>
+        <source>Choose where runs are saved</source>
+        <translation>选择训练运行的保存位置</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>训练运行</translation>
+    </message>
+    <message>
+        <source>Configuration</source>
+        <translation>配置</translation>
+    </message>
+    <message>
+        <source>Estimated time</source>
+        <translation>预计用时</translation>
+    </message>
+    <message>
+        <source>Run name:</source>
+        <translation>运行名称：</translation>
+    </message>
+    <message>
+        <source>Save runs in:</source>
+        <translation>保存位置：</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>Measure again</source>
+        <translation>重新测量</translation>
+    </message>
+    <message>
+        <source>%1, %2; input %3×%3 px, %4</source>
+        <translation>%1，%2；输入 %3×%3 像素，%4</translation>
+    </message>
+    <message>
+        <source>normalisation measured on the data set</source>
+        <translation>按本数据集统计值归一化</translation>
+    </message>
+    <message>
+        <source>ImageNet normalisation</source>
+        <translation>ImageNet 归一化</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::StudioWizard</name>
+    <message>
+        <source>Opened a run: %1 of %2 epochs done.</source>
+        <translation>已打开训练运行：已完成 %1 / %2 轮。</translation>
+    </message>
+    <message>
+        <source>Training failed: %1</source>
+        <translation>训练失败：%1</translation>
+    </message>
+    <message>
+        <source>Training stopped; the checkpoint is kept, File &gt; Open run… resumes it.</source>
+        <translation>训练已停止；检查点已保留，可通过“文件 &gt; 打开训练运行…”继续。</translation>
+    </message>
+    <message>
+        <source>Next</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Start training</source>
+        <translation>开始训练</translation>
+    </message>
+    <message>
+        <source>Show results</source>
+        <translation>查看结果</translation>
+    </message>
+    <message>
+        <source>New run</source>
+        <translation>新的训练</translation>
+    </message>
+    <message>
+        <source>Back</source>
+        <translation>上一步</translation>
+    </message>
+    <message>
+        <source>Training run</source>
+        <translation>训练过程</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>结果</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::TrainingController</name>
+    <message>
+        <source>A training is already running; stop it before starting another.</source>
+        <translation>已有训练正在进行；请先停止它再开始新的训练。</translation>
+    </message>
+    <message>
+        <source>stopped before the run began</source>
+        <translation>在训练开始前已停止</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::TrainingPage</name>
+    <message>
+        <source>Training</source>
+        <translation>训练设置</translation>
+    </message>
+    <message>
+        <source>Freeze schedule</source>
+        <translation>冻结计划</translation>
+    </message>
+    <message>
+        <source>Epochs:</source>
+        <translation>训练轮数：</translation>
+    </message>
+    <message>
+        <source>Frozen epochs:</source>
+        <translation>冻结轮数：</translation>
+    </message>
+    <message>
+        <source>Freezing trains only the new head for the first epochs, keeping the pretrained features; then the whole network is fine-tuned.</source>
+        <translation>冻结：前几轮只训练新的分类头，保留预训练的特征；之后再微调整个网络。</translation>
+    </message>
+    <message>
+        <source>Hold BatchNorm statistics while frozen</source>
+        <translation>冻结期间保持 BatchNorm 统计量不变</translation>
+    </message>
+    <message>
+        <source>Learning rates</source>
+        <translation>学习率</translation>
+    </message>
+    <message>
+        <source>Head (while frozen):</source>
+        <translation>分类头（冻结时）：</translation>
+    </message>
+    <message>
+        <source>Head after unfreezing:</source>
+        <translation>解冻后的分类头：</translation>
+    </message>
+    <message>
+        <source>Backbone after unfreezing:</source>
+        <translation>解冻后的主干网络：</translation>
+    </message>
+    <message>
+        <source>Optimizer</source>
+        <translation>优化器</translation>
+    </message>
+    <message>
+        <source>Optimizer:</source>
+        <translation>优化器：</translation>
+    </message>
+    <message>
+        <source>Weight decay:</source>
+        <translation>权重衰减：</translation>
+    </message>
+    <message>
+        <source>Momentum:</source>
+        <translation>动量：</translation>
+    </message>
+    <message>
+        <source>Nesterov momentum</source>
+        <translation>Nesterov 动量</translation>
+    </message>
+    <message>
+        <source>Learning-rate schedule</source>
+        <translation>学习率调度</translation>
+    </message>
+    <message>
+        <source>Schedule:</source>
+        <translation>调度方式：</translation>
+    </message>
+    <message>
+        <source>Reduce on plateau of the validation loss</source>
+        <translation>验证损失进入平台期时降低</translation>
+    </message>
+    <message>
+        <source>Cosine annealing</source>
+        <translation>余弦退火</translation>
+    </message>
+    <message>
+        <source>Step decay</source>
+        <translation>阶梯衰减</translation>
+    </message>
+    <message>
+        <source>Constant (none)</source>
+        <translation>恒定（不调度）</translation>
+    </message>
+    <message>
+        <source>Reduction factor:</source>
+        <translation>降低系数：</translation>
+    </message>
+    <message>
+        <source>Patience (epochs):</source>
+        <translation>耐心（轮）：</translation>
+    </message>
+    <message>
+        <source>Warm-up epochs:</source>
+        <translation>预热轮数：</translation>
+    </message>
+    <message>
+        <source>Minimum rate:</source>
+        <translation>最小学习率：</translation>
+    </message>
+    <message>
+        <source>Decay every (epochs):</source>
+        <translation>衰减间隔（轮）：</translation>
+    </message>
+    <message>
+        <source>Decay factor:</source>
+        <translation>衰减系数：</translation>
+    </message>
+    <message>
+        <source>Batches and augmentation</source>
+        <translation>批次与数据增强</translation>
+    </message>
+    <message>
+        <source>Batch size:</source>
+        <translation>批大小：</translation>
+    </message>
+    <message>
+        <source>Evaluation batch size:</source>
+        <translation>评估批大小：</translation>
+    </message>
+    <message>
+        <source>Data loader threads:</source>
+        <translation>数据加载线程：</translation>
+    </message>
+    <message>
+        <source>Random crop padding:</source>
+        <translation>随机裁剪填充：</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Random horizontal flip</source>
+        <translation>随机水平翻转</translation>
+    </message>
+    <message>
+        <source>Random seed:</source>
+        <translation>随机种子：</translation>
+    </message>
+    <message>
+        <source>Device</source>
+        <translation>设备</translation>
+    </message>
+    <message>
+        <source>Train on:</source>
+        <translation>训练设备：</translation>
+    </message>
+    <message>
+        <source>CPU threads:</source>
+        <translation>CPU 线程数：</translation>
+    </message>
+    <message numerus="yes">
+        <source>CPU (%n cores)</source>
+        <translation>
+            <numerusform>CPU（%n 核）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>this LibTorch has no CUDA support (the Debian package is CPU-only); a build against an official CUDA LibTorch can train on a GPU.</source>
+        <translation>此 LibTorch 不支持 CUDA（Debian 软件包仅支持 CPU）；基于官方 CUDA 版 LibTorch 构建后即可使用 GPU 训练。</translation>
+    </message>
+    <message>
+        <source>LibTorch supports CUDA but found no GPU; check the NVIDIA driver (nvidia-smi).</source>
+        <translation>LibTorch 支持 CUDA，但未找到 GPU；请检查 NVIDIA 驱动（nvidia-smi）。</translation>
+    </message>
+    <message>
+        <source>No GPU: %1</source>
+        <translation>无 GPU：%1</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>Fine-tune a pretrained image classifier.</source>
+        <translation>微调预训练的图像分类器。</translation>
+    </message>
+    <message>
+        <source>Preselect the data set in PATH.</source>
+        <translation>预先选择 PATH 中的数据集。</translation>
+    </message>
+</context>
 </TS>

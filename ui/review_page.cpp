@@ -194,11 +194,12 @@ QString ReviewPage::summaryHtml() const {
   const QString weights = c.model.weights == "none"
                               ? tr("random initialisation")
                               : tr("weights from %1").arg(text(c.model.weights));
-  const QString model = tr("%1, %2; input %3×%3 px, %4 normalisation")
+  const QString model = tr("%1, %2; input %3×%3 px, %4")
                             .arg(arch, weights)
                             .arg(c.transform.inputSize)
-                            .arg(c.transform.normalization == "dataset" ? tr("data set")
-                                                                         : tr("ImageNet"));
+                            .arg(c.transform.normalization == "dataset"
+                                     ? tr("normalisation measured on the data set")
+                                     : tr("ImageNet normalisation"));
   QString schedule = c.train.freezeEpochs > 0
                          ? tr("%n epochs, ", nullptr, c.train.epochs) +
                                tr("the first %n with the backbone frozen", nullptr, c.train.freezeEpochs)

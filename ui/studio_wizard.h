@@ -4,6 +4,7 @@
 // the page is complete. The wizard owns the one RunConfig the pages edit and the controller
 // that runs it on a worker thread.
 #include <QList>
+#include <functional>
 #include <QWidget>
 
 #include "api/studio_api.h"
@@ -78,7 +79,8 @@ class StudioWizard : public QWidget {
   void updateStepList();
   void startTraining();
   void onFinished(const train::FinishedEvent& event);
-  void showMessage(const QString& text, bool error);
+  // The message is a function so that a language switch retranslates it.
+  void showMessage(std::function<QString()> text, bool error);
   WizardStep* configStep(int step) const;
 
   QListWidget* m_steps;
@@ -99,7 +101,7 @@ class StudioWizard : public QWidget {
   QList<train::EpochEvent> m_epochs;
   bool m_running = false;
   bool m_haveResults = false;
-  QString m_messageText;
+  std::function<QString()> m_messageText;
   bool m_messageIsError = false;
 };
 

@@ -1,0 +1,225 @@
+// The studio wizard end to end (offscreen): a tiny generated data set, the preview, a 2-epoch
+// run with one frozen epoch, the live charts, the results and an export that the engine loads
+// back; plus device listing, a bad data path, configuration round trip and the translation.
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDir>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QLocale>
+#include <QPushButton>
+#include <QSettings>
+#include <QSignalSpy>
+#include <QSpinBox>
+#include <QStandardPaths>
+#include <QTableWidget>
+#include <QtTest>
+#include <nlohmann/json.hpp>
+
+#include "dashboard_page.h"
+#include "data_page.h"
+#include "event_types.h"
+#include "language.h"
+#include "main_window.h"
+#include "model_page.h"
+#include "results_page.h"
+#include "review_page.h"
+#include "studio_wizard.h"
+#include "test_support.h"
+#include "training_controller.h"
+
+using ft::ui::StudioWizard;
+
+namespace {
+
+template <class Widget>
+Widget* child(QWidget* root, const char* name) {
+  auto* widget = root->findChild<Widget*>(QLatin1String(name));
+  if (!widget) qFatal("no widget named %s", name);
+  return widget;
+}
+
+QString path(const std::filesystem::path& p) { return QString::fromStdString(p.string()); }
+
+}  // namespace
+
+class WizardTest final : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);  // settings go to ~/.qttest, not the user's
+    QCoreApplication::setOrganizationName(QStringLiteral("FineTuneStudio"));
+    QCoreApplication::setApplicationName(QStringLiteral("FineTune Studio Test"));
+    QSettings().clear();
+    ft::ui::registerEventTypes();
+    ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish));
+    ft::test::writeSyntheticIdx(m_data.path(), 256, 64);
+  }
+
+  void deviceListHoldsTheCpu() {
+    StudioWizard wizard;
+    auto* devices = child<QComboBox>(&wizard, "device");
+    QVERIFY(devices->count() >= 1);
+    QCOMPARE(devices->itemData(0).toString(), QStringLiteral("cpu"));
+    QCOMPARE(child<QSpinBox>(&wizard, "threads")->value(), ft::train::machineCores());
+  }
+
+  void badDataPathShowsItsErrorAndRecovers() {
+    StudioWizard wizard;
+    wizard.show();
+    auto* dataPath = child<QLineEdit>(&wizard, "dataPath");
+    dataPath->setText(path(m_data / "does-not-exist"));
+    QTRY_VERIFY_WITH_TIMEOUT(!wizard.dataPage()->isScanning(), 30000);
+    QVERIFY(!wizard.canGoNext());
+    QVERIFY(!wizard.dataPage()->errorText().isEmpty());
+    const QString status = child<QLabel>(&wizard, "dataStatus")->text();
+    QVERIFY2(status.contains(wizard.dataPage()->errorText()), qPrintable(status));
+    wizard.next();  // ignored: Next is disabled
+    QCOMPARE(wizard.currentStep(), StudioWizard::DataStep);
+
+    dataPath->setText(path(m_data.path()));
+    QTRY_VERIFY_WITH_TIMEOUT(wizard.canGoNext(), 30000);
+    QVERIFY(wizard.dataPage()->errorText().isEmpty());
+    QCOMPARE(child<QTableWidget>(&wizard, "classTable")->rowCount(), 10);
+    QVERIFY(child<QListWidget>(&wizard, "sampleGrid")->count() > 0);
+  }
+
+  void configurationFillsEveryField() {
+    ft::config::RunConfig config;
+    config.data.path = path(m_data.path()).toStdString();
+    config.data.validation = "split";
+    config.data.validationPercent = 20;
+    config.data.trainLimit = 100;
+    config.transform.inputSize = 48;
+    config.transform.cropPadding = 2;
+    config.transform.horizontalFlip = false;
+    config.transform.normalization = "dataset";
+    config.model.architecture = "resnet34";
+    config.optim.optimizer = "sgd";
+    config.optim.headLr = 0.02;
+    config.optim.nesterov = true;
+    config.optim.scheduler = "cosine";
+    config.optim.warmupEpochs = 2;
+    config.optim.minLr = 1e-6;
+    config.train.epochs = 7;
+    config.train.freezeEpochs = 3;
+    config.train.freezeBatchNorm = true;
+    config.train.batchSize = 16;
+    config.train.seed = 7;
+    config.train.prefetch = 9;  // no widget: must survive the wizard
+    config.device.threads = 1;
+    config.output.runsDir = path(m_data / "runs").toStdString();
+    config.output.name = "round-trip";
+    StudioWizard wizard;
+    wizard.setConfig(config);
+    QCOMPARE(child<QSpinBox>(&wizard, "epochs")->value(), 7);
+    QCOMPARE(child<QComboBox>(&wizard, "optimizer")->currentData().toString(), QStringLiteral("sgd"));
+    QVERIFY(child<QCheckBox>(&wizard, "holdBatchNorm")->isChecked());
+    QCOMPARE(QString::fromStdString(ft::config::toJson(wizard.currentConfig()).dump(1)),
+             QString::fromStdString(ft::config::toJson(config).dump(1)));
+  }
+
+  void trainsEndToEnd() {
+    ft::test::TempDir runs("wizard-runs");
+    StudioWizard wizard;
+    wizard.show();
+    wizard.setDataPath(path(m_data.path()));
+    QTRY_VERIFY_WITH_TIMEOUT(wizard.canGoNext(), 60000);
+    wizard.next();
+    QCOMPARE(wizard.currentStep(), StudioWizard::ModelStep);
+    child<QSpinBox>(&wizard, "inputSize")->setValue(32);
+    QTRY_VERIFY_WITH_TIMEOUT(!wizard.modelPage()->isDescribing(), 60000);
+    // torchvision's resnet18 with a 10-class head.
+    QVERIFY(child<QLabel>(&wizard, "parameterCounts")->text().contains(QLocale().toString(11181642)));
+    wizard.next();
+    QCOMPARE(wizard.currentStep(), StudioWizard::TrainingStep);
+    child<QSpinBox>(&wizard, "epochs")->setValue(2);
+    child<QSpinBox>(&wizard, "freezeEpochs")->setValue(1);
+    child<QSpinBox>(&wizard, "batchSize")->setValue(32);
+    child<QSpinBox>(&wizard, "threads")->setValue(2);
+    child<QLineEdit>(&wizard, "runsDir")->setText(path(runs.path()));
+    wizard.next();
+    QCOMPARE(wizard.currentStep(), StudioWizard::ReviewStep);
+    QVERIFY(wizard.canGoNext());
+    QTRY_VERIFY_WITH_TIMEOUT(!wizard.reviewPage()->isMeasuring(), 120000);
+    QVERIFY2(wizard.reviewPage()->estimateText().contains(QStringLiteral("3 real batches")),
+             qPrintable(wizard.reviewPage()->estimateText()));
+
+    int iterations = 0;
+    connect(wizard.controller(), &ft::ui::TrainingController::iteration, this,
+            [&iterations] { ++iterations; });
+    QSignalSpy finished(&wizard, &StudioWizard::trainingFinished);
+    wizard.next();  // Start training
+    QCOMPARE(wizard.currentStep(), StudioWizard::DashboardStep);
+    QVERIFY(wizard.isTraining());
+    QVERIFY(!wizard.canGoNext());
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 300000);
+    const auto event = finished.first().first().value<ft::train::FinishedEvent>();
+    QVERIFY2(event.status == ft::train::FinishStatus::Completed, event.message.c_str());
+    QCOMPARE(event.epochsCompleted, 2);
+
+    auto* dashboard = wizard.dashboardPage();
+    dashboard->flushNow();
+    QCOMPARE(iterations, 2 * (256 / 32));
+    QCOMPARE(dashboard->iterationPointCount(), iterations);
+    QCOMPARE(dashboard->accuracyPointCount(), 2);
+    QCOMPARE(dashboard->unfreezeMarkerEpoch(), 1.0);
+    QCOMPARE(wizard.epochs().size(), 2);
+
+    QCOMPARE(wizard.currentStep(), StudioWizard::ResultsStep);
+    auto* results = wizard.resultsPage();
+    const QString exported = QDir(path(runs.path())).filePath(QStringLiteral("model.pt"));
+    QVERIFY2(results->exportTo(exported, QStringLiteral("best")),
+             qPrintable(results->lastExportMessage()));
+    QVERIFY(QFile::exists(exported));
+    QFile metadata(QDir(path(runs.path())).filePath(QStringLiteral("model.json")));
+    QVERIFY(metadata.open(QIODevice::ReadOnly));
+    const auto json = QJsonDocument::fromJson(metadata.readAll()).object();
+    QCOMPARE(json.value(QStringLiteral("class_names")).toArray().size(), 10);
+
+    // The engine starts a new run from the export (upstream -> downstream).
+    const auto rerun = ft::test::runCommand(
+        ft::test::cliPath() + " train --data " + m_data.path().string() + " --weights " +
+        exported.toStdString() + " --epochs 1 --freeze-epochs 1 --batch-size 32 --train-limit 64"
+        " --validation-limit 32 --input-size 32 --threads 2 --runs-dir " +
+        (runs.path() / "rerun").string());
+    QVERIFY2(rerun.exitCode == 0, rerun.output.c_str());
+
+    wizard.next();  // New run: back to the first page, configuration kept
+    QCOMPARE(wizard.currentStep(), StudioWizard::DataStep);
+    QCOMPARE(wizard.currentConfig().train.epochs, 2);
+  }
+
+  void chineseTranslationIsLoadedAndApplied() {
+    StudioWizard wizard;
+    auto* next = child<QPushButton>(&wizard, "nextButton");
+    QCOMPARE(next->text(), QStringLiteral("Next"));
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kChinese)));
+    QTRY_COMPARE(next->text(), QStringLiteral("下一步"));  // LanguageChange is posted
+    QCOMPARE(QCoreApplication::translate("ft::ui::TrainingPage", "Epochs:"), QStringLiteral("训练轮数："));
+    QCOMPARE(QCoreApplication::translate("ft::ui::MainWindow", "&File"), QStringLiteral("文件(&F)"));
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish)));
+    QTRY_COMPARE(next->text(), QStringLiteral("Next"));
+  }
+
+  void translationFileIsComplete() {
+    QFile ts(QStringLiteral(FT_SOURCE_DIR "/translations/finetune_studio_zh_CN.ts"));
+    QVERIFY(ts.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(ts.readAll());
+    QVERIFY(text.count(QStringLiteral("<message")) > 150);
+    QCOMPARE(text.count(QStringLiteral("type=\"unfinished\"")), 0);
+    QCOMPARE(text.count(QStringLiteral("type=\"obsolete\"")), 0);
+  }
+
+ private:
+  ft::test::TempDir m_data{"wizard-data"};
+};
+
+QTEST_MAIN(WizardTest)
+#include "wizard_test.moc"
