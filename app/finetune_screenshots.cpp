@@ -111,7 +111,8 @@ int main(int argc, char* argv[]) {
   parser.addOptions({outOption, dataOption, trainOption, validationOption});
   parser.process(app);
   QDir().mkpath(parser.value(outOption));
-  QTemporaryDir runs;
+  QTemporaryDir scratch(QDir::temp().filePath(QStringLiteral("FineTuneStudio-XXXXXX")));
+  const QString runs = QDir(scratch.path()).filePath(QStringLiteral("runs"));
 
   ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish));
   ft::ui::MainWindow window;
@@ -136,7 +137,7 @@ int main(int argc, char* argv[]) {
   child<QSpinBox>(wizard, "epochs")->setValue(4);
   child<QSpinBox>(wizard, "freezeEpochs")->setValue(1);
 
-  child<QLineEdit>(wizard, "runsDir")->setText(runs.path());
+  child<QLineEdit>(wizard, "runsDir")->setText(runs);
   child<QLineEdit>(wizard, "runName")->setText(QStringLiteral("fashion-quick"));
   wizard->next();  // the review measures a few batches
   if (!waitUntil([&] { return !wizard->reviewPage()->isMeasuring(); }, 5 * minute))

@@ -114,14 +114,6 @@
         <translation>总进度 %p%</translation>
     </message>
     <message>
-        <source>%1 images/s · epoch ends in %2</source>
-        <translation>%1 张图像/秒 · 本轮还需 %2</translation>
-    </message>
-    <message>
-        <source> · run ends in at least %1</source>
-        <translation> · 全部训练至少还需 %1</translation>
-    </message>
-    <message>
         <source>Paused</source>
         <translation>已暂停</translation>
     </message>
@@ -152,6 +144,18 @@
     <message>
         <source>Stopping after the current batch…</source>
         <translation>将在当前批次后停止…</translation>
+    </message>
+    <message>
+        <source>%1 images/s</source>
+        <translation>%1 张图像/秒</translation>
+    </message>
+    <message>
+        <source>epoch ends in %1</source>
+        <translation>本轮还需 %1</translation>
+    </message>
+    <message>
+        <source>run ends in at least %1</source>
+        <translation>全部训练至少还需 %1</translation>
     </message>
 </context>
 <context>
@@ -275,6 +279,22 @@
     <message>
         <source>A limit trains on a seeded subset of that size: handy for a quick first run.</source>
         <translation>设置上限后，将使用该数量的固定随机子集进行训练，便于快速试跑。</translation>
+    </message>
+    <message>
+        <source>%1 in IDX format</source>
+        <translation>IDX 格式的 %1</translation>
+    </message>
+    <message>
+        <source>CIFAR-10 in binary format</source>
+        <translation>二进制格式的 CIFAR-10</translation>
+    </message>
+    <message>
+        <source>an image folder with one subfolder per class</source>
+        <translation>按类别分子文件夹存放的图像文件夹</translation>
+    </message>
+    <message>
+        <source>Found %1.</source>
+        <translation>已找到：%1。</translation>
     </message>
 </context>
 <context>
@@ -456,10 +476,6 @@
         <translation>选择初始权重</translation>
     </message>
     <message>
-        <source>FineTune Studio export (*.pt);;All files (*)</source>
-        <translation>FineTune Studio 导出的模型 (*.pt);;所有文件 (*)</translation>
-    </message>
-    <message>
         <source>Network</source>
         <translation>网络</translation>
     </message>
@@ -484,16 +500,8 @@
         <translation>权重文件：</translation>
     </message>
     <message>
-        <source>model.pt exported from a previous run</source>
-        <translation>之前训练导出的 model.pt</translation>
-    </message>
-    <message>
         <source>Browse…</source>
         <translation>浏览…</translation>
-    </message>
-    <message>
-        <source>A previous run&apos;s export (.pt) starts this run from what it learned; the head is replaced when the class count differs.</source>
-        <translation>使用之前训练导出的模型（.pt）作为起点，继承其已学到的特征；若类别数不同，分类头会被替换。</translation>
     </message>
     <message>
         <source>Input size:</source>
@@ -514,6 +522,26 @@
     <message>
         <source>Images are resized to this square size. 32 suits the built-in Fashion-MNIST (28×28) and CIFAR-10; ImageNet weights want 224.</source>
         <translation>图像会缩放为此边长的正方形。32 适合内置的 Fashion-MNIST（28×28）和 CIFAR-10；ImageNet 权重需要 224。</translation>
+    </message>
+    <message>
+        <source>Weights (*.pt *.pth *.safetensors);;All files (*)</source>
+        <translation>权重文件 (*.pt *.pth *.safetensors);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>ImageNet (torchvision&apos;s pretrained weights, downloaded on first use)</source>
+        <translation>ImageNet（torchvision 的预训练权重，首次使用时下载）</translation>
+    </message>
+    <message>
+        <source>A previous run&apos;s export (.pt), or a .pth / .safetensors state dict</source>
+        <translation>之前训练导出的模型（.pt），或 .pth / .safetensors 状态字典</translation>
+    </message>
+    <message>
+        <source>Starting weights carry what a network has already learned; the head is replaced when the class count differs.</source>
+        <translation>初始权重带有网络已学到的知识；若类别数不同，分类头会被替换。</translation>
+    </message>
+    <message>
+        <source>ImageNet weights were trained on 224×224 images: a smaller input trains faster but keeps less of what they learned.</source>
+        <translation>ImageNet 权重是在 224×224 的图像上训练的：较小的输入训练更快，但保留的已学知识更少。</translation>
     </message>
 </context>
 <context>
@@ -808,10 +836,6 @@
         <translation>数据集</translation>
     </message>
     <message>
-        <source>%1 (format: %2)</source>
-        <translation>%1（格式：%2）</translation>
-    </message>
-    <message>
         <source>Validation</source>
         <translation>验证</translation>
     </message>
@@ -894,6 +918,30 @@
     <message>
         <source>ImageNet normalisation</source>
         <translation>ImageNet 归一化</translation>
+    </message>
+    <message>
+        <source>torchvision&apos;s ImageNet weights (%1)</source>
+        <translation>torchvision 的 ImageNet 权重（%1）</translation>
+    </message>
+    <message>
+        <source>IDX files</source>
+        <translation>IDX 文件</translation>
+    </message>
+    <message>
+        <source>CIFAR-10 binary</source>
+        <translation>CIFAR-10 二进制</translation>
+    </message>
+    <message>
+        <source>image folder</source>
+        <translation>图像文件夹</translation>
+    </message>
+    <message>
+        <source>format detected automatically</source>
+        <translation>自动检测格式</translation>
+    </message>
+    <message>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
     </message>
 </context>
 <context>

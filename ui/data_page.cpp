@@ -24,10 +24,6 @@ namespace {
 constexpr int kSampleCount = 30;
 constexpr int kDebounceMs = 400;
 
-void setFormLabel(QFormLayout* form, QWidget* field, const QString& text) {
-  if (auto* label = qobject_cast<QLabel*>(form->labelForField(field))) label->setText(text);
-}
-
 void selectData(QComboBox* combo, const std::string& value) {
   const int index = combo->findData(QString::fromStdString(value));
   combo->setCurrentIndex(index < 0 ? 0 : index);
@@ -43,6 +39,18 @@ QSpinBox* limitSpinBox(QWidget* parent, const char* name) {
 }
 
 }  // namespace
+
+// The engine describes what it found in English ("Fashion-MNIST IDX at /path (train): ...");
+// the page names the format in the user's language and keeps the full text as a tooltip.
+QString DataPage::formatName(const QString& description) {
+  const int idx = description.indexOf(QLatin1String(" IDX at "));
+  if (idx > 0) return tr("%1 in IDX format").arg(description.left(idx));
+  if (description.startsWith(QLatin1String("CIFAR-10 binary")))
+    return tr("CIFAR-10 in binary format");
+  if (description.startsWith(QLatin1String("image folder")))
+    return tr("an image folder with one subfolder per class");
+  return description.section(QLatin1Char(':'), 0, 0);
+}
 
 DataPage::DataPage(QWidget* parent) : WizardStep(parent) {
   m_runner = new BackgroundRunner(this);
@@ -79,10 +87,13 @@ void DataPage::buildUi() {
 
   m_dataBox = new QGroupBox(this);
   m_dataForm = new QFormLayout(m_dataBox);
-  m_dataForm->addRow(QString(), m_format);
-  m_dataForm->addRow(QString(), pathRow);
-  m_dataForm->addRow(QString(), m_builtIn);
-  m_dataForm->addRow(QString(), m_grayscale);
+  addFormRow(m_dataForm, m_format);
+  addFormRow(m_dataForm, pathRow);
+  auto* builtInRow = new QHBoxLayout;
+  builtInRow->addWidget(m_builtIn);
+  builtInRow->addStretch(1);
+  m_dataForm->addRow(QString(), builtInRow);
+  addFormRow(m_dataForm, m_grayscale);
 
   m_validation = new QComboBox(this);
   m_validation->setObjectName(QStringLiteral("validationMode"));
@@ -104,11 +115,11 @@ void DataPage::buildUi() {
 
   m_validationBox = new QGroupBox(this);
   m_validationForm = new QFormLayout(m_validationBox);
-  m_validationForm->addRow(QString(), m_validation);
-  m_validationForm->addRow(QString(), m_validationPathRow);
-  m_validationForm->addRow(QString(), m_validationPercent);
-  m_validationForm->addRow(QString(), m_trainLimit);
-  m_validationForm->addRow(QString(), m_validationLimit);
+  addFormRow(m_validationForm, m_validation);
+  addFormRow(m_validationForm, m_validationPathRow);
+  addFormRow(m_validationForm, m_validationPercent);
+  addFormRow(m_validationForm, m_trainLimit);
+  addFormRow(m_validationForm, m_validationLimit);
   m_validationForm->addRow(m_limitsHint);
 
   m_status = new QLabel(this);
@@ -251,7 +262,7 @@ void DataPage::showStatus() {
       color = QStringLiteral("#555555");
       break;
     case State::Ready:
-      text = m_description;
+      text = tr("Found %1.").arg(formatName(m_description));
       break;
     case State::Failed:
       text = tr("This data set cannot be used: %1").arg(m_error);
@@ -259,6 +270,7 @@ void DataPage::showStatus() {
       break;
   }
   m_status->setText(text);
+  m_status->setToolTip(m_state == State::Ready ? m_description : QString());
   m_status->setStyleSheet(color.isEmpty() ? QString() : QStringLiteral("color: %1;").arg(color));
 }
 

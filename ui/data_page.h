@@ -50,6 +50,7 @@ class DataPage : public WizardStep {
   void browseData();
   void browseValidation();
   config::DataConfig dataConfig() const;
+  static QString formatName(const QString& description);
 
   enum class State { Idle, Scanning, Ready, Failed };
 

@@ -22,10 +22,6 @@
 namespace ft::ui {
 namespace {
 
-void setFormLabel(QFormLayout* form, QWidget* field, const QString& text) {
-  if (auto* label = qobject_cast<QLabel*>(form->labelForField(field))) label->setText(text);
-}
-
 // "resnet18" -> "ResNet-18"; the engine's ids are lower case, people read the paper's names.
 QString displayName(const std::string& id) {
   const QString text = QString::fromStdString(id);
@@ -45,10 +41,13 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
 
   m_randomInit = new QRadioButton(this);
   m_randomInit->setObjectName(QStringLiteral("weightsNone"));
+  m_imageNet = new QRadioButton(this);
+  m_imageNet->setObjectName(QStringLiteral("weightsImageNet"));
   m_fromFile = new QRadioButton(this);
   m_fromFile->setObjectName(QStringLiteral("weightsFromFile"));
   m_weightsGroup = new QButtonGroup(this);
   m_weightsGroup->addButton(m_randomInit);
+  m_weightsGroup->addButton(m_imageNet);
   m_weightsGroup->addButton(m_fromFile);
   m_randomInit->setChecked(true);
   m_weightsPath = new QLineEdit(this);
@@ -60,6 +59,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   fileRow->addWidget(m_weightsBrowse);
   auto* weights = new QVBoxLayout;
   weights->addWidget(m_randomInit);
+  weights->addWidget(m_imageNet);
   weights->addLayout(fileRow);
   m_weightsHint = new QLabel(this);
   m_weightsHint->setWordWrap(true);
@@ -67,7 +67,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
 
   m_networkBox = new QGroupBox(this);
   m_networkForm = new QFormLayout(m_networkBox);
-  m_networkForm->addRow(QString(), m_architecture);
+  addFormRow(m_networkForm, m_architecture);
   m_networkForm->addRow(new QLabel(this), weights);
 
   m_inputSize = new QSpinBox(this);
@@ -80,6 +80,10 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   m_normalization->addItem(QString(), QStringLiteral("dataset"));
   m_inputHint = new QLabel(this);
   m_inputHint->setWordWrap(true);
+  m_imageNetSizeNote = new QLabel(this);
+  m_imageNetSizeNote->setObjectName(QStringLiteral("imageNetSizeNote"));
+  m_imageNetSizeNote->setWordWrap(true);
+  m_imageNetSizeNote->setStyleSheet(QStringLiteral("color: #9a6700;"));
   m_parameters = new QLabel(this);
   m_parameters->setObjectName(QStringLiteral("parameterCounts"));
   m_parameters->setWordWrap(true);
@@ -88,9 +92,10 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
 
   m_sizeBox = new QGroupBox(this);
   m_sizeForm = new QFormLayout(m_sizeBox);
-  m_sizeForm->addRow(QString(), m_inputSize);
+  addFormRow(m_sizeForm, m_inputSize);
   m_sizeForm->addRow(m_inputHint);
-  m_sizeForm->addRow(QString(), m_normalization);
+  m_sizeForm->addRow(m_imageNetSizeNote);
+  addFormRow(m_sizeForm, m_normalization);
 
   auto* parametersBox = new QGroupBox(this);
   parametersBox->setObjectName(QStringLiteral("parametersBox"));
@@ -108,6 +113,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
           &ModelPage::describe);
   connect(m_weightsGroup, &QButtonGroup::buttonToggled, this, [this] { updateWeightsRow(); });
   connect(m_weightsPath, &QLineEdit::textChanged, this, [this] { updateWeightsRow(); });
+  connect(m_inputSize, qOverload<int>(&QSpinBox::valueChanged), this, [this] { updateWeightsRow(); });
   connect(m_weightsBrowse, &QPushButton::clicked, this, &ModelPage::browseWeights);
   retranslateUi();
   updateWeightsRow();
@@ -117,15 +123,18 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
 QString ModelPage::title() const { return tr("Model"); }
 
 bool ModelPage::isComplete() const {
-  return m_randomInit->isChecked() || QFileInfo(m_weightsPath->text().trimmed()).isFile();
+  return !m_fromFile->isChecked() || QFileInfo(m_weightsPath->text().trimmed()).isFile();
 }
 
 void ModelPage::load(const config::RunConfig& config) {
   const int index = m_architecture->findData(QString::fromStdString(config.model.architecture));
   m_architecture->setCurrentIndex(index < 0 ? 0 : index);
-  const bool none = config.model.weights == "none";
-  (none ? m_randomInit : m_fromFile)->setChecked(true);
-  m_weightsPath->setText(none ? QString() : QString::fromStdString(config.model.weights));
+  const QString weights = QString::fromStdString(config.model.weights);
+  const bool none = weights == QLatin1String("none");
+  const bool imageNet = weights.startsWith(QLatin1String("imagenet"), Qt::CaseInsensitive);
+  if (imageNet) m_imageNetName = weights;
+  (none ? m_randomInit : imageNet ? m_imageNet : m_fromFile)->setChecked(true);
+  m_weightsPath->setText(none || imageNet ? QString() : weights);
   m_inputSize->setValue(config.transform.inputSize);
   const int norm = m_normalization->findData(QString::fromStdString(config.transform.normalization));
   m_normalization->setCurrentIndex(norm < 0 ? 0 : norm);
@@ -134,8 +143,9 @@ void ModelPage::load(const config::RunConfig& config) {
 
 void ModelPage::store(config::RunConfig& config) const {
   config.model.architecture = m_architecture->currentData().toString().toStdString();
-  config.model.weights =
-      m_randomInit->isChecked() ? std::string("none") : m_weightsPath->text().trimmed().toStdString();
+  config.model.weights = m_randomInit->isChecked() ? std::string("none")
+                         : m_imageNet->isChecked()  ? m_imageNetName.toStdString()
+                                                    : m_weightsPath->text().trimmed().toStdString();
   config.transform.inputSize = m_inputSize->value();
   config.transform.normalization = m_normalization->currentData().toString().toStdString();
 }
@@ -194,13 +204,14 @@ void ModelPage::updateWeightsRow() {
   const bool file = m_fromFile->isChecked();
   m_weightsPath->setEnabled(file);
   m_weightsBrowse->setEnabled(file);
+  m_imageNetSizeNote->setVisible(m_imageNet->isChecked() && m_inputSize->value() < 224);
   Q_EMIT completeChanged();
 }
 
 void ModelPage::browseWeights() {
   const QString path = QFileDialog::getOpenFileName(
       this, tr("Choose starting weights"), settings::lastFolder(QStringLiteral("weights")),
-      tr("FineTune Studio export (*.pt);;All files (*)"));
+      tr("Weights (*.pt *.pth *.safetensors);;All files (*)"));
   if (path.isEmpty()) return;
   settings::rememberFolder(QStringLiteral("weights"), path);
   m_fromFile->setChecked(true);
@@ -214,11 +225,14 @@ void ModelPage::retranslateUi() {
   if (auto* label = qobject_cast<QLabel*>(m_networkForm->itemAt(1, QFormLayout::LabelRole)->widget()))
     label->setText(tr("Starting weights:"));
   m_randomInit->setText(tr("None (random initialisation)"));
+  m_imageNet->setText(tr("ImageNet (torchvision's pretrained weights, downloaded on first use)"));
   m_fromFile->setText(tr("Weights file:"));
-  m_weightsPath->setPlaceholderText(tr("model.pt exported from a previous run"));
+  m_weightsPath->setPlaceholderText(tr("A previous run's export (.pt), or a .pth / .safetensors state dict"));
   m_weightsBrowse->setText(tr("Browse…"));
-  m_weightsHint->setText(tr("A previous run's export (.pt) starts this run from what it learned; "
-                            "the head is replaced when the class count differs."));
+  m_weightsHint->setText(tr("Starting weights carry what a network has already learned; the head "
+                            "is replaced when the class count differs."));
+  m_imageNetSizeNote->setText(tr("ImageNet weights were trained on 224×224 images: a smaller input "
+                                 "trains faster but keeps less of what they learned."));
   setFormLabel(m_sizeForm, m_inputSize, tr("Input size:"));
   setFormLabel(m_sizeForm, m_normalization, tr("Normalisation:"));
   m_normalization->setItemText(0, tr("ImageNet mean and standard deviation"));

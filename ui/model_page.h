@@ -1,5 +1,6 @@
 #pragma once
-// Step 2: the network. Architecture, starting weights (random or a previous run's export),
+// Step 2: the network. Architecture, starting weights (random, torchvision's ImageNet weights
+// or a weights file: a previous run's export, a .pth or .safetensors state dict),
 // input size, and how many parameters train while the backbone is frozen.
 #include "wizard_step.h"
 
@@ -50,6 +51,7 @@ class ModelPage : public WizardStep {
   QFormLayout* m_sizeForm;
   QComboBox* m_architecture;
   QRadioButton* m_randomInit;
+  QRadioButton* m_imageNet;
   QRadioButton* m_fromFile;
   QButtonGroup* m_weightsGroup;
   QLineEdit* m_weightsPath;
@@ -58,10 +60,12 @@ class ModelPage : public WizardStep {
   QSpinBox* m_inputSize;
   QComboBox* m_normalization;
   QLabel* m_inputHint;
+  QLabel* m_imageNetSizeNote;
   QLabel* m_parameters;
   QLabel* m_headNote;
   BackgroundRunner* m_runner;
 
+  QString m_imageNetName = QStringLiteral("imagenet");  // or "imagenet1k_v2" from a loaded file
   int m_classes = 10;
   bool m_describing = false;
   QString m_displayName;

@@ -40,8 +40,8 @@ ReviewPage::ReviewPage(QWidget* parent) : WizardStep(parent) {
   dirLayout->addWidget(m_runsBrowse);
   m_runBox = new QGroupBox(this);
   m_runForm = new QFormLayout(m_runBox);
-  m_runForm->addRow(QString(), m_name);
-  m_runForm->addRow(QString(), dirRow);
+  addFormRow(m_runForm, m_name);
+  addFormRow(m_runForm, dirRow);
 
   m_summary = new QLabel(this);
   m_summary->setObjectName(QStringLiteral("configSummary"));
@@ -191,9 +191,10 @@ QString ReviewPage::summaryHtml() const {
                              .arg(limit(c.data.trainLimit), limit(c.data.validationLimit));
   const QString arch = QString::fromStdString(c.model.architecture).replace(
       QLatin1String("resnet"), QLatin1String("ResNet-"));
-  const QString weights = c.model.weights == "none"
-                              ? tr("random initialisation")
-                              : tr("weights from %1").arg(text(c.model.weights));
+  const bool imageNet = QString::fromStdString(c.model.weights).startsWith(QLatin1String("imagenet"), Qt::CaseInsensitive);
+  const QString weights = c.model.weights == "none" ? tr("random initialisation")
+                          : imageNet ? tr("torchvision's ImageNet weights (%1)").arg(text(c.model.weights))
+                                     : tr("weights from %1").arg(text(c.model.weights));
   const QString model = tr("%1, %2; input %3×%3 px, %4")
                             .arg(arch, weights)
                             .arg(c.transform.inputSize)
@@ -235,11 +236,15 @@ QString ReviewPage::summaryHtml() const {
   const QString device = c.device.device == "cpu"
                              ? tr("CPU, %n threads", nullptr, c.device.threads)
                              : QString::fromStdString(c.device.device);
+  const QString format = c.data.format == "idx"       ? tr("IDX files")
+                         : c.data.format == "cifar10" ? tr("CIFAR-10 binary")
+                         : c.data.format == "folder"  ? tr("image folder")
+                                                      : tr("format detected automatically");
   const QString folder = tr("%1/<date>-%2").arg(QString::fromStdString(c.output.runsDir),
                                                 QString::fromStdString(c.output.name));
 
   const QList<QPair<QString, QString>> rows = {
-      {tr("Data set"), tr("%1 (format: %2)").arg(text(c.data.path), text(c.data.format))},
+      {tr("Data set"), tr("%1 (%2)").arg(text(c.data.path), format)},
       {tr("Validation"), validation},
       {tr("Images"), subset},
       {tr("Model"), model},

@@ -18,10 +18,6 @@
 namespace ft::ui {
 namespace {
 
-void setFormLabel(QFormLayout* form, QWidget* field, const QString& text) {
-  if (auto* label = qobject_cast<QLabel*>(form->labelForField(field))) label->setText(text);
-}
-
 void selectData(QComboBox* combo, const std::string& value) {
   const int index = combo->findData(QString::fromStdString(value));
   combo->setCurrentIndex(index < 0 ? 0 : index);
@@ -42,7 +38,7 @@ QSpinBox* spinBox(QWidget* parent, const char* name, int minimum, int maximum) {
 QDoubleSpinBox* fractionBox(QWidget* parent, const char* name, double minimum, double maximum) {
   auto* box = named(new QDoubleSpinBox(parent), name);
   box->setRange(minimum, maximum);
-  box->setDecimals(4);
+  box->setDecimals(3);
   box->setSingleStep(0.05);
   return box;
 }
@@ -77,8 +73,8 @@ void TrainingPage::buildUi() {
   m_freezeNote = new QLabel(this);
   m_freezeNote->setWordWrap(true);
   m_holdBatchNorm = named(new QCheckBox(this), "holdBatchNorm");
-  m_scheduleForm->addRow(QString(), m_epochs);
-  m_scheduleForm->addRow(QString(), m_freezeEpochs);
+  addFormRow(m_scheduleForm, m_epochs);
+  addFormRow(m_scheduleForm, m_freezeEpochs);
   m_scheduleForm->addRow(m_freezeNote);
   m_scheduleForm->addRow(m_holdBatchNorm);
 
@@ -86,9 +82,9 @@ void TrainingPage::buildUi() {
   m_headLr = named(new RateSpinBox(this), "headLr");
   m_headLrAfter = named(new RateSpinBox(this), "headLrAfterUnfreeze");
   m_backboneLr = named(new RateSpinBox(this), "backboneLr");
-  m_ratesForm->addRow(QString(), m_headLr);
-  m_ratesForm->addRow(QString(), m_headLrAfter);
-  m_ratesForm->addRow(QString(), m_backboneLr);
+  addFormRow(m_ratesForm, m_headLr);
+  addFormRow(m_ratesForm, m_headLrAfter);
+  addFormRow(m_ratesForm, m_backboneLr);
 
   m_optimizerBox = group(m_optimizerForm);
   m_optimizer = named(new QComboBox(this), "optimizer");
@@ -98,10 +94,10 @@ void TrainingPage::buildUi() {
   m_weightDecay = named(new RateSpinBox(this, 0.0, 1.0), "weightDecay");
   m_momentum = fractionBox(this, "momentum", 0.0, 0.9999);
   m_nesterov = named(new QCheckBox(this), "nesterov");
-  m_optimizerForm->addRow(QString(), m_optimizer);
-  m_optimizerForm->addRow(QString(), m_weightDecay);
-  m_optimizerForm->addRow(QString(), m_momentum);
-  m_optimizerForm->addRow(QString(), m_nesterov);
+  addFormRow(m_optimizerForm, m_optimizer);
+  addFormRow(m_optimizerForm, m_weightDecay);
+  addFormRow(m_optimizerForm, m_momentum);
+  addFormRow(m_optimizerForm, m_nesterov);
 
   m_lrScheduleBox = group(m_lrScheduleForm);
   m_scheduler = named(new QComboBox(this), "scheduler");
@@ -113,13 +109,13 @@ void TrainingPage::buildUi() {
   m_minLr = named(new RateSpinBox(this, 0.0, 1.0), "minLr");
   m_stepSize = spinBox(this, "stepSize", 1, 100000);
   m_stepGamma = fractionBox(this, "stepGamma", 0.0001, 1.0);
-  m_lrScheduleForm->addRow(QString(), m_scheduler);
-  m_lrScheduleForm->addRow(QString(), m_plateauFactor);
-  m_lrScheduleForm->addRow(QString(), m_plateauPatience);
-  m_lrScheduleForm->addRow(QString(), m_warmupEpochs);
-  m_lrScheduleForm->addRow(QString(), m_minLr);
-  m_lrScheduleForm->addRow(QString(), m_stepSize);
-  m_lrScheduleForm->addRow(QString(), m_stepGamma);
+  addFormRow(m_lrScheduleForm, m_scheduler);
+  addFormRow(m_lrScheduleForm, m_plateauFactor);
+  addFormRow(m_lrScheduleForm, m_plateauPatience);
+  addFormRow(m_lrScheduleForm, m_warmupEpochs);
+  addFormRow(m_lrScheduleForm, m_minLr);
+  addFormRow(m_lrScheduleForm, m_stepSize);
+  addFormRow(m_lrScheduleForm, m_stepGamma);
 
   m_batchBox = group(m_batchForm);
   m_batchSize = spinBox(this, "batchSize", 1, 65536);
@@ -129,12 +125,12 @@ void TrainingPage::buildUi() {
   m_cropPadding->setSuffix(QStringLiteral(" px"));
   m_flip = named(new QCheckBox(this), "horizontalFlip");
   m_seed = spinBox(this, "seed", 0, 2147483647);
-  m_batchForm->addRow(QString(), m_batchSize);
-  m_batchForm->addRow(QString(), m_evalBatchSize);
-  m_batchForm->addRow(QString(), m_workers);
-  m_batchForm->addRow(QString(), m_cropPadding);
+  addFormRow(m_batchForm, m_batchSize);
+  addFormRow(m_batchForm, m_evalBatchSize);
+  addFormRow(m_batchForm, m_workers);
+  addFormRow(m_batchForm, m_cropPadding);
   m_batchForm->addRow(m_flip);
-  m_batchForm->addRow(QString(), m_seed);
+  addFormRow(m_batchForm, m_seed);
 
   m_deviceBox = group(m_deviceForm);
   m_device = named(new QComboBox(this), "device");
@@ -142,8 +138,8 @@ void TrainingPage::buildUi() {
   m_cudaNote = named(new QLabel(this), "cudaNote");
   m_cudaNote->setWordWrap(true);
   m_cudaNote->setStyleSheet(QStringLiteral("color: #666666;"));
-  m_deviceForm->addRow(QString(), m_device);
-  m_deviceForm->addRow(QString(), m_threads);
+  addFormRow(m_deviceForm, m_device);
+  addFormRow(m_deviceForm, m_threads);
   m_deviceForm->addRow(m_cudaNote);
 
   auto* content = new QWidget(this);

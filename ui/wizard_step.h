@@ -6,7 +6,14 @@
 
 #include "config/run_config.h"
 
+class QFormLayout;
+
 namespace ft::ui {
+
+// Form rows whose label text is set later, in retranslateUi(). (QFormLayout::addRow with an
+// empty string makes no label at all, so the text could never be set.)
+void addFormRow(QFormLayout* form, QWidget* field);
+void setFormLabel(QFormLayout* form, QWidget* field, const QString& text);
 
 class WizardStep : public QWidget {
   Q_OBJECT

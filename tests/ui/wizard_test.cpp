@@ -11,8 +11,11 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMessageBox>
+#include <QTimer>
 #include <QLocale>
 #include <QPushButton>
+#include <QRadioButton>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -101,6 +104,7 @@ class WizardTest final : public QObject {
     config.transform.horizontalFlip = false;
     config.transform.normalization = "dataset";
     config.model.architecture = "resnet34";
+    config.model.weights = "imagenet";
     config.optim.optimizer = "sgd";
     config.optim.headLr = 0.02;
     config.optim.nesterov = true;
@@ -121,6 +125,7 @@ class WizardTest final : public QObject {
     QCOMPARE(child<QSpinBox>(&wizard, "epochs")->value(), 7);
     QCOMPARE(child<QComboBox>(&wizard, "optimizer")->currentData().toString(), QStringLiteral("sgd"));
     QVERIFY(child<QCheckBox>(&wizard, "holdBatchNorm")->isChecked());
+    QVERIFY(child<QRadioButton>(&wizard, "weightsImageNet")->isChecked());
     QCOMPARE(QString::fromStdString(ft::config::toJson(wizard.currentConfig()).dump(1)),
              QString::fromStdString(ft::config::toJson(config).dump(1)));
   }
@@ -194,6 +199,42 @@ class WizardTest final : public QObject {
     wizard.next();  // New run: back to the first page, configuration kept
     QCOMPARE(wizard.currentStep(), StudioWizard::DataStep);
     QCOMPARE(wizard.currentConfig().train.epochs, 2);
+  }
+
+  void closingDuringTrainingAsksAndStopsCleanly() {
+    ft::test::TempDir runs("wizard-close");
+    ft::ui::MainWindow window;
+    window.show();
+    StudioWizard* wizard = window.wizard();
+    wizard->setDataPath(path(m_data.path()));
+    child<QSpinBox>(wizard, "epochs")->setValue(20);
+    child<QSpinBox>(wizard, "freezeEpochs")->setValue(1);
+    child<QSpinBox>(wizard, "batchSize")->setValue(32);
+    child<QSpinBox>(wizard, "threads")->setValue(2);
+    child<QLineEdit>(wizard, "runsDir")->setText(path(runs.path()));
+    QTRY_VERIFY_WITH_TIMEOUT(wizard->canGoNext(), 60000);
+    wizard->goToStep(StudioWizard::ReviewStep);
+    QVERIFY(wizard->canGoNext());
+    QSignalSpy started(wizard, &StudioWizard::trainingStarted);
+    QSignalSpy finished(wizard, &StudioWizard::trainingFinished);
+    wizard->next();
+    QTRY_COMPARE_WITH_TIMEOUT(started.count(), 1, 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(wizard->dashboardPage()->iterationPointCount() > 0, 60000);
+
+    QTimer answerYes;  // the close asks first; answer as a user would
+    connect(&answerYes, &QTimer::timeout, this, [] {
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget()))
+        box->button(QMessageBox::Yes)->click();
+    });
+    answerYes.start(50);
+    window.close();
+    answerYes.stop();
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
+    const auto event = finished.first().first().value<ft::train::FinishedEvent>();
+    QVERIFY2(event.status == ft::train::FinishStatus::Stopped, event.message.c_str());
+    QTRY_VERIFY(!window.isVisible());  // closed once the training had stopped
+    const auto history = ft::api::readRunHistory(event.runDir);
+    QVERIFY(history.resumable);  // the checkpoint is kept
   }
 
   void chineseTranslationIsLoadedAndApplied() {
