@@ -60,6 +60,8 @@ void ChartSeriesBuffer::mergeBuckets() {
 }
 
 QList<QPointF> ChartSeriesBuffer::display() const {
+  if (m_points.size() <= std::size_t(m_maxDisplayPoints))
+    return QList<QPointF>(m_points.begin(), m_points.end());
   QList<QPointF> out;
   out.reserve(qsizetype(std::min<std::size_t>(m_points.size(), m_buckets.size() * 4)));
   for (const Bucket& b : m_buckets) {

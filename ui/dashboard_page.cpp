@@ -72,8 +72,10 @@ QLineSeries* addMarker(QChart* chart, QAbstractAxis* x, QAbstractAxis* y) {
 
 QValueAxis* addValueAxis(QChart* chart, Qt::Alignment alignment) {
   auto* axis = new QValueAxis;
-  axis->setTickType(QValueAxis::TicksDynamic);
+  axis->setRange(0.0, 1.0);
+  axis->setTickInterval(0.25);
   axis->setTickAnchor(0.0);
+  axis->setTickType(QValueAxis::TicksDynamic);
   chart->addAxis(axis, alignment);
   return axis;
 }
@@ -88,17 +90,28 @@ double niceStep(double span, int ticks, double minimum) {
   return std::max(minimum, nice * magnitude);
 }
 
+// The axis lays out one label per tick as soon as either value changes: apply them in the
+// order that never passes through "new range, old interval" with a far larger tick count
+// (a 50,000-iteration range at the interval of a 10-iteration one would create 50,000 labels).
+void applyRange(QValueAxis* axis, double low, double high, double interval) {
+  if (axis->min() == low && axis->max() == high && axis->tickInterval() == interval) return;
+  if (interval > axis->tickInterval()) {
+    axis->setTickInterval(interval);
+    axis->setRange(low, high);
+  } else {
+    axis->setRange(low, high);
+    axis->setTickInterval(interval);
+  }
+}
+
 void setIntegerRange(QValueAxis* axis, double low, double high, int ticks) {
   if (high <= low) high = low + 1;
-  axis->setRange(low, high);
-  axis->setTickInterval(niceStep(high - low, ticks, 1.0));
-  axis->setLabelFormat(QStringLiteral("%d"));
+  applyRange(axis, low, high, niceStep(high - low, ticks, 1.0));
 }
 
 void setValueRange(QValueAxis* axis, double low, double high) {
   if (!(high > low)) high = low + 1.0;
-  axis->setRange(low, high);
-  axis->setTickInterval(niceStep(high - low, 5, 0.0));
+  applyRange(axis, low, high, niceStep(high - low, 5, 0.0));
 }
 
 QString formatDuration(double seconds) {
@@ -162,6 +175,7 @@ void DashboardPage::buildUi() {
   m_lrY = new QLogValueAxis;
   m_lrY->setBase(10.0);
   m_lrY->setLabelFormat(QStringLiteral("%.0e"));
+  m_lrY->setMinorTickCount(8);
   m_lrChart->addAxis(m_lrY, Qt::AlignLeft);
   m_headLrSeries = addSeries(m_lrChart, kHeadColor, 2.0, m_lrX, m_lrY);
   m_backboneLrSeries = addSeries(m_lrChart, kBackboneColor, 2.0, m_lrX, m_lrY);
@@ -171,6 +185,8 @@ void DashboardPage::buildUi() {
   auto* grid = new QGridLayout(charts);
   grid->setContentsMargins(0, 0, 0, 0);
   int index = 0;
+  for (QValueAxis* axis : {m_lossX, m_accuracyX, m_epochLossX, m_lrX})
+    axis->setLabelFormat(QStringLiteral("%d"));
   for (QChart* chart : {m_lossChart, m_accuracyChart, m_epochLossChart, m_lrChart}) {
     auto* view = new QChartView(chart);
     view->setRenderHint(QPainter::Antialiasing);
@@ -180,6 +196,7 @@ void DashboardPage::buildUi() {
   }
 
   m_log = new QPlainTextEdit;
+  m_log->setObjectName(QStringLiteral("logView"));
   m_log->setReadOnly(true);
   m_log->setMaximumBlockCount(kMaxLogLines);
   m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
@@ -197,7 +214,9 @@ void DashboardPage::buildUi() {
   m_statusLabel->setWordWrap(true);
   m_statusLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
   m_pauseButton = new QPushButton;
+  m_pauseButton->setObjectName(QStringLiteral("pauseButton"));
   m_stopButton = new QPushButton;
+  m_stopButton->setObjectName(QStringLiteral("stopButton"));
   connect(m_pauseButton, &QPushButton::clicked, this, &DashboardPage::onPauseClicked);
   connect(m_stopButton, &QPushButton::clicked, this, &DashboardPage::onStopClicked);
   auto* controls = new QHBoxLayout;
@@ -207,7 +226,9 @@ void DashboardPage::buildUi() {
 
   m_epochLabel = new QLabel;
   m_overallProgress = new QProgressBar;
+  m_overallProgress->setObjectName(QStringLiteral("overallProgress"));
   m_epochProgress = new QProgressBar;
+  m_epochProgress->setObjectName(QStringLiteral("epochProgress"));
   m_speedLabel = new QLabel;
   auto* progress = new QGridLayout;
   progress->addWidget(m_epochLabel, 0, 0);
@@ -302,6 +323,7 @@ void DashboardPage::clear() {
   m_markerEpoch = -1.0;
   m_markerIteration = -1.0;
   m_markerIterationPending = false;
+  m_backboneFrozen = false;
   m_status.clear();
   m_log->clear();
   m_iterationsDirty = m_epochsDirty = m_progressDirty = true;
@@ -317,10 +339,15 @@ void DashboardPage::setTotalEpochs(int epochs) {
 void DashboardPage::loadHistory(const ft::api::RunHistory& history) {
   clear();
   m_totalEpochs = history.config.train.epochs;
-  for (const auto& e : history.iterations) appendIterationPoint(e);
-  for (const auto& e : history.epochs) addEpoch(e);
-  // The unfreeze marker: once the last frozen epoch is complete.
   const int freeze = history.config.train.freezeEpochs;
+  for (const auto& e : history.iterations) {
+    m_backboneFrozen = e.epoch < freeze;
+    appendIterationPoint(e);
+  }
+  for (const auto& e : history.epochs) addEpoch(e);
+  // A resumed run continues in the epoch after the last one completed.
+  m_backboneFrozen = m_epochsDone < freeze;
+  // The unfreeze marker: once the last frozen epoch is complete.
   if (freeze > 0 && m_epochsDone >= freeze) {
     m_markerEpoch = freeze;
     double lastFrozen = -1.0;
@@ -363,7 +390,7 @@ void DashboardPage::appendIterationPoint(const ft::train::IterationEvent& event)
   // The log axis cannot show 0 (a cosine schedule may reach it): such points are left out.
   const auto& rates = event.learningRates;
   if (!rates.empty() && rates[0] > 0) m_headLr.append({x, rates[0]});
-  if (rates.size() > 1 && rates[1] > 0) m_backboneLr.append({x, rates[1]});
+  if (rates.size() > 1 && rates[1] > 0 && !m_backboneFrozen) m_backboneLr.append({x, rates[1]});
   if (m_markerIterationPending) {
     m_markerIteration = x - 1.0;
     m_markerIterationPending = false;
@@ -400,6 +427,7 @@ void DashboardPage::addEpoch(const ft::train::EpochEvent& event) {
 }
 
 void DashboardPage::addPhase(const ft::train::PhaseEvent& event) {
+  m_backboneFrozen = event.phase == ft::train::Phase::Frozen;
   if (event.phase == ft::train::Phase::Unfrozen && event.epoch > 0) {
     m_markerEpoch = event.epoch;
     if (m_rawLoss.isEmpty()) {
@@ -479,7 +507,6 @@ void DashboardPage::flushIterationSeries() {
   lrHigh = std::pow(10.0, std::ceil(std::log10(lrHigh)));
   if (lrHigh <= lrLow) lrHigh = lrLow * 10.0;
   m_lrY->setRange(lrLow, lrHigh);
-  m_lrY->setMinorTickCount(8);
 
   updateMarker(m_lossMarker, m_markerIteration, m_lossY->min(), m_lossY->max());
   updateMarker(m_lrMarker, m_markerIteration, lrLow, lrHigh);
@@ -505,8 +532,7 @@ void DashboardPage::flushEpochSeries() {
   const double epochs = std::max({1.0, double(m_totalEpochs), lastEpoch});
   setIntegerRange(m_accuracyX, 0.0, epochs, 10);
   setIntegerRange(m_epochLossX, 0.0, epochs, 10);
-  m_accuracyY->setRange(0.0, 100.0);
-  m_accuracyY->setTickInterval(20.0);
+  applyRange(m_accuracyY, 0.0, 100.0, 20.0);
   setValueRange(m_epochLossY, 0.0, lossHigh > 0 ? lossHigh * 1.1 : 1.0);
 
   updateMarker(m_accuracyMarker, m_markerEpoch, 0.0, 100.0);
@@ -531,7 +557,7 @@ void DashboardPage::flushProgress() {
   else
     m_epochLabel->setText(current > 0 ? tr("Epoch %1").arg(current) : QString());
 
-  const qint64 perEpoch = m_haveIteration ? it.batchesPerEpoch : 0;
+  const std::int64_t perEpoch = m_haveIteration ? it.batchesPerEpoch : 0;
   if (perEpoch > 0) {
     m_epochProgress->setRange(0, int(perEpoch));
     m_epochProgress->setValue(int(std::min(it.batch, perEpoch)));
@@ -540,30 +566,30 @@ void DashboardPage::flushProgress() {
     m_epochProgress->setValue(0);
   }
   if (perEpoch > 0 && total > 0) {
-    m_overallProgress->setRange(0, int(std::min<qint64>(perEpoch * total, INT32_MAX)));
-    const qint64 done = qint64(std::max(m_epochsDone, it.epoch)) * perEpoch +
+    m_overallProgress->setRange(0, int(std::min<std::int64_t>(perEpoch * total, INT32_MAX)));
+    const std::int64_t done = std::int64_t(std::max(m_epochsDone, it.epoch)) * perEpoch +
                         (it.epoch >= m_epochsDone ? it.batch : 0);
-    m_overallProgress->setValue(int(std::min<qint64>(done, perEpoch * total)));
+    m_overallProgress->setValue(int(std::min<std::int64_t>(done, perEpoch * total)));
   } else {
     m_overallProgress->setRange(0, std::max(1, total));
     m_overallProgress->setValue(std::min(m_epochsDone, std::max(1, total)));
   }
   m_overallProgress->setFormat(tr("Run %p%"));
 
-  QString speed;
+  QStringList speed;
   if (m_haveIteration && it.batch > 0 && perEpoch > 0 && it.epochSeconds > 0) {
     const double perBatch = it.epochSeconds / double(it.batch);
     const double epochLeft = perBatch * double(perEpoch - it.batch);
-    speed = tr("%1 images/s · epoch ends in %2")
-                .arg(QString::number(it.imagesPerSecond, 'f', 0), formatDuration(epochLeft));
+    speed << tr("%1 images/s").arg(QString::number(it.imagesPerSecond, 'f', 0))
+          << tr("epoch ends in %1").arg(formatDuration(epochLeft));
     if (total > 0 && it.epoch + 1 < total) {
       // Training batches only, at this epoch's pace: evaluation and the slower unfrozen phase
       // make the real time longer, hence "at least".
       const double runLeft = epochLeft + perBatch * double(perEpoch) * double(total - it.epoch - 1);
-      speed += tr(" · run ends in at least %1").arg(formatDuration(runLeft));
+      speed << tr("run ends in at least %1").arg(formatDuration(runLeft));
     }
   }
-  m_speedLabel->setText(speed);
+  m_speedLabel->setText(speed.join(QStringLiteral(" · ")));
   QString status = m_status;
   if (m_controller && m_controller->isPaused()) status = tr("Paused");
   m_statusLabel->setText(status);

@@ -139,6 +139,9 @@ class DashboardPage : public QWidget {
   double m_markerEpoch = -1.0;
   double m_markerIteration = -1.0;
   bool m_markerIterationPending = false;  // unfrozen phase began before any iteration was seen
+  // While the backbone is frozen its learning rate means nothing (the engine reports the
+  // head's): the backbone line starts where the backbone trains.
+  bool m_backboneFrozen = false;
   QString m_status;
 
   bool m_iterationsDirty = false;

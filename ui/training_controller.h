@@ -3,9 +3,10 @@
 // The GUI thread never waits on training: commands are atomics inside the Trainer.
 //
 // Every start()/resumeRun() ends with exactly one finished() (Completed, Stopped or Failed,
-// also when the run could not even begin); started() comes first once the run folder exists
-// (never for a run that fails before creating it). Events reach the GUI thread in the order
-// the engine produced them; bursts are coalesced into one queued call per event-loop turn.
+// also when the run could not even begin). started() comes as soon as the run folder exists,
+// before the first iteration (never for a run that fails before creating it; log lines about
+// opening the data may precede it). Events reach the GUI thread in the order the engine
+// produced them; bursts are coalesced into one queued call per event-loop turn.
 #include <QObject>
 #include <QString>
 #include <memory>

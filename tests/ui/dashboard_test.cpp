@@ -1,0 +1,288 @@
+// DashboardPage fed with synthetic events (no training): series, smoothing, markers,
+// decimation, timer coalescing, history from a run folder.
+#include <QElapsedTimer>
+#include <QLineSeries>
+#include <QtTest>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+
+#include "api/studio_api.h"
+#include "chart_series_buffer.h"
+#include "config/run_config.h"
+#include "dashboard_page.h"
+#include "event_types.h"
+#include "test_support.h"
+#include "train/run_folder.h"
+
+using ft::train::EpochEvent;
+using ft::train::IterationEvent;
+using ft::train::LogEvent;
+using ft::train::LogLevel;
+using ft::train::Phase;
+using ft::train::PhaseEvent;
+using ft::ui::DashboardPage;
+using ft::ui::DashboardSeries;
+
+namespace {
+
+IterationEvent iterationEvent(std::int64_t iteration, std::int64_t batchesPerEpoch, double loss) {
+  IterationEvent e;
+  e.iteration = iteration;
+  e.epoch = int((iteration - 1) / batchesPerEpoch);
+  e.batch = (iteration - 1) % batchesPerEpoch + 1;
+  e.batchesPerEpoch = batchesPerEpoch;
+  e.loss = loss;
+  e.learningRates = {1e-3, e.epoch == 0 ? 1e-3 : 1e-4};
+  e.imagesPerSecond = 500.0;
+  e.epochSeconds = 0.1 * double(e.batch);
+  return e;
+}
+
+EpochEvent epochEvent(int epoch, int epochs, Phase phase, double trainAccuracy, double validationAccuracy) {
+  EpochEvent e;
+  e.epoch = epoch;
+  e.epochs = epochs;
+  e.phase = phase;
+  e.trainLoss = 1.0 / (epoch + 1);
+  e.trainAccuracy = trainAccuracy;
+  e.validationLoss = 1.2 / (epoch + 1);
+  e.validationAccuracy = validationAccuracy;
+  e.seconds = 3.0;
+  e.imagesPerSecond = 500.0;
+  e.learningRates = {1e-3, 1e-4};
+  return e;
+}
+
+double wobble(std::int64_t i) { return 2.0 * std::exp(-double(i) / 400.0) + 0.1 * std::sin(double(i)); }
+
+double maxY(const QList<QPointF>& points) {
+  double m = -1e300;
+  for (const auto& p : points) m = std::max(m, p.y());
+  return m;
+}
+
+}  // namespace
+
+class DashboardTest final : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void initTestCase() { ft::ui::registerEventTypes(); }
+
+  void onePointPerIteration() {
+    DashboardPage page;
+    for (int i = 1; i <= 100; ++i) page.addIteration(iterationEvent(i, 50, wobble(i)));
+    page.flushNow();
+    QCOMPARE(page.iterationPointCount(), 100);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::RawLoss), 100);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::SmoothedLoss), 100);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::HeadLearningRate), 100);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::BackboneLearningRate), 100);
+    const QList<QPointF> raw = page.series(DashboardSeries::RawLoss)->points();
+    QCOMPARE(raw.front(), QPointF(1, wobble(1)));
+    QCOMPARE(raw.back(), QPointF(100, wobble(100)));
+    QVERIFY2(page.progressText().contains(QStringLiteral("Epoch 2")), qPrintable(page.progressText()));
+  }
+
+  void smoothingIsBiasCorrected() {
+    DashboardPage page;
+    for (int i = 1; i <= 20; ++i) page.addIteration(iterationEvent(i, 20, 2.5));
+    page.flushNow();
+    const QList<QPointF> smooth = page.series(DashboardSeries::SmoothedLoss)->points();
+    QCOMPARE(smooth.size(), 20);
+    for (const QPointF& p : smooth) QVERIFY(std::abs(p.y() - 2.5) < 1e-9);  // no ramp from 0
+
+    // A step: the EMA moves towards the new value with weight 0.02 per iteration.
+    page.addIteration(iterationEvent(21, 20, 0.5));
+    page.flushNow();
+    const double expected = 2.5 + (0.5 - 2.5) * 0.02 / (1.0 - std::pow(0.98, 21));
+    QVERIFY(std::abs(page.series(DashboardSeries::SmoothedLoss)->points().back().y() - expected) < 1e-9);
+  }
+
+  void accuracyPointPerEpochAndUnfreezeMarker() {
+    DashboardPage page;
+    page.setTotalEpochs(2);
+    page.addPhase({0, Phase::Frozen, 11000000, 11200000, {1e-3, 1e-3}});
+    for (int i = 1; i <= 5; ++i) page.addIteration(iterationEvent(i, 5, 2.0));
+    page.addEpoch(epochEvent(0, 2, Phase::Frozen, 40.0, 45.0));
+    QCOMPARE(page.unfreezeMarkerEpoch(), -1.0);
+    page.addPhase({1, Phase::Unfrozen, 0, 11200000, {1e-4, 1e-4}});
+    for (int i = 6; i <= 10; ++i) page.addIteration(iterationEvent(i, 5, 1.0));
+    page.addEpoch(epochEvent(1, 2, Phase::Unfrozen, 60.0, 65.0));
+    page.flushNow();
+
+    QCOMPARE(page.accuracyPointCount(), 2);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::TrainAccuracy), 2);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::ValidationAccuracy), 2);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::TrainLoss), 2);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::ValidationLoss), 2);
+    const QList<QPointF> validation = page.series(DashboardSeries::ValidationAccuracy)->points();
+    QCOMPARE(validation[0], QPointF(1, 45.0));  // x = epochs completed
+    QCOMPARE(validation[1], QPointF(2, 65.0));
+    // freeze_epochs = 1: the marker sits on the last frozen epoch / iteration.
+    QCOMPARE(page.unfreezeMarkerEpoch(), 1.0);
+    QCOMPARE(page.unfreezeMarkerIteration(), 5.0);
+    // The backbone's rate is drawn from the unfrozen phase on.
+    QCOMPARE(page.displayedPointCount(DashboardSeries::HeadLearningRate), 10);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::BackboneLearningRate), 5);
+    QCOMPARE(page.series(DashboardSeries::BackboneLearningRate)->points().front().x(), 6.0);
+    QVERIFY2(page.progressText().contains(QStringLiteral("Epoch 2 of 2")), qPrintable(page.progressText()));
+  }
+
+  void noMarkerWithoutFreezing() {
+    DashboardPage page;
+    page.addPhase({0, Phase::Unfrozen, 0, 100, {1e-3, 1e-4}});
+    for (int i = 1; i <= 4; ++i) page.addIteration(iterationEvent(i, 4, 1.0));
+    page.flushNow();
+    QCOMPARE(page.unfreezeMarkerEpoch(), -1.0);
+    QCOMPARE(page.unfreezeMarkerIteration(), -1.0);
+  }
+
+  void decimationBoundsDisplayedPoints() {
+    DashboardPage page;
+    const int n = 50000;
+    const double spike = 50.0;
+    QElapsedTimer clock;
+    clock.start();
+    for (int i = 1; i <= n; ++i) page.addIteration(iterationEvent(i, 1000, i == 12345 ? spike : wobble(i)));
+    const double feedMs = double(clock.nsecsElapsed()) / 1e6;
+    clock.restart();
+    page.flushNow();
+    const double flushMs = double(clock.nsecsElapsed()) / 1e6;
+    qInfo("50,000 iterations: buffering %.1f ms, one flush %.2f ms (reported %.2f ms)", feedMs,
+          flushMs, page.lastFlushMilliseconds());
+
+    QCOMPARE(page.iterationPointCount(), n);
+    for (auto which : {DashboardSeries::RawLoss, DashboardSeries::SmoothedLoss,
+                       DashboardSeries::HeadLearningRate, DashboardSeries::BackboneLearningRate}) {
+      const int shown = page.displayedPointCount(which);
+      QVERIFY2(shown <= DashboardPage::kMaxDisplayPoints, qPrintable(QString::number(shown)));
+      QVERIFY2(shown >= DashboardPage::kMaxDisplayPoints / 4, qPrintable(QString::number(shown)));
+    }
+    const QList<QPointF> raw = page.series(DashboardSeries::RawLoss)->points();
+    QCOMPARE(maxY(raw), spike);          // min/max decimation keeps the spike
+    QCOMPARE(raw.front().x(), 1.0);      // and both ends
+    QCOMPARE(raw.back().x(), double(n));
+    for (int i = 1; i < raw.size(); ++i) QVERIFY(raw[i].x() > raw[i - 1].x());
+  }
+
+  void seriesBufferIsLosslessUpToItsLimit() {
+    ft::ui::ChartSeriesBuffer buffer(2000);
+    for (int i = 1; i <= 2000; ++i) buffer.append({double(i), wobble(i)});
+    QCOMPARE(buffer.display().size(), 2000);
+    buffer.append({2001.0, 0.0});
+    QVERIFY(buffer.display().size() <= 2000);
+    QCOMPARE(buffer.size(), 2001);
+    // A constant series is drawn end to end.
+    ft::ui::ChartSeriesBuffer flat(100);
+    for (int i = 1; i <= 10000; ++i) flat.append({double(i), 1.0});
+    const auto shown = flat.display();
+    QVERIFY(shown.size() <= 100);
+    QCOMPARE(shown.front().x(), 1.0);
+    QCOMPARE(shown.back().x(), 10000.0);
+  }
+
+  void timerCoalescesBursts() {
+    DashboardPage page;
+    page.flushNow();
+    const int before = page.flushCount();
+    for (int i = 1; i <= 500; ++i) page.addIteration(iterationEvent(i, 100, wobble(i)));
+    QCOMPARE(page.flushCount(), before);  // nothing drawn per event
+    QCOMPARE(page.displayedPointCount(DashboardSeries::RawLoss), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(page.displayedPointCount(DashboardSeries::RawLoss), 500, 2000);
+    QCOMPARE(page.flushCount(), before + 1);  // one redraw for the whole burst
+  }
+
+  void resumedIterationsReplaceRepeatedOnes() {
+    DashboardPage page;
+    for (int i = 1; i <= 10; ++i) page.addIteration(iterationEvent(i, 10, 1.0));
+    for (int i = 6; i <= 8; ++i) page.addIteration(iterationEvent(i, 10, 0.5));
+    page.flushNow();
+    QCOMPARE(page.iterationPointCount(), 8);
+    QCOMPARE(page.series(DashboardSeries::RawLoss)->points().back(), QPointF(8, 0.5));
+    page.addEpoch(epochEvent(0, 3, Phase::Frozen, 10, 20));
+    page.addEpoch(epochEvent(1, 3, Phase::Unfrozen, 10, 20));
+    page.addEpoch(epochEvent(1, 3, Phase::Unfrozen, 30, 40));
+    QCOMPARE(page.accuracyPointCount(), 2);
+  }
+
+  void logPanelShowsLevels() {
+    DashboardPage page;
+    page.addLog({LogLevel::Info, "Starting run in /tmp/x"});
+    page.addLog({LogLevel::Warning, "img/7.png: unreadable, skipped"});
+    page.addLog({LogLevel::Error, "data/: no images <here>"});
+    page.flushNow();
+    const QString text = page.logText();
+    QVERIFY(text.contains(QStringLiteral("Starting run in /tmp/x")));
+    QVERIFY(text.contains(QStringLiteral("img/7.png: unreadable, skipped")));
+    QVERIFY(text.contains(QStringLiteral("data/: no images <here>")));  // escaped, not eaten as HTML
+    page.clear();
+    QVERIFY(page.logText().isEmpty());
+    QCOMPARE(page.iterationPointCount(), 0);
+  }
+
+  void loadHistoryRedrawsARunFolder() {
+    ft::test::TempDir dir("ui-dashboard-history");
+    ft::config::RunConfig config;
+    config.train.epochs = 3;
+    config.train.freezeEpochs = 1;
+    const ft::train::RunPaths paths(dir.path().string());
+    ft::config::saveConfigFile(config, paths.config);
+    {
+      ft::train::MetricsWriter metrics(paths.metrics);
+      for (int i = 1; i <= 4; ++i) metrics.write(iterationEvent(i, 4, 2.0 - 0.1 * i));
+      metrics.write(epochEvent(0, 3, Phase::Frozen, 30, 35));
+      for (int i = 5; i <= 8; ++i) metrics.write(iterationEvent(i, 4, 1.0 - 0.05 * i));
+      metrics.write(epochEvent(1, 3, Phase::Unfrozen, 50, 55));
+      metrics.flush();
+    }
+    const auto history = ft::api::readRunHistory(dir.path().string());
+    QCOMPARE(int(history.iterations.size()), 8);
+    QCOMPARE(int(history.epochs.size()), 2);
+
+    DashboardPage page;
+    for (int i = 1; i <= 30; ++i) page.addIteration(iterationEvent(i, 10, 9.0));  // replaced
+    page.loadHistory(history);
+    QCOMPARE(page.iterationPointCount(), 8);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::RawLoss), 8);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::HeadLearningRate), 8);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::BackboneLearningRate), 4);  // unfrozen only
+    QCOMPARE(page.accuracyPointCount(), 2);
+    QCOMPARE(page.displayedPointCount(DashboardSeries::ValidationAccuracy), 2);
+    QCOMPARE(page.totalEpochs(), 3);
+    QCOMPARE(page.unfreezeMarkerEpoch(), 1.0);
+    QCOMPARE(page.unfreezeMarkerIteration(), 4.0);
+    QCOMPARE(page.series(DashboardSeries::ValidationAccuracy)->points().back(), QPointF(2, 55));
+    QVERIFY2(page.progressText().contains(QStringLiteral("Epoch 2 of 3")), qPrintable(page.progressText()));
+  }
+
+  void redrawCostWhenShown() {
+    DashboardPage page;
+    page.resize(1280, 900);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    for (int i = 1; i <= 50000; ++i) page.addIteration(iterationEvent(i, 1000, wobble(i)));
+    for (int e = 0; e < 40; ++e) page.addEpoch(epochEvent(e, 40, e < 5 ? Phase::Frozen : Phase::Unfrozen, 50 + e, 55 + e));
+    page.flushNow();
+    QElapsedTimer clock;
+    const int rounds = 10;
+    double worst = 0.0;
+    clock.start();
+    for (int r = 0; r < rounds; ++r) {
+      QElapsedTimer one;
+      one.start();
+      page.addIteration(iterationEvent(50001 + r, 1000, 0.3));
+      page.flushNow();
+      page.repaint();  // paint the four charts now, synchronously
+      worst = std::max(worst, double(one.nsecsElapsed()) / 1e6);
+    }
+    qInfo("full redraw (flush + paint of 4 charts, 4 x <=2000 + 4 x 40 points): %.1f ms average, %.1f ms worst",
+          double(clock.nsecsElapsed()) / 1e6 / rounds, worst);
+    QVERIFY(worst < 1000.0);
+  }
+};
+
+QTEST_MAIN(DashboardTest)
+#include "dashboard_test.moc"
