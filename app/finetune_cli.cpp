@@ -2,7 +2,7 @@
 //   finetune-cli train [--config run.json] [flags]   fine-tune (flags override the file)
 //   finetune-cli resume RUN_DIR                      continue an interrupted run
 //   finetune-cli devices                             what LibTorch can train on
-//   finetune-cli export RUN_DIR [--checkpoint best|last] [--output FILE]
+//   finetune-cli export RUN_DIR [--checkpoint best|last] [--output FILE] [--format pt|pth|safetensors]
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -95,7 +95,10 @@ void addTrainFlags(Overrides& o) {
   o.add<std::string>("--arch", [](RunConfig& c) -> std::string& { return c.model.architecture; },
                      "resnet18 | resnet34 | resnet50");
   o.add<std::string>("--weights", [](RunConfig& c) -> std::string& { return c.model.weights; },
-                     "none, or a model exported from a previous run");
+                     "none | imagenet (torchvision's ImageNet weights, downloaded once and cached; "
+                     "imagenet1k_v2 for ResNet-50's V2) | PATH: a .pth state dict, a .safetensors "
+                     "file, or a .pt exported by a previous run (the head is replaced when the class "
+                     "count differs)");
   o.add<std::string>("--optimizer", [](RunConfig& c) -> std::string& { return c.optim.optimizer; },
                      "adam | adamw | sgd");
   o.add<double>("--head-lr", [](RunConfig& c) -> double& { return c.optim.headLr; },
@@ -186,11 +189,16 @@ int main(int argc, char** argv) {
 
   auto* devices = app.add_subcommand("devices", "List the devices LibTorch can train on");
 
-  auto* exportCommand = app.add_subcommand("export", "Export a run's model as a LibTorch archive + metadata");
-  std::string exportDir, which = "best", outputPath;
+  auto* exportCommand = app.add_subcommand(
+      "export", "Export a run's model (LibTorch .pt, torchvision .pth or .safetensors) + metadata .json");
+  std::string exportDir, which = "best", outputPath, exportFormat;
   exportCommand->add_option("RUN_DIR", exportDir, "Run folder")->required();
   exportCommand->add_option("--checkpoint", which, "best | last")->capture_default_str();
-  exportCommand->add_option("--output,-o", outputPath, "Output file (default RUN_DIR/exports/model-<checkpoint>.pt)");
+  exportCommand->add_option("--output,-o", outputPath,
+                            "Output file (default RUN_DIR/exports/model-<checkpoint>.<format extension>)");
+  exportCommand->add_option("--format", exportFormat,
+                            "pt (LibTorch archive) | pth (torch.load + torchvision load_state_dict) | "
+                            "safetensors; default: from the --output extension, else pt");
 
   CLI11_PARSE(app, argc, argv);
 
@@ -210,9 +218,13 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*exportCommand) {
-      if (outputPath.empty())
-        outputPath = (std::filesystem::path(exportDir) / "exports" / ("model-" + which + ".pt")).string();
-      const auto metadata = ft::exporting::exportRunCheckpoint(exportDir, which, outputPath);
+      if (outputPath.empty()) {
+        const auto format = exportFormat.empty() ? ft::exporting::ExportFormat::LibTorch
+                                                 : ft::exporting::exportFormatFor("", exportFormat);
+        outputPath = (std::filesystem::path(exportDir) / "exports" /
+                      ("model-" + which + ft::exporting::exportExtension(format))).string();
+      }
+      const auto metadata = ft::exporting::exportRunCheckpoint(exportDir, which, outputPath, exportFormat);
       std::printf("Exported %s (%zu classes, input %dx%d) to %s and %s\n", metadata.architecture.c_str(),
                   metadata.classNames.size(), metadata.inputSize, metadata.inputSize, outputPath.c_str(),
                   std::filesystem::path(outputPath).replace_extension(".json").c_str());

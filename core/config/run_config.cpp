@@ -9,6 +9,8 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "models/resnet.h"
+#include "weights/official_weights.h"
 
 namespace ft::config {
 namespace {
@@ -206,7 +208,17 @@ void validate(const RunConfig& c) {
 
   oneOf("model.architecture", c.model.architecture, {"resnet18", "resnet34", "resnet50"});
   if (c.model.weights.empty())
-    throw UserError("config: model.weights is empty; use \"none\" or the path of a weights file");
+    throw UserError("config: model.weights is empty; use \"none\", \"imagenet\" or the path of a weights "
+                    "file (.pth, .safetensors, or a .pt exported by a previous run)");
+  // A path is checked when training starts (a resumed run no longer needs it); an ImageNet
+  // name must exist for the architecture.
+  if (weights::isOfficialWeightsName(c.model.weights)) {
+    try {
+      weights::officialWeightsFor(models::parseArchitecture(c.model.architecture), c.model.weights);
+    } catch (const UserError& e) {
+      throw UserError(std::string("config: model.weights: ") + e.what());
+    }
+  }
 
   oneOf("optim.optimizer", c.optim.optimizer, {"adam", "adamw", "sgd"});
   positive("optim.head_lr", c.optim.headLr);

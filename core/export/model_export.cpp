@@ -1,6 +1,9 @@
 #include "export/model_export.h"
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -10,6 +13,11 @@
 #include "config/run_config.h"
 #include "train/checkpoint.h"
 #include "train/run_folder.h"
+#include "weights/official_weights.h"
+#include "weights/resnet_weights.h"
+#include "weights/safetensors.h"
+#include "weights/state_dict.h"
+#include "weights/torch_file.h"
 
 namespace fs = std::filesystem;
 
@@ -81,12 +89,15 @@ LoadedModel loadLibTorchExport(const std::string& path) {
   return loaded;
 }
 
-void loadStartingWeights(const std::string& path, models::ResNetImpl& model) {
+namespace {
+
+// A previous run's .pt export: the metadata names the architecture.
+void loadExportAsStartingWeights(const std::string& path, models::ResNetImpl& model) {
   auto archive = openArchive(path);
   c10::IValue value;
   if (!archive.try_read(kMetadataKey, value) || !value.isString())
-    throw UserError(path + ": not a FineTune Studio export; starting weights must be a model "
-                    "exported from a previous run (.pt)");
+    throw UserError(path + ": a LibTorch archive that is not a FineTune Studio export; starting weights "
+                    "must be an export of a previous run (.pt), a PyTorch .pth state dict or .safetensors");
   const auto metadata =
       metadataFromJson(nlohmann::json::parse(value.toStringRef(), nullptr, false), path);
   const auto arch = models::parseArchitecture(metadata.architecture);
@@ -97,10 +108,91 @@ void loadStartingWeights(const std::string& path, models::ResNetImpl& model) {
   train::readModelState(archive, model, path, /*skipMismatchedHead=*/true);
 }
 
+std::string lowerCase(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+}  // namespace
+
+std::string loadStartingWeights(const std::string& weightsName, models::ResNetImpl& model,
+                                const weights::FetchOptions& fetch) {
+  if (weightsName.empty() || lowerCase(weightsName) == "none") return "none (random initialisation)";
+  if (weights::isOfficialWeightsName(weightsName)) {
+    const auto& official = weights::officialWeightsFor(model.architecture(), weightsName);
+    const std::string path = weights::fetchWeights(official.file, fetch);
+    const auto contents = weights::readTorchFile(path);
+    const auto report = weights::loadResNetWeights(model, contents.tensors, path);
+    return "torchvision " + official.variant + " (" + path + "): " + report.summary;
+  }
+  if (!fs::exists(weightsName))
+    throw UserError(weightsName + ": weights file not found; give none, imagenet, or the path of a .pth, "
+                    ".safetensors or exported .pt file");
+  if (weights::detectWeightsFormat(weightsName) == weights::WeightsFormat::LibTorchArchive) {
+    loadExportAsStartingWeights(weightsName, model);
+    return weightsName + " (FineTune Studio export)";
+  }
+  const auto contents = weights::readWeightsFile(weightsName);
+  const auto report = weights::loadResNetWeights(model, contents.tensors, weightsName);
+  return weightsName + " (" + weights::formatDisplayName(contents.format) +
+         (contents.location.empty() ? "" : ", under \"" + contents.location + "\"") + "): " + report.summary;
+}
+
+ExportFormat exportFormatFor(const std::string& path, const std::string& format) {
+  const std::string extension = lowerCase(fs::path(path).extension().string());
+  std::optional<ExportFormat> byExtension;
+  if (extension == ".pt") byExtension = ExportFormat::LibTorch;
+  if (extension == ".pth") byExtension = ExportFormat::TorchvisionPth;
+  if (extension == ".safetensors") byExtension = ExportFormat::SafeTensors;
+  if (extension == ".json")
+    throw UserError(path + ": the export's metadata goes into <name>.json beside it; choose another name");
+  if (format.empty()) {
+    if (!byExtension)
+      throw UserError(path + ": cannot tell the export format from the extension; end the name in .pt, "
+                      ".pth or .safetensors, or give the format (pt, pth, safetensors)");
+    return *byExtension;
+  }
+  const std::string name = lowerCase(format);
+  ExportFormat chosen;
+  if (name == "pt" || name == "libtorch") chosen = ExportFormat::LibTorch;
+  else if (name == "pth" || name == "torchvision") chosen = ExportFormat::TorchvisionPth;
+  else if (name == "safetensors") chosen = ExportFormat::SafeTensors;
+  else throw UserError("export format \"" + format + "\" is not known; use pt, pth or safetensors");
+  if (byExtension && *byExtension != chosen)
+    throw UserError(path + ": the name ends in " + extension + " but the format is " + name +
+                    "; use a matching extension (" + exportExtension(chosen) + ")");
+  return chosen;
+}
+
+std::string exportExtension(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::LibTorch: return ".pt";
+    case ExportFormat::TorchvisionPth: return ".pth";
+    case ExportFormat::SafeTensors: return ".safetensors";
+  }
+  return ".pt";
+}
+
+void exportModel(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path,
+                 ExportFormat format) {
+  if (format == ExportFormat::LibTorch) return exportLibTorch(model, metadata, path);
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty() && !fs::exists(parent))
+    throw UserError(parent.string() + ": the export folder does not exist; create it or pick another");
+  const weights::StateDict state = models::stateDict(model);
+  const std::string json = toJson(metadata).dump(2);
+  if (format == ExportFormat::TorchvisionPth)
+    weights::writeTorchFile(path, state);
+  else
+    weights::writeSafeTensors(path, state, {{"format", "pt"}, {"finetune_studio", toJson(metadata).dump()}});
+  writeFileAtomically(fs::path(path).replace_extension(".json").string(), json + "\n");
+}
+
 ExportMetadata exportRunCheckpoint(const std::string& runDir, const std::string& which,
-                                   const std::string& path) {
+                                   const std::string& path, const std::string& format) {
   if (which != "best" && which != "last")
     throw UserError("checkpoint \"" + which + "\" is not known; use best or last");
+  const ExportFormat exportFormat = exportFormatFor(path, format);
   const train::RunPaths paths(runDir);
   if (!fs::exists(paths.config))
     throw UserError(runDir + ": no config.json here, so this is not a run folder");
@@ -132,7 +224,7 @@ ExportMetadata exportRunCheckpoint(const std::string& runDir, const std::string&
   models::ResNet model(models::parseArchitecture(metadata.architecture),
                        int(metadata.classNames.size()));
   train::readModelState(archive, *model, checkpoint, /*skipMismatchedHead=*/false);
-  exportLibTorch(model, metadata, path);
+  exportModel(model, metadata, path, exportFormat);
   return metadata;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The fine-tuned model leaves the studio as a LibTorch archive (<name>.pt) that carries its
-// metadata, plus the same metadata beside it as <name>.json for other tools.
+// metadata, as a torchvision-compatible state dict (<name>.pth) or as <name>.safetensors, each
+// with the same metadata beside it as <name>.json for other tools.
 #include <array>
 #include <string>
 #include <vector>
@@ -8,6 +9,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "models/resnet.h"
+#include "weights/official_weights.h"
 
 namespace ft::exporting {
 
@@ -27,6 +29,22 @@ ExportMetadata metadataFromJson(const nlohmann::json& json, const std::string& f
 void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata,
                     const std::string& path);
 
+enum class ExportFormat {
+  LibTorch,        // .pt: LibTorch archive with the metadata inside
+  TorchvisionPth,  // .pth: torch.save(state_dict) zip; torch.load + torchvision's
+                   // resnetN(num_classes=N).load_state_dict(..., strict=True) accept it
+  SafeTensors      // .safetensors: the state dict, metadata in __metadata__["finetune_studio"]
+};
+// `format` "pt" | "pth" | "safetensors" (case-insensitive), or "" to go by the extension of
+// `path` (.pt, .pth, .safetensors). Throws ft::UserError for an unknown name or extension, or a
+// format that contradicts a known extension.
+ExportFormat exportFormatFor(const std::string& path, const std::string& format = "");
+std::string exportExtension(ExportFormat format);  // ".pt", ".pth", ".safetensors"
+
+// Writes `path` in `format` and the metadata as `path` with extension .json, atomically.
+void exportModel(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path,
+                 ExportFormat format);
+
 struct LoadedModel {
   models::ResNet model{nullptr};
   ExportMetadata metadata;
@@ -34,12 +52,20 @@ struct LoadedModel {
 // Reads an export written by exportLibTorch; throws ft::UserError naming the file.
 LoadedModel loadLibTorchExport(const std::string& path);
 
-// Starting weights for a new run from a previous export (upstream -> downstream): every
-// backbone tensor must fit; the head is skipped when the class count differs.
-void loadStartingWeights(const std::string& path, models::ResNetImpl& model);
+// Starting weights for a new run (config model.weights):
+//   "imagenet" | "imagenet1k_v1" | "imagenet1k_v2": torchvision's ImageNet weights, taken from
+//       the cache or downloaded (fetch: base URL, cache folder, progress, cancel);
+//   a FineTune Studio export (.pt, upstream -> downstream), a PyTorch/torchvision .pth (zip or
+//       legacy, a state dict or a checkpoint dict holding one), or a .safetensors file.
+// Every backbone tensor must fit; the head is skipped when the class count differs. "none" does
+// nothing. Returns a line for the log. Throws ft::UserError (weights::DownloadCancelled when
+// fetch.download.cancel was set).
+std::string loadStartingWeights(const std::string& weights, models::ResNetImpl& model,
+                                const weights::FetchOptions& fetch = {});
 
-// Exports checkpoints/<which>.ckpt of a run folder ("best" | "last") to `path`.
+// Exports checkpoints/<which>.ckpt of a run folder ("best" | "last") to `path`, in `format`
+// (see exportFormatFor: "" = by the extension of `path`).
 ExportMetadata exportRunCheckpoint(const std::string& runDir, const std::string& which,
-                                   const std::string& path);
+                                   const std::string& path, const std::string& format = "");
 
 }  // namespace ft::exporting

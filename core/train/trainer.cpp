@@ -22,6 +22,7 @@
 #include "train/device_select.h"
 #include "train/lr_schedule.h"
 #include "train/run_folder.h"
+#include "weights/official_weights.h"
 
 namespace ft::train {
 namespace {
@@ -212,9 +213,18 @@ void Trainer::Impl::setUp() {
   torch::manual_seed(c.train.seed);
   const auto arch = models::parseArchitecture(c.model.architecture);
   model = models::ResNet(arch, int(data.classNames.size()));
-  if (c.model.weights != "none") {
-    exporting::loadStartingWeights(c.model.weights, *model);
-    log(LogLevel::Info, "Starting weights: " + c.model.weights);
+  if (c.model.weights != "none" && !resuming) {  // a resumed run takes its weights from last.ckpt
+    weights::FetchOptions fetch;  // "imagenet": cached, or downloaded with progress in the log
+    fetch.download.cancel = &stopRequested;
+    int loggedTenth = -1;
+    fetch.download.progress = [this, &loggedTenth](std::int64_t received, std::int64_t total) {
+      const int tenth = total > 0 ? int(received * 10 / total) : -1;
+      if (tenth < 0 || tenth == loggedTenth) return;
+      loggedTenth = tenth;
+      log(LogLevel::Info, "Downloading starting weights: " + std::to_string(tenth * 10) + "% of " +
+                              std::to_string(total / 1000000) + " MB");
+    };
+    log(LogLevel::Info, "Starting weights: " + exporting::loadStartingWeights(c.model.weights, *model, fetch));
   }
   model->to(device);
   optimizer = makeOptimizer(c.optim, model);

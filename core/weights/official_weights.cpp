@@ -1,0 +1,150 @@
+#include "weights/official_weights.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <pwd.h>
+#include <unistd.h>
+
+#include "common/error.h"
+#include "weights/sha256.h"
+
+namespace fs = std::filesystem;
+
+namespace ft::weights {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return s;
+}
+
+std::string variantOf(const std::string& name) {
+  const std::string n = lower(name);
+  if (n == "imagenet" || n == "imagenet1k_v1") return "IMAGENET1K_V1";
+  if (n == "imagenet1k_v2") return "IMAGENET1K_V2";
+  return "";
+}
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+std::string homeDir() {
+  std::string home = environment("HOME");
+  if (home.empty())
+    if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) home = pw->pw_dir;
+  return home.empty() ? "." : home;
+}
+
+// XDG: a relative $XDG_CACHE_HOME is to be ignored.
+std::string cacheHome() {
+  const std::string xdg = environment("XDG_CACHE_HOME");
+  if (!xdg.empty() && xdg.front() == '/') return xdg;
+  return homeDir() + "/.cache";
+}
+
+std::mutex g_fetchMutex;  // one download per process at a time (they share temporary names)
+
+}  // namespace
+
+const std::vector<OfficialWeights>& officialWeights() {
+  using models::Architecture;
+  static const std::vector<OfficialWeights> all = {
+      {Architecture::ResNet18, "IMAGENET1K_V1", {"resnet18-f37072fd.pth", "f37072fd"}},
+      {Architecture::ResNet34, "IMAGENET1K_V1", {"resnet34-b627a593.pth", "b627a593"}},
+      {Architecture::ResNet50, "IMAGENET1K_V1", {"resnet50-0676ba61.pth", "0676ba61"}},
+      {Architecture::ResNet50, "IMAGENET1K_V2", {"resnet50-11ad3fa6.pth", "11ad3fa6"}},
+  };
+  return all;
+}
+
+bool isOfficialWeightsName(const std::string& name) { return !variantOf(name).empty(); }
+
+const OfficialWeights& officialWeightsFor(models::Architecture arch, const std::string& name) {
+  const std::string variant = variantOf(name);
+  if (variant.empty())
+    throw UserError("weights \"" + name + "\" are not known; use imagenet, imagenet1k_v1 or imagenet1k_v2");
+  for (const auto& w : officialWeights())
+    if (w.architecture == arch && w.variant == variant) return w;
+  throw UserError("torchvision publishes no " + variant + " weights for " + models::architectureDisplayName(arch) +
+                  "; use imagenet (IMAGENET1K_V1)");
+}
+
+std::string weightsCacheDir() { return cacheHome() + "/finetune-studio/weights"; }
+
+std::string torchHubCheckpointDir() {
+  const std::string torchHome = environment("TORCH_HOME");
+  return (torchHome.empty() ? cacheHome() + "/torch" : torchHome) + "/hub/checkpoints";
+}
+
+std::string resolvedBaseUrl(const FetchOptions& options) {
+  std::string base = options.baseUrl;
+  if (base.empty()) base = environment(kWeightsBaseUrlVariable);
+  if (base.empty()) base = kDefaultWeightsBaseUrl;
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  return base;
+}
+
+std::string weightsUrl(const WeightsFile& file, const FetchOptions& options) {
+  return resolvedBaseUrl(options) + "/" + file.fileName;
+}
+
+namespace {
+
+std::vector<std::string> searchDirsOf(const FetchOptions& options) {
+  return options.searchDirs.value_or(std::vector<std::string>{torchHubCheckpointDir()});
+}
+
+}  // namespace
+
+std::string findCachedWeights(const WeightsFile& file, const FetchOptions& options) {
+  std::vector<std::string> dirs{options.cacheDir.empty() ? weightsCacheDir() : options.cacheDir};
+  const auto extra = searchDirsOf(options);
+  dirs.insert(dirs.end(), extra.begin(), extra.end());
+  for (const auto& dir : dirs) {
+    const fs::path candidate = fs::path(dir) / file.fileName;
+    std::error_code ec;
+    if (!fs::is_regular_file(candidate, ec)) continue;
+    try {
+      if (digestMatches(sha256OfFile(candidate.string()), file.sha256Prefix)) return candidate.string();
+    } catch (const UserError&) {
+      // Unreadable: look further, download if nothing else is there.
+    }
+  }
+  return "";
+}
+
+std::string fetchWeights(const WeightsFile& file, const FetchOptions& options) {
+  if (file.fileName.empty() || file.fileName.find('/') != std::string::npos || file.fileName[0] == '.')
+    throw UserError("weights file name \"" + file.fileName + "\" is not a plain file name");
+  std::lock_guard<std::mutex> lock(g_fetchMutex);
+  if (auto found = findCachedWeights(file, options); !found.empty()) return found;
+
+  const std::string cacheDir = options.cacheDir.empty() ? weightsCacheDir() : options.cacheDir;
+  const std::string destination = (fs::path(cacheDir) / file.fileName).string();
+  const std::string url = weightsUrl(file, options);
+  std::error_code ec;
+  fs::create_directories(cacheDir, ec);
+  if (ec)
+    throw UserError(cacheDir + ": cannot create the weights cache folder (" + ec.message() +
+                    "); set XDG_CACHE_HOME to a writable folder, or download " + url +
+                    " yourself and give it with --weights PATH");
+  const bool corruptCopy = fs::exists(destination, ec);
+  try {
+    downloadFile(url, destination, file.sha256Prefix, options.download);
+  } catch (const DownloadFailed& e) {
+    throw UserError(std::string(e.what()) + ". Without internet access, download " + url +
+                    " on another computer and copy it to " + destination +
+                    (searchDirsOf(options).empty() ? std::string() : " (or to " + searchDirsOf(options).front() + ")") + ", or give a weights file with --weights PATH" +
+                    (corruptCopy ? ". The copy already there is damaged (its SHA-256 does not start with " +
+                                       file.sha256Prefix + ")"
+                                 : std::string()));
+  }
+  return destination;
+}
+
+}  // namespace ft::weights

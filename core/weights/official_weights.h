@@ -1,0 +1,62 @@
+#pragma once
+// torchvision's published ImageNet weights for the architectures we build: names, URLs and
+// SHA-256 prefixes, the cache folders they live in, and a verified download.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/resnet.h"
+#include "weights/download.h"
+
+namespace ft::weights {
+
+struct WeightsFile {
+  std::string fileName;      // "resnet18-f37072fd.pth"
+  std::string sha256Prefix;  // "f37072fd": the digits in the name, as torch.hub checks them
+};
+
+struct OfficialWeights {
+  models::Architecture architecture;
+  std::string variant;  // torchvision's enum name: "IMAGENET1K_V1"
+  WeightsFile file;
+  int numClasses = 1000;
+};
+
+// Every published file we know, in architecture order.
+const std::vector<OfficialWeights>& officialWeights();
+
+// "imagenet" (IMAGENET1K_V1, the weights of torchvision's pretrained=True), "imagenet1k_v1" or
+// "imagenet1k_v2" (ResNet-50 only); case-insensitive.
+bool isOfficialWeightsName(const std::string& name);
+// Throws ft::UserError when `name` is not one of those or has no file for `arch`.
+const OfficialWeights& officialWeightsFor(models::Architecture arch, const std::string& name = "imagenet");
+
+constexpr const char* kDefaultWeightsBaseUrl = "https://download.pytorch.org/models";
+constexpr const char* kWeightsBaseUrlVariable = "FINETUNE_WEIGHTS_BASE_URL";
+
+// $XDG_CACHE_HOME/finetune-studio/weights, else ~/.cache/finetune-studio/weights.
+std::string weightsCacheDir();
+// torch.hub's folder: $TORCH_HOME/hub/checkpoints, else $XDG_CACHE_HOME/torch/hub/checkpoints,
+// else ~/.cache/torch/hub/checkpoints.
+std::string torchHubCheckpointDir();
+
+struct FetchOptions {
+  std::string baseUrl;   // "" = $FINETUNE_WEIGHTS_BASE_URL, else kDefaultWeightsBaseUrl
+  std::string cacheDir;  // "" = weightsCacheDir(); downloads go here
+  // Other folders searched for an existing copy; nullopt = { torchHubCheckpointDir() }.
+  std::optional<std::vector<std::string>> searchDirs;
+  DownloadOptions download;  // progress callback, cancel flag, timeouts
+};
+
+std::string resolvedBaseUrl(const FetchOptions& options);
+std::string weightsUrl(const WeightsFile& file, const FetchOptions& options = {});
+
+// The path of a copy whose SHA-256 matches, in cacheDir then searchDirs; "" when there is none.
+std::string findCachedWeights(const WeightsFile& file, const FetchOptions& options = {});
+
+// A verified local copy of `file`: cached, or downloaded into cacheDir (progress and cancel
+// through options.download). Throws DownloadCancelled, or ft::UserError: offline or HTTP
+// errors say where to put the file by hand; a corrupt download is never cached.
+std::string fetchWeights(const WeightsFile& file, const FetchOptions& options = {});
+
+}  // namespace ft::weights
