@@ -242,6 +242,17 @@ RunHistory readRunHistory(const std::string& runDir) {
       // Skip a damaged row; the rest of the history still draws.
     }
   }
+  // metrics.csv has no batches-per-epoch column: the largest batch number of an epoch is it.
+  std::vector<std::int64_t> batchesPerEpoch;
+  for (const auto& e : history.iterations) {
+    if (e.epoch < 0) continue;
+    if (batchesPerEpoch.size() <= std::size_t(e.epoch)) batchesPerEpoch.resize(std::size_t(e.epoch) + 1, 0);
+    batchesPerEpoch[std::size_t(e.epoch)] = std::max(batchesPerEpoch[std::size_t(e.epoch)], e.batch);
+  }
+  const std::int64_t fullEpoch =
+      batchesPerEpoch.empty() ? 0 : *std::max_element(batchesPerEpoch.begin(), batchesPerEpoch.end());
+  for (auto& e : history.iterations) e.batchesPerEpoch = fullEpoch;
+
   double best = -1.0;
   for (auto& e : history.epochs) {
     e.best = e.validationAccuracy > best;

@@ -27,7 +27,11 @@ std::string createRunFolder(const std::string& runsDir, const std::string& name,
     localtime_r(&now, &local);
     std::ostringstream stamp;
     stamp << std::put_time(&local, "%Y%m%d-%H%M%S");
-    dir = (fs::path(runsDir) / (stamp.str() + "-" + name)).string();
+    // Two runs started in the same second get -2, -3, ...: an automatic name never collides.
+    const fs::path base = fs::path(runsDir) / (stamp.str() + "-" + name);
+    dir = base.string();
+    std::error_code ec;
+    for (int n = 2; fs::exists(dir, ec); ++n) dir = base.string() + "-" + std::to_string(n);
   }
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))

@@ -100,6 +100,14 @@ struct Trainer::Impl {
   std::string requestedDir;
   bool resuming = false;
   std::optional<RunPaths> paths;
+  mutable std::mutex runDirMutex;  // runDir() may be called from any thread
+  std::string runDirText;
+
+  void setPaths(const std::string& dir) {
+    paths.emplace(dir);
+    std::lock_guard<std::mutex> lock(runDirMutex);
+    runDirText = dir;
+  }
 
   std::atomic<bool> stopRequested{false};
   std::atomic<bool> paused{false};
@@ -187,7 +195,7 @@ void Trainer::Impl::setUp() {
   const int threads = applyThreadCount(config.device.threads);
 
   if (resuming) {
-    paths.emplace(requestedDir);
+    setPaths(requestedDir);
     logger = makeRunLogger(paths->log);
     log(LogLevel::Info, "Resuming run in " + paths->dir);
   }
@@ -259,7 +267,7 @@ void Trainer::Impl::setUp() {
 
   if (!resuming) {
     // Created only once the data and the model are known to be good: bad input leaves nothing.
-    paths.emplace(createRunFolder(config.output.runsDir, config.output.name, requestedDir));
+    setPaths(createRunFolder(config.output.runsDir, config.output.name, requestedDir));
     config::saveConfigFile(config, paths->config);
     logger = makeRunLogger(paths->log);
     logger->info("Starting run in " + paths->dir);
@@ -513,7 +521,11 @@ FinishedEvent Trainer::run() {
 }
 
 void Trainer::requestStop() {
-  m_impl->stopRequested = true;
+  {
+    // Under the mutex, so a worker about to wait for "resume" cannot miss the stop.
+    std::lock_guard<std::mutex> lock(m_impl->pauseMutex);
+    m_impl->stopRequested = true;
+  }
   m_impl->pauseChanged.notify_all();
 }
 
@@ -529,6 +541,9 @@ void Trainer::resume() {
 
 bool Trainer::isPaused() const { return m_impl->paused; }
 const config::RunConfig& Trainer::config() const { return m_impl->config; }
-std::string Trainer::runDir() const { return m_impl->paths ? m_impl->paths->dir : ""; }
+std::string Trainer::runDir() const {
+  std::lock_guard<std::mutex> lock(m_impl->runDirMutex);
+  return m_impl->runDirText;
+}
 
 }  // namespace ft::train

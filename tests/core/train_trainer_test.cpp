@@ -5,6 +5,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <torch/torch.h>
@@ -14,6 +15,7 @@
 #include "export/model_export.h"
 #include "models/resnet.h"
 #include "train/checkpoint.h"
+#include "train/run_folder.h"
 #include "train/trainer.h"
 #include "test_support.h"
 
@@ -297,4 +299,27 @@ TEST_F(TrainerTest, EveryOptimizerAndScheduleTrains) {
       EXPECT_EQ(last, (std::vector<double>{1e-4, 1e-4}));
     }
   }
+}
+
+TEST_F(TrainerTest, StopWhilePausedEndsTheRun) {
+  auto c = tinyConfig("paused-stop");
+  Recorder recorder;
+  train::Trainer trainer(c, &recorder);
+  trainer.pause();  // paused before the first batch
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    trainer.requestStop();
+  });
+  const auto result = trainer.run();
+  stopper.join();
+  EXPECT_EQ(result.status, FinishStatus::Stopped) << result.message;
+  EXPECT_TRUE(recorder.iterations.empty());
+}
+
+TEST(RunFolder, AutomaticNamesNeverCollide) {
+  ft::test::TempDir dir("runfolder");
+  const auto a = train::createRunFolder(dir.path().string(), "same");
+  const auto b = train::createRunFolder(dir.path().string(), "same");
+  EXPECT_NE(a, b);
+  EXPECT_TRUE(fs::exists(b));
 }
