@@ -14,7 +14,6 @@ int main(int argc, char* argv[]) {
   QCoreApplication::setOrganizationName(QStringLiteral("FineTuneStudio"));
   QCoreApplication::setApplicationName(QStringLiteral("FineTune Studio"));
   QCoreApplication::setApplicationVersion(QStringLiteral(FINETUNE_VERSION));
-  QGuiApplication::setApplicationDisplayName(QStringLiteral("FineTune Studio"));
   ft::ui::registerEventTypes();
   ft::ui::applyLanguage(ft::ui::preferredLanguage());
 
