@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # FineTune Studio quick start. Run as root on Debian 12 (or with sudo rights):
-#   ./quickstart.sh run    install what is missing, build, fine-tune on Fashion-MNIST
+#   ./quickstart.sh run    install what is missing, build, open the studio on Fashion-MNIST
 #   ./quickstart.sh test   install what is missing, build, run the whole test suite
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,7 +40,11 @@ case "${1:-}" in
   run)
     install_missing
     build
-    # A short fine-tuning run of the seed's recipe on the built-in Fashion-MNIST.
+    if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
+      # The studio, with the built-in Fashion-MNIST preselected: click Next through to a run.
+      exec "$BUILD_DIR/app/finetune-studio" --data /usr/share/datasets/fashion-mnist
+    fi
+    echo "No display found (DISPLAY/WAYLAND_DISPLAY unset): running a short headless fine-tuning instead."
     exec "$BUILD_DIR/app/finetune-cli" train --data /usr/share/datasets/fashion-mnist \
       --epochs 2 --freeze-epochs 1 --train-limit 10000 --validation-limit 2000 --name quickstart
     ;;
