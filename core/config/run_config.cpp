@@ -9,7 +9,6 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
-#include "models/resnet.h"
 #include "weights/official_weights.h"
 
 namespace ft::config {
@@ -214,7 +213,7 @@ void validate(const RunConfig& c) {
   // name must exist for the architecture.
   if (weights::isOfficialWeightsName(c.model.weights)) {
     try {
-      weights::officialWeightsFor(models::parseArchitecture(c.model.architecture), c.model.weights);
+      weights::officialWeightsFor(c.model.architecture, c.model.weights);
     } catch (const UserError& e) {
       throw UserError(std::string("config: model.weights: ") + e.what());
     }

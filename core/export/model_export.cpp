@@ -119,7 +119,8 @@ std::string loadStartingWeights(const std::string& weightsName, models::ResNetIm
                                 const weights::FetchOptions& fetch) {
   if (weightsName.empty() || lowerCase(weightsName) == "none") return "none (random initialisation)";
   if (weights::isOfficialWeightsName(weightsName)) {
-    const auto& official = weights::officialWeightsFor(model.architecture(), weightsName);
+    const auto& official =
+        weights::officialWeightsFor(models::architectureName(model.architecture()), weightsName);
     const std::string path = weights::fetchWeights(official.file, fetch);
     const auto contents = weights::readTorchFile(path);
     const auto report = weights::loadResNetWeights(model, contents.tensors, path);

@@ -3,7 +3,9 @@
 // folder goes through ByteView, so no offset or length taken from a file can reach past its end.
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <string>
+#include <utility>
 
 namespace ft::weights {
 

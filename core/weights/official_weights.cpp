@@ -52,25 +52,26 @@ std::mutex g_fetchMutex;  // one download per process at a time (they share temp
 }  // namespace
 
 const std::vector<OfficialWeights>& officialWeights() {
-  using models::Architecture;
   static const std::vector<OfficialWeights> all = {
-      {Architecture::ResNet18, "IMAGENET1K_V1", {"resnet18-f37072fd.pth", "f37072fd"}},
-      {Architecture::ResNet34, "IMAGENET1K_V1", {"resnet34-b627a593.pth", "b627a593"}},
-      {Architecture::ResNet50, "IMAGENET1K_V1", {"resnet50-0676ba61.pth", "0676ba61"}},
-      {Architecture::ResNet50, "IMAGENET1K_V2", {"resnet50-11ad3fa6.pth", "11ad3fa6"}},
+      {"resnet18", "IMAGENET1K_V1", {"resnet18-f37072fd.pth", "f37072fd"}},
+      {"resnet34", "IMAGENET1K_V1", {"resnet34-b627a593.pth", "b627a593"}},
+      {"resnet50", "IMAGENET1K_V1", {"resnet50-0676ba61.pth", "0676ba61"}},
+      {"resnet50", "IMAGENET1K_V2", {"resnet50-11ad3fa6.pth", "11ad3fa6"}},
   };
   return all;
 }
 
 bool isOfficialWeightsName(const std::string& name) { return !variantOf(name).empty(); }
 
-const OfficialWeights& officialWeightsFor(models::Architecture arch, const std::string& name) {
+const OfficialWeights& officialWeightsFor(const std::string& architecture, const std::string& name) {
   const std::string variant = variantOf(name);
   if (variant.empty())
     throw UserError("weights \"" + name + "\" are not known; use imagenet, imagenet1k_v1 or imagenet1k_v2");
+  const std::string arch = lower(architecture);
   for (const auto& w : officialWeights())
     if (w.architecture == arch && w.variant == variant) return w;
-  throw UserError("torchvision publishes no " + variant + " weights for " + models::architectureDisplayName(arch) +
+  const std::string display = arch.rfind("resnet", 0) == 0 ? "ResNet-" + arch.substr(6) : architecture;
+  throw UserError("torchvision publishes no " + variant + " weights for " + display +
                   "; use imagenet (IMAGENET1K_V1)");
 }
 

@@ -1,11 +1,11 @@
 #pragma once
 // torchvision's published ImageNet weights for the architectures we build: names, URLs and
 // SHA-256 prefixes, the cache folders they live in, and a verified download.
+// No LibTorch in this header: front ends may include it (e.g. to show a download's progress).
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "models/resnet.h"
 #include "weights/download.h"
 
 namespace ft::weights {
@@ -16,7 +16,7 @@ struct WeightsFile {
 };
 
 struct OfficialWeights {
-  models::Architecture architecture;
+  std::string architecture;  // "resnet18", as in RunConfig
   std::string variant;  // torchvision's enum name: "IMAGENET1K_V1"
   WeightsFile file;
   int numClasses = 1000;
@@ -28,8 +28,9 @@ const std::vector<OfficialWeights>& officialWeights();
 // "imagenet" (IMAGENET1K_V1, the weights of torchvision's pretrained=True), "imagenet1k_v1" or
 // "imagenet1k_v2" (ResNet-50 only); case-insensitive.
 bool isOfficialWeightsName(const std::string& name);
-// Throws ft::UserError when `name` is not one of those or has no file for `arch`.
-const OfficialWeights& officialWeightsFor(models::Architecture arch, const std::string& name = "imagenet");
+// `architecture` as in RunConfig ("resnet18", case-insensitive). Throws ft::UserError when
+// `name` is not one of those or torchvision has no such file for the architecture.
+const OfficialWeights& officialWeightsFor(const std::string& architecture, const std::string& name = "imagenet");
 
 constexpr const char* kDefaultWeightsBaseUrl = "https://download.pytorch.org/models";
 constexpr const char* kWeightsBaseUrlVariable = "FINETUNE_WEIGHTS_BASE_URL";

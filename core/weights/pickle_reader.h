@@ -6,6 +6,7 @@
 // opcode that builds arbitrary objects (INST, OBJ, NEWOBJ_EX, EXT*), is refused.
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <string>
 #include <unordered_map>
 #include <utility>

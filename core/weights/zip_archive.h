@@ -2,6 +2,7 @@
 // The zip container of torch.save (PyTorch >= 1.6): reading with every offset, size and CRC-32
 // checked, and writing the same layout PyTorch writes (stored records, data 64-byte aligned).
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>

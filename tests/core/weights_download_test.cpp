@@ -223,20 +223,19 @@ TEST(WeightsSha256, KnownVectors) {
 }
 
 TEST(WeightsCatalog, TorchvisionNamesUrlsAndCacheFolders) {
-  using ft::models::Architecture;
   ::unsetenv(ft::weights::kWeightsBaseUrlVariable);
-  const auto& r18 = ft::weights::officialWeightsFor(Architecture::ResNet18);
+  const auto& r18 = ft::weights::officialWeightsFor("resnet18");
   EXPECT_EQ(r18.file.fileName, "resnet18-f37072fd.pth");
   EXPECT_EQ(r18.file.sha256Prefix, "f37072fd");
   EXPECT_EQ(ft::weights::weightsUrl(r18.file), "https://download.pytorch.org/models/resnet18-f37072fd.pth");
-  EXPECT_EQ(ft::weights::officialWeightsFor(Architecture::ResNet34, "IMAGENET").file.fileName, "resnet34-b627a593.pth");
-  EXPECT_EQ(ft::weights::officialWeightsFor(Architecture::ResNet50, "imagenet1k_v1").file.fileName, "resnet50-0676ba61.pth");
-  EXPECT_EQ(ft::weights::officialWeightsFor(Architecture::ResNet50, "imagenet1k_v2").file.fileName, "resnet50-11ad3fa6.pth");
+  EXPECT_EQ(ft::weights::officialWeightsFor("ResNet34", "IMAGENET").file.fileName, "resnet34-b627a593.pth");
+  EXPECT_EQ(ft::weights::officialWeightsFor("resnet50", "imagenet1k_v1").file.fileName, "resnet50-0676ba61.pth");
+  EXPECT_EQ(ft::weights::officialWeightsFor("resnet50", "imagenet1k_v2").file.fileName, "resnet50-11ad3fa6.pth");
   for (const auto& w : ft::weights::officialWeights())  // torch.hub's rule: the digits in the name
     EXPECT_NE(w.file.fileName.find("-" + w.file.sha256Prefix + ".pth"), std::string::npos);
-  expectUserError([] { ft::weights::officialWeightsFor(Architecture::ResNet18, "imagenet1k_v2"); },
+  expectUserError([] { ft::weights::officialWeightsFor("resnet18", "imagenet1k_v2"); },
                   {"IMAGENET1K_V2", "ResNet-18"});
-  expectUserError([] { ft::weights::officialWeightsFor(Architecture::ResNet18, "coco"); }, {"coco", "imagenet"});
+  expectUserError([] { ft::weights::officialWeightsFor("resnet18", "coco"); }, {"coco", "imagenet"});
 
   ::setenv(ft::weights::kWeightsBaseUrlVariable, "http://mirror.example/weights/", 1);
   EXPECT_EQ(ft::weights::weightsUrl(r18.file), "http://mirror.example/weights/resnet18-f37072fd.pth");
