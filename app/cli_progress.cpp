@@ -17,6 +17,12 @@ std::string formatDuration(double seconds) {
   return text;
 }
 
+// One event per line on stdout, flushed at once so a script sees it while training runs.
+void printJsonLine(const nlohmann::json& event) {
+  std::printf("%s\n", event.dump().c_str());
+  std::fflush(stdout);
+}
+
 }  // namespace
 
 ConsoleObserver::ConsoleObserver(bool jsonLines) : m_json(jsonLines), m_tty(::isatty(2) == 1) {}
@@ -28,10 +34,7 @@ void ConsoleObserver::endBarLine() {
 
 void ConsoleObserver::onIteration(const train::IterationEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) {
-    std::printf("%s\n", train::toJson(e).dump().c_str());
-    return;
-  }
+  if (m_json) return printJsonLine(train::toJson(e));
   const auto now = std::chrono::steady_clock::now();
   const bool last = e.batch == e.batchesPerEpoch;
   // A terminal gets a live bar; a log file gets a line every 100 batches, as the seed prints.
@@ -64,29 +67,18 @@ void ConsoleObserver::onIteration(const train::IterationEvent& e) {
 
 void ConsoleObserver::onEpoch(const train::EpochEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) {
-    std::printf("%s\n", train::toJson(e).dump().c_str());
-    std::fflush(stdout);
-    return;
-  }
+  if (m_json) return printJsonLine(train::toJson(e));
   endBarLine();
 }
 
 void ConsoleObserver::onPhase(const train::PhaseEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) {
-    std::printf("%s\n", train::toJson(e).dump().c_str());
-    std::fflush(stdout);
-  }
+  if (m_json) printJsonLine(train::toJson(e));
 }
 
 void ConsoleObserver::onLog(const train::LogEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) {
-    std::printf("%s\n", train::toJson(e).dump().c_str());
-    std::fflush(stdout);
-    return;
-  }
+  if (m_json) return printJsonLine(train::toJson(e));
   endBarLine();
   const char* prefix = e.level == train::LogLevel::Error     ? "error: "
                        : e.level == train::LogLevel::Warning ? "warning: "
@@ -96,11 +88,7 @@ void ConsoleObserver::onLog(const train::LogEvent& e) {
 
 void ConsoleObserver::onFinished(const train::FinishedEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) {
-    std::printf("%s\n", train::toJson(e).dump().c_str());
-    std::fflush(stdout);
-    return;
-  }
+  if (m_json) return printJsonLine(train::toJson(e));
   endBarLine();
   if (!e.runDir.empty()) std::fprintf(stderr, "Run folder: %s\n", e.runDir.c_str());
 }

@@ -179,15 +179,6 @@ std::string exportRun(const std::string& runDir, const std::string& which, const
 
 namespace {
 
-std::vector<std::string> splitCsv(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cell;
-  std::stringstream in(line);
-  while (std::getline(in, cell, ',')) cells.push_back(cell);
-  if (!line.empty() && line.back() == ',') cells.emplace_back();
-  return cells;
-}
-
 double number(const std::string& text) { return text.empty() ? 0.0 : std::stod(text); }
 
 std::vector<double> rates(const std::vector<std::string>& cells) {
@@ -212,7 +203,7 @@ RunHistory readRunHistory(const std::string& runDir) {
   // Columns: kind,epoch,iteration,batch,phase,loss,train_loss,train_accuracy,val_loss,
   //          val_accuracy,lr_head,lr_backbone,images_per_second,seconds
   while (std::getline(in, line)) {
-    const auto cells = splitCsv(line);
+    const auto cells = train::splitCsvLine(line);
     if (cells.size() < 14) continue;  // a torn last line
     try {
       if (cells[0] == "iteration") {

@@ -63,14 +63,6 @@ const char* MetricsWriter::header() {
 
 namespace {
 
-std::vector<std::string> splitCsv(const std::string& line) {
-  std::vector<std::string> cells;
-  std::stringstream in(line);
-  std::string cell;
-  while (std::getline(in, cell, ',')) cells.push_back(cell);
-  return cells;
-}
-
 std::string lr(const std::vector<double>& rates, std::size_t g) {
   if (g >= rates.size()) return "";
   std::ostringstream out;
@@ -79,6 +71,15 @@ std::string lr(const std::vector<double>& rates, std::size_t g) {
 }
 
 }  // namespace
+
+std::vector<std::string> splitCsvLine(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream in(line);
+  std::string cell;
+  while (std::getline(in, cell, ',')) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.emplace_back();
+  return cells;
+}
 
 MetricsWriter::MetricsWriter(const std::string& path, std::int64_t keepUpToIteration,
                              int keepUpToEpochs)
@@ -89,7 +90,7 @@ MetricsWriter::MetricsWriter(const std::string& path, std::int64_t keepUpToItera
     std::getline(in, line);  // header
     kept = std::string(header()) + "\n";
     while (std::getline(in, line)) {
-      const auto cells = splitCsv(line);
+      const auto cells = splitCsvLine(line);
       if (cells.size() < 3) continue;
       try {
         const bool isIteration = cells[0] == "iteration";

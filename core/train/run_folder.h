@@ -5,6 +5,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "train/events.h"
 
@@ -38,6 +39,10 @@ class MetricsWriter {
   std::string m_path;
   std::ofstream m_out;
 };
+
+// Cells of one metrics.csv line (no quoting: the file holds numbers and fixed words only).
+// A trailing comma yields a trailing empty cell.
+std::vector<std::string> splitCsvLine(const std::string& line);
 
 // Per-run spdlog logger writing log.txt.
 std::shared_ptr<spdlog::logger> makeRunLogger(const std::string& logPath);
