@@ -90,14 +90,6 @@
         </translation>
     </message>
     <message>
-        <source>Finished: %1</source>
-        <translation>已完成：%1</translation>
-    </message>
-    <message>
-        <source>Stopped: %1</source>
-        <translation>已停止：%1</translation>
-    </message>
-    <message>
         <source>Failed: %1</source>
         <translation>失败：%1</translation>
     </message>
@@ -156,6 +148,18 @@
     <message>
         <source>run ends in at least %1</source>
         <translation>全部训练至少还需 %1</translation>
+    </message>
+    <message>
+        <source>Finished</source>
+        <translation>已完成</translation>
+    </message>
+    <message>
+        <source>Finished: final validation accuracy %1, best %2 (epoch %3)</source>
+        <translation>已完成：最终验证准确率 %1，最佳 %2（第 %3 轮）</translation>
+    </message>
+    <message>
+        <source>Stopped during epoch %1; the checkpoint is kept.</source>
+        <translation>已在第 %1 轮中停止；检查点已保留。</translation>
     </message>
 </context>
 <context>
@@ -269,10 +273,6 @@
         <translation>从训练图像中分层划分</translation>
     </message>
     <message>
-        <source>Image folder with the same classes</source>
-        <translation>包含相同类别的图像文件夹</translation>
-    </message>
-    <message>
         <source>All</source>
         <translation>全部</translation>
     </message>
@@ -295,6 +295,10 @@
     <message>
         <source>Found %1.</source>
         <translation>已找到：%1。</translation>
+    </message>
+    <message>
+        <source>Folder with the same classes</source>
+        <translation>类别相同的文件夹</translation>
     </message>
 </context>
 <context>
@@ -619,22 +623,6 @@
         <translation>没有完成任何一轮。</translation>
     </message>
     <message>
-        <source>Completed</source>
-        <translation>已完成</translation>
-    </message>
-    <message>
-        <source>Stopped</source>
-        <translation>已停止</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>失败</translation>
-    </message>
-    <message>
-        <source>%1: %2</source>
-        <translation>%1：%2</translation>
-    </message>
-    <message>
         <source>Run folder: %1</source>
         <translation>运行目录：%1</translation>
     </message>
@@ -665,6 +653,30 @@
     <message>
         <source>Export failed: %1</source>
         <translation>导出失败：%1</translation>
+    </message>
+    <message>
+        <source>1 epoch</source>
+        <translation>1 轮</translation>
+    </message>
+    <message>
+        <source>%1 epochs</source>
+        <translation>%1 轮</translation>
+    </message>
+    <message>
+        <source>Completed: %1 trained.</source>
+        <translation>已完成：共训练 %1。</translation>
+    </message>
+    <message>
+        <source>Stopped after %1; File &gt; Open run… resumes the run from its checkpoint.</source>
+        <translation>训练 %1 后停止；可通过“文件 &gt; 打开训练运行…”从检查点继续。</translation>
+    </message>
+    <message>
+        <source>Failed after %1.</source>
+        <translation>训练 %1 后失败。</translation>
+    </message>
+    <message>
+        <source>Failed after %1: %2</source>
+        <translation>训练 %1 后失败：%2</translation>
     </message>
 </context>
 <context>
@@ -746,24 +758,6 @@
     <message>
         <source>weights from %1</source>
         <translation>权重来自 %1</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n epochs, </source>
-        <translation>
-            <numerusform>共 %n 轮，</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>the first %n with the backbone frozen</source>
-        <translation>
-            <numerusform>前 %n 轮冻结主干网络</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%n epochs, never frozen</source>
-        <translation>
-            <numerusform>共 %n 轮，不冻结</numerusform>
-        </translation>
     </message>
     <message>
         <source> (BatchNorm held)</source>
@@ -943,6 +937,26 @@
         <source>%1 (%2)</source>
         <translation>%1（%2）</translation>
     </message>
+    <message>
+        <source>1 epoch</source>
+        <translation>1 轮</translation>
+    </message>
+    <message>
+        <source>%1 epochs</source>
+        <translation>%1 轮</translation>
+    </message>
+    <message>
+        <source>%1, never frozen</source>
+        <translation>共 %1，不冻结主干网络</translation>
+    </message>
+    <message>
+        <source>%1, all with the backbone frozen (only the new head trains)</source>
+        <translation>共 %1，全程冻结主干网络（只训练新的分类头）</translation>
+    </message>
+    <message>
+        <source>%1: %2 with the backbone frozen (only the new head trains), then %3 with the whole network</source>
+        <translation>共 %1：前 %2 轮冻结主干网络（只训练新的分类头），之后 %3 轮训练整个网络</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::StudioWizard</name>
@@ -1069,20 +1083,12 @@
         <translation>调度方式：</translation>
     </message>
     <message>
-        <source>Reduce on plateau of the validation loss</source>
-        <translation>验证损失进入平台期时降低</translation>
-    </message>
-    <message>
         <source>Cosine annealing</source>
         <translation>余弦退火</translation>
     </message>
     <message>
         <source>Step decay</source>
         <translation>阶梯衰减</translation>
-    </message>
-    <message>
-        <source>Constant (none)</source>
-        <translation>恒定（不调度）</translation>
     </message>
     <message>
         <source>Reduction factor:</source>
@@ -1169,6 +1175,30 @@
     <message>
         <source>No GPU: %1</source>
         <translation>无 GPU：%1</translation>
+    </message>
+    <message>
+        <source>Reduce on plateau</source>
+        <translation>平台期降低</translation>
+    </message>
+    <message>
+        <source>Multiply the rates by the reduction factor when the validation loss has not improved for more epochs than the patience</source>
+        <translation>验证损失未改善的轮数超过耐心值时，将学习率乘以降低系数</translation>
+    </message>
+    <message>
+        <source>Lower the rates along a half cosine to the minimum rate at the end of the run, after an optional linear warm-up</source>
+        <translation>在可选的线性预热之后，学习率沿半个余弦曲线下降，训练结束时降至最小学习率</translation>
+    </message>
+    <message>
+        <source>Multiply the rates by the decay factor every few epochs</source>
+        <translation>每隔若干轮将学习率乘以衰减系数</translation>
+    </message>
+    <message>
+        <source>Constant</source>
+        <translation>恒定</translation>
+    </message>
+    <message>
+        <source>Keep the learning rates as set, without any decay</source>
+        <translation>学习率保持设定值，不做任何衰减</translation>
     </message>
 </context>
 <context>

@@ -179,13 +179,20 @@ void DashboardPage::buildUi() {
   m_lrChart->addAxis(m_lrY, Qt::AlignLeft);
   m_headLrSeries = addSeries(m_lrChart, kHeadColor, 2.0, m_lrX, m_lrY);
   m_backboneLrSeries = addSeries(m_lrChart, kBackboneColor, 2.0, m_lrX, m_lrY);
+  {
+    // Dashed: after unfreezing head and backbone often share a rate, and a solid line would
+    // hide the head's.
+    QPen pen = m_backboneLrSeries->pen();
+    pen.setDashPattern({4.0, 3.0});
+    m_backboneLrSeries->setPen(pen);
+  }
   m_lrMarker = addMarker(m_lrChart, m_lrX, m_lrY);
 
   auto* charts = new QWidget;
   auto* grid = new QGridLayout(charts);
   grid->setContentsMargins(0, 0, 0, 0);
   int index = 0;
-  for (QValueAxis* axis : {m_lossX, m_accuracyX, m_epochLossX, m_lrX})
+  for (QValueAxis* axis : {m_lossX, m_accuracyX, m_epochLossX, m_lrX, m_accuracyY})
     axis->setLabelFormat(QStringLiteral("%d"));
   for (QChart* chart : {m_lossChart, m_accuracyChart, m_epochLossChart, m_lrChart}) {
     auto* view = new QChartView(chart);
@@ -199,7 +206,7 @@ void DashboardPage::buildUi() {
   m_log->setObjectName(QStringLiteral("logView"));
   m_log->setReadOnly(true);
   m_log->setMaximumBlockCount(kMaxLogLines);
-  m_log->setLineWrapMode(QPlainTextEdit::NoWrap);
+  m_log->setLineWrapMode(QPlainTextEdit::WidgetWidth);
   QFont mono(QStringLiteral("monospace"));
   mono.setStyleHint(QFont::TypeWriter);
   m_log->setFont(mono);
@@ -292,16 +299,12 @@ void DashboardPage::attach(TrainingController* controller) {
     connect(controller, &TrainingController::pausedChanged, this, &DashboardPage::onPausedChanged);
     connect(controller, &TrainingController::runningChanged, this, [this](bool running) {
       if (running) {
-        m_status = tr("Preparing the data and the model…");
-        m_progressDirty = true;
-        scheduleFlush();
+        setStatus([] { return tr("Preparing the data and the model…"); });
       }
       updateControls();
     });
     connect(controller, &TrainingController::started, this, [this](const QString& dir) {
-      m_status = tr("Training in %1").arg(dir);
-      m_progressDirty = true;
-      scheduleFlush();
+      setStatus([dir] { return tr("Training in %1").arg(dir); });
     });
   }
   updateControls();
@@ -324,7 +327,7 @@ void DashboardPage::clear() {
   m_markerIteration = -1.0;
   m_markerIterationPending = false;
   m_backboneFrozen = false;
-  m_status.clear();
+  m_status = {};
   m_log->clear();
   m_iterationsDirty = m_epochsDirty = m_progressDirty = true;
   flushNow();
@@ -359,7 +362,11 @@ void DashboardPage::loadHistory(const ft::api::RunHistory& history) {
     m_lastIteration = history.iterations.back();
     m_haveIteration = true;
   }
-  m_status = history.complete ? tr("Run complete") : tr("Run interrupted after %n epoch(s)", nullptr, m_epochsDone);
+  const int done = m_epochsDone;
+  if (history.complete)
+    m_status = [] { return tr("Run complete"); };
+  else
+    m_status = [done] { return tr("Run interrupted after %n epoch(s)", nullptr, done); };
   m_iterationsDirty = m_epochsDirty = m_progressDirty = true;
   flushNow();
 }
@@ -446,17 +453,31 @@ void DashboardPage::addLog(const ft::train::LogEvent& event) {
 }
 
 void DashboardPage::showFinished(const ft::train::FinishedEvent& event) {
-  const QString message = QString::fromStdString(event.message);
+  // Built from the event's numbers, not the engine's English sentence, so that it translates;
+  // only a failure's reason is the engine's own message.
+  const ft::train::FinishedEvent e = event;
   switch (event.status) {
     case ft::train::FinishStatus::Completed:
-      m_status = tr("Finished: %1").arg(message);
+      m_status = [e] {
+        if (e.bestEpoch < 0) return tr("Finished");
+        return tr("Finished: final validation accuracy %1, best %2 (epoch %3)")
+            .arg(QStringLiteral("%1%").arg(e.finalValidationAccuracy, 0, 'f', 2),
+                 QStringLiteral("%1%").arg(e.bestValidationAccuracy, 0, 'f', 2))
+            .arg(e.bestEpoch + 1);
+      };
       break;
-    case ft::train::FinishStatus::Stopped:
-      m_status = tr("Stopped: %1").arg(message);
+    case ft::train::FinishStatus::Stopped: {
+      // The epoch it stopped in: the last batch's, or the one after the last completed epoch.
+      const int epoch =
+          std::max(m_haveIteration ? m_lastIteration.epoch + 1 : 0, e.epochsCompleted + 1);
+      m_status = [epoch] { return tr("Stopped during epoch %1; the checkpoint is kept.").arg(epoch); };
       break;
-    case ft::train::FinishStatus::Failed:
-      m_status = tr("Failed: %1").arg(message);
+    }
+    case ft::train::FinishStatus::Failed: {
+      const QString message = QString::fromStdString(event.message);
+      m_status = [message] { return tr("Failed: %1").arg(message); };
       break;
+    }
   }
   m_progressDirty = true;
   updateControls();
@@ -494,7 +515,7 @@ void DashboardPage::flushIterationSeries() {
     lossHigh = m_rawLoss.maxY() * 1.05;
   setValueRange(m_lossY, 0.0, lossHigh);
 
-  double lrLow = 1e-5, lrHigh = 1e-2;
+  double lrLow = 1e-5, lrHigh = 1e-3;
   bool haveLr = false;
   for (const ChartSeriesBuffer* b : {&m_headLr, &m_backboneLr}) {
     if (b->isEmpty()) continue;
@@ -502,10 +523,17 @@ void DashboardPage::flushIterationSeries() {
     lrHigh = haveLr ? std::max(lrHigh, b->maxY()) : b->maxY();
     haveLr = true;
   }
-  // Whole decades, at least one: the log axis labels its decades.
-  lrLow = std::pow(10.0, std::floor(std::log10(lrLow)));
-  lrHigh = std::pow(10.0, std::ceil(std::log10(lrHigh)));
-  if (lrHigh <= lrLow) lrHigh = lrLow * 10.0;
+  // Whole decades around the data, at least kMinLrDecades of them so that the axis shows
+  // several labels (it labels decades only), at most kMaxLrDecades (a cosine schedule heading
+  // to zero would otherwise stack labels): lower points are clipped.
+  constexpr int kMinLrDecades = 2, kMaxLrDecades = 6;
+  const int highExp = int(std::ceil(std::log10(lrHigh) - 1e-9));
+  int lowExp = int(std::floor(std::log10(lrLow) + 1e-9));
+  lowExp = std::clamp(lowExp, highExp - kMaxLrDecades, highExp - kMinLrDecades);
+  // A little beyond the decades: QLogValueAxis drops the label of an end that lands a rounding
+  // error inside the range, and a rate on a decade is not drawn on the plot's border.
+  lrLow = std::pow(10.0, lowExp) / 1.05;
+  lrHigh = std::pow(10.0, highExp) * 1.05;
   m_lrY->setRange(lrLow, lrHigh);
 
   updateMarker(m_lossMarker, m_markerIteration, m_lossY->min(), m_lossY->max());
@@ -590,7 +618,7 @@ void DashboardPage::flushProgress() {
     }
   }
   m_speedLabel->setText(speed.join(QStringLiteral(" · ")));
-  QString status = m_status;
+  QString status = m_status ? m_status() : QString();
   if (m_controller && m_controller->isPaused()) status = tr("Paused");
   m_statusLabel->setText(status);
 }
@@ -667,7 +695,11 @@ void DashboardPage::onPauseClicked() {
 void DashboardPage::onStopClicked() {
   if (!m_controller || !m_controller->isRunning()) return;
   m_controller->stop();
-  m_status = tr("Stopping after the current batch…");
+  setStatus([] { return tr("Stopping after the current batch…"); });
+}
+
+void DashboardPage::setStatus(std::function<QString()> status) {
+  m_status = std::move(status);
   m_progressDirty = true;
   scheduleFlush();
 }

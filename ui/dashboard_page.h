@@ -16,6 +16,7 @@
 #include <QPointer>
 #include <QWidget>
 
+#include <functional>
 #include <vector>
 
 #include "chart_series_buffer.h"
@@ -118,6 +119,7 @@ class DashboardPage : public QWidget {
   void flushLog();
   void updateMarker(QLineSeries* marker, double x, double low, double high);
   void updateControls();
+  void setStatus(std::function<QString()> status);
   void onPausedChanged(bool paused);
   void onPauseClicked();
   void onStopClicked();
@@ -142,7 +144,8 @@ class DashboardPage : public QWidget {
   // While the backbone is frozen its learning rate means nothing (the engine reports the
   // head's): the backbone line starts where the backbone trains.
   bool m_backboneFrozen = false;
-  QString m_status;
+  // The status line as a function, so that a language switch retranslates it.
+  std::function<QString()> m_status;
 
   bool m_iterationsDirty = false;
   bool m_epochsDirty = false;

@@ -319,7 +319,7 @@ void DataPage::retranslateUi() {
   m_validation->setItemText(0, tr("The data set's own test split"));
   m_validation->setItemText(1, tr("A separate folder"));
   m_validation->setItemText(2, tr("A stratified split of the training images"));
-  m_validationPath->setPlaceholderText(tr("Image folder with the same classes"));
+  m_validationPath->setPlaceholderText(tr("Folder with the same classes"));
   m_validationBrowse->setText(tr("Browse…"));
   m_trainLimit->setSpecialValueText(tr("All"));
   m_validationLimit->setSpecialValueText(tr("All"));

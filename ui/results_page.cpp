@@ -13,6 +13,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <exception>
 
 #include "api/studio_api.h"
@@ -55,8 +56,10 @@ ResultsPage::ResultsPage(QWidget* parent) : QWidget(parent) {
   m_table->verticalHeader()->setVisible(false);
   m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+  // Every column as wide as its contents; the space to their right stays empty rather than
+  // stretching the last column across the page.
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  m_table->horizontalHeader()->setStretchLastSection(true);
+  m_table->horizontalHeader()->setStretchLastSection(false);
 
   m_checkpointLabel = new QLabel;
   m_checkpoint = new QComboBox;
@@ -146,15 +149,26 @@ void ResultsPage::fillSummary() {
     m_bestLabel->setText(m_runDir.isEmpty() ? QString() : tr("No epoch was completed."));
     m_finalLabel->clear();
   }
+  // Built from the event's numbers: the engine's own sentence is English. A failure's reason
+  // is the engine's message (it names the file or setting to fix).
   const QString message = QString::fromStdString(f.message);
+  const int epochs = std::max(f.epochsCompleted, int(m_epochs.size()));
+  const QString epochCount = epochs == 1 ? tr("1 epoch") : tr("%1 epochs").arg(epochs);
   QString status;
   if (!m_runDir.isEmpty() || !message.isEmpty()) {
     switch (f.status) {
-      case ft::train::FinishStatus::Completed: status = tr("Completed"); break;
-      case ft::train::FinishStatus::Stopped: status = tr("Stopped"); break;
-      case ft::train::FinishStatus::Failed: status = tr("Failed"); break;
+      case ft::train::FinishStatus::Completed:
+        status = tr("Completed: %1 trained.").arg(epochCount);
+        break;
+      case ft::train::FinishStatus::Stopped:
+        status = tr("Stopped after %1; File > Open run… resumes the run from its checkpoint.")
+                     .arg(epochCount);
+        break;
+      case ft::train::FinishStatus::Failed:
+        status = message.isEmpty() ? tr("Failed after %1.").arg(epochCount)
+                                   : tr("Failed after %1: %2").arg(epochCount, message);
+        break;
     }
-    if (!message.isEmpty()) status = tr("%1: %2").arg(status, message);
     if (!m_runDir.isEmpty()) status += QLatin1Char('\n') + tr("Run folder: %1").arg(m_runDir);
   }
   m_statusLabel->setText(status);
@@ -170,10 +184,15 @@ void ResultsPage::fillTable() {
   for (int row = 0; row < int(m_epochs.size()); ++row) {
     const auto& e = m_epochs[row];
     const bool best = e.epoch == m_finished.bestEpoch;
+    const bool frozen = e.phase == ft::train::Phase::Frozen;
     QString rates;
-    for (std::size_t g = 0; g < e.learningRates.size(); ++g)
-      rates += (g ? QStringLiteral(" / ") : QString()) + rate(e.learningRates[g]);
-    const QString phase = e.phase == ft::train::Phase::Frozen ? tr("frozen") : tr("unfrozen");
+    for (std::size_t g = 0; g < e.learningRates.size(); ++g) {
+      // While frozen the backbone does not train: its rate (the engine reports the head's)
+      // means nothing.
+      const QString value = g > 0 && frozen ? QStringLiteral("–") : rate(e.learningRates[g]);
+      rates += (g ? QStringLiteral(" / ") : QString()) + value;
+    }
+    const QString phase = frozen ? tr("frozen") : tr("unfrozen");
     m_table->setItem(row, EpochColumn, cell(QString::number(e.epoch + 1), best));
     m_table->setItem(row, PhaseColumn, cell(phase, best));
     m_table->setItem(row, TrainLossColumn, cell(QString::number(e.trainLoss, 'f', 4), best));

@@ -201,10 +201,20 @@ QString ReviewPage::summaryHtml() const {
                             .arg(c.transform.normalization == "dataset"
                                      ? tr("normalisation measured on the data set")
                                      : tr("ImageNet normalisation"));
-  QString schedule = c.train.freezeEpochs > 0
-                         ? tr("%n epochs, ", nullptr, c.train.epochs) +
-                               tr("the first %n with the backbone frozen", nullptr, c.train.freezeEpochs)
-                         : tr("%n epochs, never frozen", nullptr, c.train.epochs);
+  // Without an English translation %n has no singular: "1 epoch" is a string of its own.
+  const int epochs = c.train.epochs, frozen = c.train.freezeEpochs;
+  const QString epochCount = epochs == 1 ? tr("1 epoch") : tr("%1 epochs").arg(epochs);
+  QString schedule;
+  if (frozen <= 0)
+    schedule = tr("%1, never frozen").arg(epochCount);
+  else if (frozen >= epochs)
+    schedule = tr("%1, all with the backbone frozen (only the new head trains)").arg(epochCount);
+  else
+    schedule = tr("%1: %2 with the backbone frozen (only the new head trains), then %3 with the "
+                  "whole network")
+                   .arg(epochCount)
+                   .arg(frozen)
+                   .arg(epochs - frozen);
   if (c.train.freezeEpochs > 0 && c.train.freezeBatchNorm) schedule += tr(" (BatchNorm held)");
   const QString rates = tr("head %1 while frozen; after unfreezing head %2, backbone %3")
                             .arg(number(c.optim.headLr), number(c.optim.headLrAfterUnfreeze),
@@ -256,9 +266,11 @@ QString ReviewPage::summaryHtml() const {
       {tr("Device"), device},
       {tr("Run folder"), folder.toHtmlEscaped()},
   };
-  QString html = QStringLiteral("<table cellspacing='4'>");
+  // The names' column keeps a gap before the values (a long Chinese name would touch them).
+  QString html = QStringLiteral("<table cellspacing='0' cellpadding='2'>");
   for (const auto& row : rows)
-    html += QStringLiteral("<tr><td><b>%1</b></td><td>%2</td></tr>").arg(row.first, row.second);
+    html += QStringLiteral("<tr><td style='padding-right:14px'><b>%1</b></td><td>%2</td></tr>")
+                .arg(row.first, row.second);
   return html + QStringLiteral("</table>");
 }
 

@@ -280,6 +280,7 @@ void TrainingPage::updateRows() {
   m_lrScheduleForm->setRowVisible(m_minLr, cosine);
   m_lrScheduleForm->setRowVisible(m_stepSize, step);
   m_lrScheduleForm->setRowVisible(m_stepGamma, step);
+  m_scheduler->setToolTip(m_scheduler->currentData(Qt::ToolTipRole).toString());
   m_threads->setEnabled(m_device->currentData().toString() == QLatin1String("cpu"));
 }
 
@@ -304,10 +305,22 @@ void TrainingPage::retranslateUi() {
 
   m_lrScheduleBox->setTitle(tr("Learning-rate schedule"));
   setFormLabel(m_lrScheduleForm, m_scheduler, tr("Schedule:"));
-  m_scheduler->setItemText(0, tr("Reduce on plateau of the validation loss"));
-  m_scheduler->setItemText(1, tr("Cosine annealing"));
-  m_scheduler->setItemText(2, tr("Step decay"));
-  m_scheduler->setItemText(3, tr("Constant (none)"));
+  // Short names in the combo box, what each does in its tooltip.
+  const QString schedules[][2] = {
+      {tr("Reduce on plateau"),
+       tr("Multiply the rates by the reduction factor when the validation loss has not improved "
+          "for more epochs than the patience")},
+      {tr("Cosine annealing"),
+       tr("Lower the rates along a half cosine to the minimum rate at the end of the run, after "
+          "an optional linear warm-up")},
+      {tr("Step decay"), tr("Multiply the rates by the decay factor every few epochs")},
+      {tr("Constant"), tr("Keep the learning rates as set, without any decay")},
+  };
+  for (int i = 0; i < m_scheduler->count() && i < 4; ++i) {
+    m_scheduler->setItemText(i, schedules[i][0]);
+    m_scheduler->setItemData(i, schedules[i][1], Qt::ToolTipRole);
+  }
+  m_scheduler->setToolTip(m_scheduler->currentData(Qt::ToolTipRole).toString());
   setFormLabel(m_lrScheduleForm, m_plateauFactor, tr("Reduction factor:"));
   setFormLabel(m_lrScheduleForm, m_plateauPatience, tr("Patience (epochs):"));
   setFormLabel(m_lrScheduleForm, m_warmupEpochs, tr("Warm-up epochs:"));

@@ -2,6 +2,7 @@
 // decimation, timer coalescing, history from a run folder.
 #include <QElapsedTimer>
 #include <QLineSeries>
+#include <QLogValueAxis>
 #include <QtTest>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 #include "config/run_config.h"
 #include "dashboard_page.h"
 #include "event_types.h"
+#include "language.h"
 #include "test_support.h"
 #include "train/run_folder.h"
 
@@ -256,6 +258,54 @@ class DashboardTest final : public QObject {
     QCOMPARE(page.unfreezeMarkerIteration(), 4.0);
     QCOMPARE(page.series(DashboardSeries::ValidationAccuracy)->points().back(), QPointF(2, 55));
     QVERIFY2(page.progressText().contains(QStringLiteral("Epoch 2 of 3")), qPrintable(page.progressText()));
+  }
+
+  void learningRateAxisShowsSeveralDecades() {
+    DashboardPage page;
+    QLogValueAxis* axis = nullptr;
+    for (QAbstractAxis* a : page.series(DashboardSeries::HeadLearningRate)->attachedAxes())
+      if (auto* log = qobject_cast<QLogValueAxis*>(a)) axis = log;
+    QVERIFY(axis);
+    const auto decadesShown = [&] {
+      // The decades inside the range: the axis labels each of them.
+      return int(std::floor(std::log10(axis->max()))) - int(std::ceil(std::log10(axis->min()))) + 1;
+    };
+    // Rates 1e-3 then 1e-4 (iterationEvent): 1e-5 .. 1e-3, the data inside.
+    for (int i = 1; i <= 20; ++i) page.addIteration(iterationEvent(i, 10, 1.0));
+    page.flushNow();
+    QCOMPARE(decadesShown(), 3);
+    QVERIFY(axis->min() < 1e-5 && axis->min() > 0.5e-5);
+    QVERIFY(axis->max() > 1e-3 && axis->max() < 2e-3);
+    // One rate only: still two decades below it.
+    DashboardPage constant;
+    for (QAbstractAxis* a : constant.series(DashboardSeries::HeadLearningRate)->attachedAxes())
+      if (auto* log = qobject_cast<QLogValueAxis*>(a)) axis = log;
+    IterationEvent e = iterationEvent(1, 10, 1.0);
+    e.learningRates = {3e-4};
+    constant.addIteration(e);
+    constant.flushNow();
+    QCOMPARE(decadesShown(), 3);  // 1e-5, 1e-4, 1e-3
+  }
+
+  void statusLineFollowsTheLanguage() {
+    DashboardPage page;
+    ft::train::FinishedEvent finished;
+    finished.status = ft::train::FinishStatus::Completed;
+    finished.message = "final validation accuracy 70.00%, best 72.50% (epoch 2)";
+    finished.epochsCompleted = 3;
+    finished.bestEpoch = 1;
+    finished.bestValidationAccuracy = 72.5;
+    finished.finalValidationAccuracy = 70.0;
+    page.showFinished(finished);
+    QVERIFY2(page.progressText().contains(QStringLiteral("final validation accuracy 70.00%, best 72.50% (epoch 2)")),
+             qPrintable(page.progressText()));
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kChinese)));
+    QTRY_VERIFY2(page.progressText().contains(QStringLiteral("最终验证准确率 70.00%")),
+                 qPrintable(page.progressText()));
+    QVERIFY(!page.progressText().contains(QStringLiteral("final validation accuracy")));
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish)));
+    QTRY_VERIFY2(page.progressText().contains(QStringLiteral("final validation accuracy")),
+                 qPrintable(page.progressText()));
   }
 
   void redrawCostWhenShown() {

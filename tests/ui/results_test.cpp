@@ -87,6 +87,10 @@ class ResultsTest final : public QObject {
              qPrintable(summary));
     QVERIFY2(summary.contains(QStringLiteral("epoch %1").arg(m_finished.bestEpoch + 1)), qPrintable(summary));
     QVERIFY(summary.contains(QStringLiteral("%1%").arg(m_finished.finalValidationAccuracy, 0, 'f', 2)));
+    QVERIFY2(summary.contains(QStringLiteral("Completed: 2 epochs trained.")), qPrintable(summary));
+    // The frozen epoch's backbone rate means nothing: a dash.
+    QVERIFY2(table->item(0, ResultsPage::LearningRateColumn)->text().endsWith(QStringLiteral(" / –")),
+             qPrintable(table->item(0, ResultsPage::LearningRateColumn)->text()));
     QCOMPARE(page.defaultExportPath(QStringLiteral("best")),
              m_runDir + QStringLiteral("/exports/model-best.pt"));
     QCOMPARE(page.selectedCheckpoint(), QStringLiteral("best"));
