@@ -174,13 +174,19 @@ class ControllerTest final : public QObject {
     connect(&controller, &TrainingController::iteration, this, [&](const IterationEvent&) {
       if (++iterations == 1) controller.pause();
     });
+    // The engine logs "Paused" when its worker actually stops before the next batch; events
+    // arrive in order, so every iteration done before the pause has arrived by then.
+    bool workerPaused = false;
+    connect(&controller, &TrainingController::logLine, this, [&](const ft::train::LogEvent& e) {
+      if (e.message == "Paused") workerPaused = true;
+    });
     controller.start(tinyConfig("pause"));
     QTRY_VERIFY_WITH_TIMEOUT(iterations >= 1, kRunTimeoutMs);
     QVERIFY(controller.isPaused());
     QCOMPARE(pausedSpy.count(), 1);
     QCOMPARE(pausedSpy.at(0).at(0).toBool(), true);
 
-    QTest::qWait(500);  // a batch already under way may still finish
+    QTRY_VERIFY_WITH_TIMEOUT(workerPaused, kRunTimeoutMs);  // a batch under way may finish first
     const int held = iterations;
     QVERIFY(held <= 2);
     QTest::qWait(1500);
