@@ -678,6 +678,14 @@
         <source>Failed after %1: %2</source>
         <translation>训练 %1 后失败：%2</translation>
     </message>
+    <message>
+        <source>torchvision weights for PyTorch (*.pth)</source>
+        <translation>PyTorch 可用的 torchvision 权重 (*.pth)</translation>
+    </message>
+    <message>
+        <source>safetensors weights (*.safetensors)</source>
+        <translation>safetensors 权重 (*.safetensors)</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::ReviewPage</name>

@@ -225,9 +225,19 @@ void ResultsPage::chooseExportPath() {
   const QString which = selectedCheckpoint();
   const QString suggested = defaultExportPath(which);
   QDir().mkpath(QFileInfo(suggested).absolutePath());
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export model"), suggested,
-                                                    tr("LibTorch model (*.pt)"));
+  // The format follows the file's extension (the engine picks it from the name).
+  const QString pt = tr("LibTorch model (*.pt)");
+  const QString pth = tr("torchvision weights for PyTorch (*.pth)");
+  const QString safetensors = tr("safetensors weights (*.safetensors)");
+  QString filter = pt;
+  QString path = QFileDialog::getSaveFileName(this, tr("Export model"), suggested,
+                                              pt + QStringLiteral(";;") + pth +
+                                                  QStringLiteral(";;") + safetensors,
+                                              &filter);
   if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty())
+    path += filter == pth ? QStringLiteral(".pth")
+                          : filter == safetensors ? QStringLiteral(".safetensors") : QStringLiteral(".pt");
   exportTo(path, which);
 }
 

@@ -1,5 +1,6 @@
 // ResultsPage: the per-epoch table and summary from a real (tiny) run, and export to .pt.
 #include <QFile>
+#include <QFileInfo>
 #include <QTableWidget>
 #include <QtTest>
 
@@ -121,6 +122,23 @@ class ResultsTest final : public QObject {
       QVERIFY(page.lastExportMessage().contains(QStringLiteral("ResNet-18")));
     }
     QCOMPARE(exportedSpy.count(), 2);
+  }
+
+  void exportsTorchvisionAndSafetensorsByExtension() {
+    ResultsPage page;
+    page.showRun(m_runDir, m_epochs, m_finished);
+    const QString base = QFileInfo(page.defaultExportPath(QStringLiteral("best"))).absolutePath();
+    for (const QString& name : {QStringLiteral("model.pth"), QStringLiteral("model.safetensors")}) {
+      const QString path = base + QLatin1Char('/') + name;
+      QVERIFY2(page.exportTo(path, QStringLiteral("best")), qPrintable(page.lastExportMessage()));
+      QVERIFY(QFile::exists(path));
+    }
+    QFile pth(base + QStringLiteral("/model.pth"));
+    QVERIFY(pth.open(QIODevice::ReadOnly));
+    QCOMPARE(pth.read(2), QByteArray("PK"));  // torch.save's zip format
+    QFile safetensors(base + QStringLiteral("/model.safetensors"));
+    QVERIFY(safetensors.open(QIODevice::ReadOnly));
+    QVERIFY(safetensors.readAll().contains("conv1.weight"));
   }
 
   void exportErrorsAreShownVerbatim() {
