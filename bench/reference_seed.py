@@ -34,8 +34,10 @@ import random
 import resource
 import struct
 import sys
-import threading
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from proc_tree import TreeRssSampler  # noqa: E402
 
 import torch
 import torch.nn as nn
@@ -95,73 +97,6 @@ class FashionMNIST(Dataset):
         # PIL image, as torchvision's own datasets hand to the transforms.
         img = transforms.functional.to_pil_image(self.images[j])
         return self.transform(img), int(self.labels[j])
-
-
-class TreeRssSampler(threading.Thread):
-    """Largest sum of VmRSS over this process and its live descendants, sampled from /proc."""
-
-    def __init__(self, period=0.05):
-        super().__init__(daemon=True)
-        self.period = period
-        self.peak_kb = 0
-        self.peak_pss_kb = 0
-        self._halt = threading.Event()
-
-    @staticmethod
-    def _children(pid):
-        out = []
-        try:
-            for tid in os.listdir(f"/proc/{pid}/task"):
-                with open(f"/proc/{pid}/task/{tid}/children") as f:
-                    out.extend(int(x) for x in f.read().split())
-        except OSError:
-            pass
-        return out
-
-    @staticmethod
-    def _rss_kb(pid):
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
-
-    @staticmethod
-    def _pss_kb(pid):
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as f:
-                for line in f:
-                    if line.startswith("Pss:"):
-                        return int(line.split()[1])
-        except OSError:
-            pass
-        return 0
-
-    def sample(self):
-        total, pss, todo, seen = 0, 0, [os.getpid()], set()
-        while todo:
-            pid = todo.pop()
-            if pid in seen:
-                continue
-            seen.add(pid)
-            total += self._rss_kb(pid)
-            pss += self._pss_kb(pid)
-            todo.extend(self._children(pid))
-        self.peak_kb = max(self.peak_kb, total)
-        self.peak_pss_kb = max(self.peak_pss_kb, pss)
-
-    def run(self):
-        while not self._halt.is_set():
-            self.sample()
-            self._halt.wait(self.period)
-
-    def stop(self):
-        self._halt.set()
-        self.join()
-        self.sample()
 
 
 def rss_report(sampler):
