@@ -175,6 +175,8 @@ torch::Tensor ResNetImpl::features(torch::Tensor x) {
 
 torch::Tensor ResNetImpl::forward(torch::Tensor x) { return fc->forward(features(std::move(x))); }
 
+torch::Tensor ResNetImpl::classify(torch::Tensor features) { return fc->forward(features); }
+
 void ResNetImpl::replaceHead(int numClasses) {
   checkNumClasses(numClasses, "ResNet::replaceHead");
   torch::nn::Linear head(featureDim(), numClasses);

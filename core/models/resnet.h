@@ -37,6 +37,8 @@ class ResNetImpl : public torch::nn::Module {
   // Backbone features before fc: [B, featureDim] (conv1 ... layer4, adaptive average pool,
   // flatten). Inputs may be contiguous or channels-last; forward(x) = fc(features(x)).
   torch::Tensor features(torch::Tensor x);
+  // The head alone: fc(features) -> logits [B, numClasses] (training from cached features).
+  torch::Tensor classify(torch::Tensor features);
 
   Architecture architecture() const { return m_arch; }
   int numClasses() const { return m_numClasses; }
