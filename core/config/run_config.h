@@ -52,6 +52,9 @@ struct TrainConfig {
   int epochs = 40;
   int freezeEpochs = 5;            // 0 = never frozen
   bool freezeBatchNorm = false;    // hold BatchNorm in eval mode while frozen
+  // While frozen, compute the backbone's outputs once and train the head from them (needs
+  // freezeBatchNorm; frozen epochs then see unaugmented images, as Teachable Machine does).
+  bool featureCache = false;
   int batchSize = 64;
   int evalBatchSize = 256;
   std::uint64_t seed = 42;

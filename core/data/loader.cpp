@@ -173,9 +173,7 @@ struct BatchLoader::Impl {
     const std::size_t n = view.indices.size();
     order = view.indices;
     if (options.shuffle) {
-      const auto permutation = seededPermutation(
-          n, mixSeed({purposeSeed(options.seed, SeedPurpose::EpochOrder),
-                      static_cast<std::uint64_t>(newEpoch)}));
+      const auto permutation = epochOrder(n, true, options.seed, newEpoch);
       for (std::size_t p = 0; p < n; ++p) order[p] = view.indices[permutation[p]];
     }
     ready.clear();
@@ -228,6 +226,16 @@ BatchLoader::BatchLoader(DataView view, LoaderOptions options)
     : m_impl(std::make_unique<Impl>(std::move(view), options)) {}
 
 BatchLoader::~BatchLoader() = default;
+
+std::vector<std::size_t> epochOrder(std::size_t n, bool shuffle, std::uint64_t seed, int epoch) {
+  if (!shuffle) {
+    std::vector<std::size_t> identity(n);
+    std::iota(identity.begin(), identity.end(), std::size_t(0));
+    return identity;
+  }
+  return seededPermutation(
+      n, mixSeed({purposeSeed(seed, SeedPurpose::EpochOrder), static_cast<std::uint64_t>(epoch)}));
+}
 
 void BatchLoader::startEpoch(int epoch, std::size_t firstBatch) { m_impl->start(epoch, firstBatch); }
 

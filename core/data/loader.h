@@ -31,6 +31,11 @@ struct Batch {
   std::size_t index = 0; // batch index within the epoch
 };
 
+// Positions into DataView::indices in the order a BatchLoader with these settings delivers the
+// samples of `epoch` (the identity when not shuffling). The frozen-phase feature cache uses it
+// to walk cached features in exactly the order the images would have come.
+std::vector<std::size_t> epochOrder(std::size_t n, bool shuffle, std::uint64_t seed, int epoch);
+
 class BatchLoader {
  public:
   BatchLoader(DataView view, LoaderOptions options);
