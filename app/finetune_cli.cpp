@@ -120,6 +120,9 @@ void addTrainFlags(Overrides& o) {
              "Epochs with the backbone frozen (0 = never)");
   o.addSwitch("--freeze-batchnorm", [](RunConfig& c) -> bool& { return c.train.freezeBatchNorm; }, true,
               "Hold BatchNorm statistics while the backbone is frozen");
+  o.addSwitch("--feature-cache", [](RunConfig& c) -> bool& { return c.train.featureCache; }, true,
+              "While frozen, compute the backbone's outputs once and train the head from them "
+              "(needs --freeze-batchnorm; frozen epochs are not augmented)");
   o.add<int>("--batch-size", [](RunConfig& c) -> int& { return c.train.batchSize; }, "Training batch size");
   o.add<int>("--eval-batch-size", [](RunConfig& c) -> int& { return c.train.evalBatchSize; },
              "Validation batch size");
