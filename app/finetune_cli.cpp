@@ -3,6 +3,7 @@
 //   finetune-cli resume RUN_DIR                      continue an interrupted run
 //   finetune-cli devices                             what LibTorch can train on
 //   finetune-cli export RUN_DIR [--checkpoint best|last] [--output FILE] [--format pt|pth|safetensors]
+//   finetune-cli evaluate RUN_DIR [--checkpoint best|last] [--cached] [--samples]
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -20,7 +22,10 @@
 #include "common/error.h"
 #include "config/run_config.h"
 #include "export/model_export.h"
+#include "api/results_api.h"
 #include "train/device.h"
+#include "train/evaluation.h"
+#include "train/evaluation_text.h"
 #include "train/trainer.h"
 
 namespace {
@@ -167,6 +172,29 @@ int runTrainer(ft::train::Trainer& trainer, bool json) {
   return result.status == ft::train::FinishStatus::Stopped ? kExitStopped : kExitFailed;
 }
 
+// `evaluate`: the confusion matrix and per-class report of a run's checkpoint on its validation
+// set, evaluated now (and stored), or read back with --cached while the checkpoint is unchanged.
+int runEvaluate(const std::string& runDir, const std::string& which, bool cached, bool samples, bool json) {
+  std::optional<ft::api::EvaluationReport> report;
+  if (cached) report = ft::api::readEvaluation(runDir, which);
+  if (!report) {
+    std::signal(SIGINT, onSignal);
+    std::signal(SIGTERM, onSignal);
+    if (!json) std::fprintf(stderr, "Evaluating checkpoint %s of %s...\n", which.c_str(), runDir.c_str());
+    int shownTenth = -1;
+    report = ft::api::evaluateRun(runDir, which, [&](std::int64_t done, std::int64_t total) {
+      const int tenth = total > 0 ? int(done * 10 / total) : 10;
+      if (!json && tenth != shownTenth) std::fprintf(stderr, "\r%3d%%", tenth * 10);
+      shownTenth = tenth;
+      return !g_interrupted;
+    });
+    if (!json) std::fprintf(stderr, "\rStored in %s\n", ft::api::evaluationPath(runDir, which).c_str());
+  }
+  if (json) std::printf("%s\n", ft::train::toJson(*report, samples).dump().c_str());
+  else std::printf("%s", ft::train::formatEvaluationText(*report).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -203,6 +231,18 @@ int main(int argc, char** argv) {
                             "pt (LibTorch archive) | pth (torch.load + torchvision load_state_dict) | "
                             "safetensors; default: from the --output extension, else pt");
 
+  auto* evaluateCommand = app.add_subcommand(
+      "evaluate", "Evaluate a run's checkpoint on its validation set: confusion matrix, per-class "
+                  "precision/recall/F1, top-1/top-5 (stored in RUN_DIR/evaluation/)");
+  std::string evaluateDir, evaluateWhich = "best";
+  bool evaluateCached = false, evaluateSamples = false;
+  evaluateCommand->add_option("RUN_DIR", evaluateDir, "Run folder")->required();
+  evaluateCommand->add_option("--checkpoint", evaluateWhich, "best | last")->capture_default_str();
+  evaluateCommand->add_flag("--cached", evaluateCached,
+                            "Reuse the stored evaluation if the checkpoint has not changed since");
+  evaluateCommand->add_flag("--samples", evaluateSamples,
+                            "With --json: include every validation image's prediction");
+
   CLI11_PARSE(app, argc, argv);
 
   try {
@@ -219,6 +259,15 @@ int main(int argc, char** argv) {
           std::printf("CUDA unavailable: %s\n", report.cudaUnavailableReason.c_str());
       }
       return 0;
+    }
+    if (*evaluateCommand) {
+      try {
+        return runEvaluate(evaluateDir, evaluateWhich, evaluateCached, evaluateSamples, json);
+      } catch (const ft::UserError&) {
+        if (!g_interrupted) throw;
+        std::fprintf(stderr, "\nEvaluation stopped; nothing stored\n");
+        return kExitStopped;
+      }
     }
     if (*exportCommand) {
       if (outputPath.empty()) {

@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 #include <torch/torch.h>
 
+#include "api/thumbnail.h"
 #include "common/error.h"
 #include "data/data_source.h"
 #include "data/loader.h"
@@ -21,28 +22,6 @@
 namespace fs = std::filesystem;
 
 namespace ft::api {
-namespace {
-
-Thumbnail makeThumbnail(const cv::Mat& image, int label) {
-  cv::Mat rgb;
-  if (image.channels() == 1) cv::cvtColor(image, rgb, cv::COLOR_GRAY2RGB);
-  else rgb = image.clone();
-  const int side = 64;
-  if (rgb.cols > side || rgb.rows > side) {
-    const double scale = double(side) / std::max(rgb.cols, rgb.rows);
-    cv::resize(rgb, rgb, cv::Size(), scale, scale, cv::INTER_AREA);
-  }
-  if (!rgb.isContinuous()) rgb = rgb.clone();
-  Thumbnail t;
-  t.width = rgb.cols;
-  t.height = rgb.rows;
-  t.rgb.assign(rgb.data, rgb.data + rgb.total() * 3);
-  t.label = label;
-  return t;
-}
-
-}  // namespace
-
 DataPreview previewData(const config::DataConfig& dataConfig, std::uint64_t seed, int sampleCount) {
   const auto opened = data::openData(dataConfig, seed);
   DataPreview preview;

@@ -20,6 +20,7 @@
 #include "train/checkpoint.h"
 #include "train/device.h"
 #include "train/device_select.h"
+#include "train/evaluate_model.h"
 #include "train/lr_schedule.h"
 #include "train/run_folder.h"
 #include "weights/official_weights.h"
@@ -186,6 +187,7 @@ struct Trainer::Impl {
   bool trainEpoch();  // false when stopped mid-epoch
   std::pair<double, double> evaluate();
   void saveLast();
+  void evaluateCheckpoints();
   FinishedEvent finish(FinishStatus status, const std::string& message);
 };
 
@@ -247,11 +249,8 @@ void Trainer::Impl::setUp() {
   trainOptions.transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
   trainLoader = std::make_unique<data::BatchLoader>(data.train, trainOptions);
 
-  data::LoaderOptions evalOptions = trainOptions;
-  evalOptions.batchSize = c.train.evalBatchSize;
-  evalOptions.shuffle = false;
-  evalOptions.transform = evalTransform;
-  validationLoader = std::make_unique<data::BatchLoader>(data.validation, evalOptions);
+  validationLoader = std::make_unique<data::BatchLoader>(data.validation,
+                                                          validationLoaderOptions(c, evalTransform));
 
   schedule = std::make_unique<LrSchedule>(c.optim, c.train.epochs,
                                           std::int64_t(trainLoader->batchesPerEpoch()));
@@ -399,6 +398,26 @@ void Trainer::Impl::saveLast() {
   saveCheckpoint(paths->lastCheckpoint, *model, optimizer.get(), state());
 }
 
+// A completed run's checkpoints evaluated on the validation set (evaluation/ in the run folder).
+// Extra information only: a failure here is a warning, the run stays completed.
+void Trainer::Impl::evaluateCheckpoints() {
+  try {
+    const auto lines = evaluateCompletedRun(*paths, model, *validationLoader, device, data.classNames,
+                                            epochsCompleted, bestEpoch + 1,
+                                            [this](std::int64_t, std::int64_t) { return !stopRequested; });
+    for (const auto& line : lines) log(LogLevel::Info, line);
+  } catch (const std::exception& e) {
+    if (stopRequested) {
+      log(LogLevel::Info, "The evaluation after training was stopped; the run is complete. Evaluate "
+                          "it later with `finetune-cli evaluate " + paths->dir + "`");
+      return;
+    }
+    log(LogLevel::Warning, std::string("The evaluation after training failed (") + e.what() +
+                               "); the run is complete. Evaluate it later with `finetune-cli evaluate " +
+                               paths->dir + "`");
+  }
+}
+
 FinishedEvent Trainer::Impl::finish(FinishStatus status, const std::string& message) {
   FinishedEvent event;
   event.status = status;
@@ -510,6 +529,7 @@ FinishedEvent Trainer::run() {
     done.precision(2);
     done << "final validation accuracy " << s.lastAccuracy << "%, best " << s.bestAccuracy
          << "% (epoch " << s.bestEpoch + 1 << ")";
+    s.evaluateCheckpoints();
     return s.finish(FinishStatus::Completed, done.str());
   } catch (const UserError& e) {
     return s.finish(FinishStatus::Failed, e.what());

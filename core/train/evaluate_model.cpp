@@ -1,0 +1,102 @@
+#include "train/evaluate_model.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+
+#include "common/error.h"
+#include "train/checkpoint.h"
+#include "train/evaluation.h"
+
+namespace ft::train {
+
+data::LoaderOptions validationLoaderOptions(const config::RunConfig& config,
+                                            const data::TransformOptions& evalTransform) {
+  data::LoaderOptions options;
+  options.batchSize = config.train.evalBatchSize;
+  options.shuffle = false;
+  options.seed = config.train.seed;
+  options.workers = config.train.workers;
+  options.prefetch = config.train.prefetch;
+  options.transform = evalTransform;
+  options.transform.augment = false;
+  return options;
+}
+
+api::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
+                                    torch::Device device, const std::vector<std::string>& classNames,
+                                    const std::string& checkpoint, int epoch,
+                                    const EvaluationProgress& progress) {
+  if (model.numClasses() != int(classNames.size()))
+    throw UserError("the model has " + std::to_string(model.numClasses()) + " classes, the data " +
+                    std::to_string(classNames.size()));
+  c10::InferenceMode inference;
+  model.eval();
+  EvaluationAccumulator accumulator(classNames);
+  const auto total = std::int64_t(loader.samplesPerEpoch());
+  std::vector<std::size_t> indices;
+  loader.startEpoch(0);
+  while (auto batch = loader.next()) {
+    const auto probabilities =
+        torch::softmax(model.forward(batch->images.to(device)), 1).to(torch::kCPU, torch::kFloat32).contiguous();
+    const auto labels = batch->labels.to(torch::kCPU, torch::kInt64).contiguous();
+    const std::size_t rows = std::size_t(labels.size(0));
+    const std::size_t first = std::size_t(accumulator.samples());
+    indices.resize(rows);
+    std::iota(indices.begin(), indices.end(), first);
+    accumulator.add(probabilities.data_ptr<float>(), rows, labels.data_ptr<std::int64_t>(), indices.data());
+    if (progress && !progress(accumulator.samples(), total)) throw UserError("cancelled");
+  }
+  return accumulator.finish(checkpoint, epoch);
+}
+
+std::string evaluationSummary(const api::EvaluationReport& report) {
+  char line[256];
+  std::snprintf(line, sizeof line, "Evaluation of %s (epoch %d, %lld images): top-1 %.2f%%, top-%zu %.2f%%, macro F1 %.4f",
+                report.checkpoint.c_str(), report.epoch, static_cast<long long>(report.samples),
+                100.0 * report.top1, std::min<std::size_t>(5, report.classNames.size()),
+                100.0 * report.top5, report.macroF1);
+  std::string out = line;
+  const auto confused = report.mostConfused(1);
+  if (confused.empty()) return out + ", no confusions";
+  const auto& c = confused.front();
+  return out + ", most confused: " + report.classNames[std::size_t(c.trueClass)] + " -> " +
+         report.classNames[std::size_t(c.predictedClass)] + " (" + std::to_string(c.count) + ")";
+}
+
+std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::ResNet& lastModel,
+                                              data::BatchLoader& validationLoader,
+                                              torch::Device device,
+                                              const std::vector<std::string>& classNames,
+                                              int lastEpoch, int bestEpoch,
+                                              const EvaluationProgress& progress) {
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point start) {
+    char text[32];
+    std::snprintf(text, sizeof text, " [%.1f s]", std::chrono::duration<double>(Clock::now() - start).count());
+    return std::string(text);
+  };
+  std::vector<std::string> lines;
+  auto start = Clock::now();
+  auto last = evaluateModel(*lastModel, validationLoader, device, classNames, "last", lastEpoch, progress);
+  saveEvaluation(paths.dir, last, stampOf(paths.lastCheckpoint));
+  lines.push_back(evaluationSummary(last) + seconds(start));
+
+  api::EvaluationReport best;
+  start = Clock::now();
+  if (bestEpoch == lastEpoch) {
+    best = std::move(last);  // best.ckpt holds the same weights
+    best.checkpoint = "best";
+  } else {
+    models::ResNet bestModel(lastModel->architecture(), lastModel->numClasses());
+    loadCheckpoint(paths.bestCheckpoint, *bestModel, nullptr);
+    bestModel->to(device);
+    best = evaluateModel(*bestModel, validationLoader, device, classNames, "best", bestEpoch, progress);
+  }
+  saveEvaluation(paths.dir, best, stampOf(paths.bestCheckpoint));
+  lines.push_back(evaluationSummary(best) + (bestEpoch == lastEpoch ? " (same as last)" : seconds(start)));
+  return lines;
+}
+
+}  // namespace ft::train

@@ -1,0 +1,49 @@
+#pragma once
+// Running a model over validation data to produce an EvaluationReport (see train/evaluation.h),
+// with the preprocessing the trainer validates with, and the evaluation at the end of a run.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <torch/torch.h>
+
+#include "api/results_api.h"
+#include "config/run_config.h"
+#include "data/loader.h"
+#include "models/resnet.h"
+#include "train/run_folder.h"
+
+namespace ft::train {
+
+// The loader options the trainer validates with: config eval batch size, the view's own order
+// (no shuffle), `evalTransform` without augmentation. Used by the trainer and by evaluateRun.
+data::LoaderOptions validationLoaderOptions(const config::RunConfig& config,
+                                            const data::TransformOptions& evalTransform);
+
+// Progress of an evaluation: (images done, images in all); return false to cancel.
+using EvaluationProgress = std::function<bool(std::int64_t, std::int64_t)>;
+
+// Runs `model` in eval mode under inference mode over every batch of `loader` (which must not
+// shuffle: its n-th sample is sampleIndex n) on `device`, softmax probabilities -> report.
+// The model's train/eval mode is left in eval. Cancelling throws ft::UserError("cancelled").
+api::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
+                                    torch::Device device, const std::vector<std::string>& classNames,
+                                    const std::string& checkpoint, int epoch,
+                                    const EvaluationProgress& progress = {});
+
+// One line for the log: top-1, top-5, macro F1 and the most confused pair.
+std::string evaluationSummary(const api::EvaluationReport& report);
+
+// At the end of a completed run: evaluates checkpoints best and last, stores both in the run
+// folder and returns one summary line each. `lastModel` holds the weights of last.ckpt; best.ckpt
+// is read into a copy unless it was saved after the same epoch (then one evaluation serves
+// both). Epochs are 1-based. Throws (ft::UserError, c10::Error) on failure.
+std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::ResNet& lastModel,
+                                              data::BatchLoader& validationLoader,
+                                              torch::Device device,
+                                              const std::vector<std::string>& classNames,
+                                              int lastEpoch, int bestEpoch,
+                                              const EvaluationProgress& progress = {});
+
+}  // namespace ft::train
