@@ -20,6 +20,7 @@
 #include "train/checkpoint.h"
 #include "train/device.h"
 #include "train/device_select.h"
+#include "train/feature_cache.h"
 #include "train/evaluate_model.h"
 #include "train/lr_schedule.h"
 #include "train/run_folder.h"
@@ -122,6 +123,12 @@ struct Trainer::Impl {
   models::ResNet model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<data::BatchLoader> trainLoader, validationLoader;
+  // Frozen phase with train.feature_cache: the backbone's outputs, computed once (issue 6).
+  data::LoaderOptions featureCacheOptions;
+  CachedFeatures trainCache, validationCache;
+  bool cachedEpoch(int forEpoch) const {
+    return config.train.featureCache && forEpoch < config.train.freezeEpochs;
+  }
   std::unique_ptr<LrSchedule> schedule;
   std::unique_ptr<MetricsWriter> metrics;
 
@@ -248,6 +255,10 @@ void Trainer::Impl::setUp() {
   trainOptions.transform = transform;
   trainOptions.transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
   trainLoader = std::make_unique<data::BatchLoader>(data.train, trainOptions);
+  featureCacheOptions = trainOptions;
+  featureCacheOptions.batchSize = c.train.evalBatchSize;
+  featureCacheOptions.shuffle = false;
+  featureCacheOptions.transform = evalTransform;
 
   validationLoader = std::make_unique<data::BatchLoader>(data.validation,
                                                           validationLoaderOptions(c, evalTransform));
@@ -291,6 +302,7 @@ void Trainer::Impl::setPhase(int forEpoch, bool atEpochStart) {
   const int freezeEpochs = config.train.freezeEpochs;
   const bool frozen = forEpoch < freezeEpochs;
   const auto counts = model->setBackboneFrozen(frozen);
+  if (!frozen) trainCache = validationCache = CachedFeatures{};  // the backbone moves from now on
   const bool announce = atEpochStart && (forEpoch == 0 || forEpoch == freezeEpochs);
   if (atEpochStart && forEpoch == freezeEpochs && freezeEpochs > 0)
     schedule->setBaseRates({config.optim.headLrAfterUnfreeze, config.optim.backboneLr});
@@ -310,12 +322,40 @@ bool Trainer::Impl::trainEpoch() {
   const bool frozen = epoch < config.train.freezeEpochs;
   model->train();
   if (frozen && config.train.freezeBatchNorm) model->setBackboneBatchNormEval(true);
-  trainLoader->startEpoch(epoch, std::size_t(progress.batch));
-  const std::int64_t batches = std::int64_t(trainLoader->batchesPerEpoch());
+  const bool cached = cachedEpoch(epoch);
   const auto start = Clock::now();
   const double secondsBefore = progress.trainSeconds;
   double pausedSeconds = 0.0;
   auto trainSeconds = [&] { return secondsBefore + secondsSince(start) - pausedSeconds; };
+  std::vector<std::size_t> cacheOrder;  // the order the loader would deliver this epoch's images
+  if (cached) {
+    if (trainCache.empty()) {
+      log(LogLevel::Info, "Feature cache: computing the frozen backbone's outputs for " +
+                              withThousands(std::int64_t(data.train.indices.size())) +
+                              " training images once; frozen epochs then train the head from "
+                              "them, without augmentation");
+      trainCache = computeFeatures(*model, data.train, featureCacheOptions, device,
+                                   [this] { return stopRequested.load(); });
+      if (trainCache.empty()) {
+        progress.trainSeconds = trainSeconds();
+        return false;
+      }
+      std::ostringstream line;
+      line.setf(std::ios::fixed);
+      line.precision(1);
+      line << "Feature cache ready: " << trainCache.features.size(0) << " x "
+           << trainCache.features.size(1) << " in " << trainCache.seconds << " s ("
+           << double(trainCache.features.numel()) * 4.0 / 1e6 << " MB)";
+      log(LogLevel::Info, line.str());
+    }
+    cacheOrder = data::epochOrder(trainCache.size(), true, config.train.seed, epoch);
+  } else {
+    trainLoader->startEpoch(epoch, std::size_t(progress.batch));
+  }
+  const auto batchSize = std::size_t(config.train.batchSize);
+  const std::int64_t batches =
+      cached ? std::int64_t((cacheOrder.size() + batchSize - 1) / batchSize)
+             : std::int64_t(trainLoader->batchesPerEpoch());
   while (true) {
     if (paused) {
       const auto pauseStart = Clock::now();
@@ -329,15 +369,23 @@ bool Trainer::Impl::trainEpoch() {
       progress.trainSeconds = trainSeconds();
       return false;
     }
-    auto batch = trainLoader->next();
-    if (!batch) break;
+    torch::Tensor inputs, labels;  // images, or their cached backbone features
+    if (cached) {
+      if (progress.batch >= batches) break;
+      const auto rows = batchRows(cacheOrder, std::size_t(progress.batch), batchSize, device);
+      inputs = trainCache.features.index_select(0, rows);
+      labels = trainCache.labels.index_select(0, rows);
+    } else {
+      auto batch = trainLoader->next();
+      if (!batch) break;
+      inputs = batch->images.to(device);
+      labels = batch->labels.to(device);
+    }
     schedule->beginIteration(iteration);
     const auto rates = applyRates();
 
-    auto images = batch->images.to(device);
-    auto labels = batch->labels.to(device);
     optimizer->zero_grad();
-    auto output = model->forward(images);
+    auto output = cached ? model->classify(inputs) : model->forward(inputs);
     auto loss = torch::nn::functional::cross_entropy(output, labels);
     loss.backward();
     optimizer->step();
@@ -378,13 +426,28 @@ bool Trainer::Impl::trainEpoch() {
 std::pair<double, double> Trainer::Impl::evaluate() {
   torch::NoGradGuard noGrad;
   model->eval();
-  validationLoader->startEpoch(0);
+  // While frozen with the feature cache, the validation images' features do not change either.
+  const bool cached = cachedEpoch(epoch);
+  if (cached && validationCache.empty())
+    validationCache = computeFeatures(*model, data.validation, featureCacheOptions, device);
+  if (!cached) validationLoader->startEpoch(0);
   double lossSum = 0.0;
   std::int64_t batches = 0, correct = 0, seen = 0;
-  while (auto batch = validationLoader->next()) {
-    auto images = batch->images.to(device);
-    auto labels = batch->labels.to(device);
-    auto output = model->forward(images);
+  const std::int64_t cachedRows = std::int64_t(validationCache.size());
+  const std::int64_t evalBatch = config.train.evalBatchSize;
+  while (true) {
+    torch::Tensor output, labels;
+    if (cached) {
+      if (seen >= cachedRows) break;
+      const auto size = std::min(evalBatch, cachedRows - seen);
+      output = model->classify(validationCache.features.narrow(0, seen, size));
+      labels = validationCache.labels.narrow(0, seen, size);
+    } else {
+      auto batch = validationLoader->next();
+      if (!batch) break;
+      labels = batch->labels.to(device);
+      output = model->forward(batch->images.to(device));
+    }
     lossSum += torch::nn::functional::cross_entropy(output, labels).item<double>();
     correct += output.argmax(1).eq(labels).sum().item<std::int64_t>();
     seen += labels.size(0);
