@@ -150,10 +150,12 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
 train::DeviceReport devices() { return train::listDevices(); }
 
 std::string exportRun(const std::string& runDir, const std::string& which, const std::string& path) {
-  const auto metadata = exporting::exportRunCheckpoint(runDir, which, path);
+  exporting::ExportVerification verification;
+  const auto metadata = exporting::exportRunCheckpoint(runDir, which, path, "", &verification);
   return models::architectureDisplayName(models::parseArchitecture(metadata.architecture)) + ", " +
          std::to_string(metadata.classNames.size()) + " classes, input " +
-         std::to_string(metadata.inputSize) + "x" + std::to_string(metadata.inputSize) + " -> " + path;
+         std::to_string(metadata.inputSize) + "x" + std::to_string(metadata.inputSize) + " -> " + path +
+         " (" + verification.summary() + ")";
 }
 
 namespace {

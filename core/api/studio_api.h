@@ -59,8 +59,11 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches = 3);
 
 train::DeviceReport devices();
 
-// Exports checkpoints/<which>.ckpt of a run to `path` (LibTorch archive + .json metadata).
-// Returns a one-line description. Throws ft::UserError.
+// Exports checkpoints/<which>.ckpt of a run to `path` (format by extension: .pt, .pth,
+// .safetensors or .onnx, + .json metadata), verified by reading it back (see
+// exporting::exportModel). Returns a one-line description ending in the verification, e.g.
+// "ResNet-18, 10 classes, input 32x32 -> m.onnx (verified on 8 validation images, max |Δ| 3.1e-06)".
+// Throws ft::UserError.
 std::string exportRun(const std::string& runDir, const std::string& which, const std::string& path);
 
 // Everything a run folder says about its progress, to redraw the charts (File -> Open run).

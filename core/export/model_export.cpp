@@ -3,16 +3,22 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <cstdio>
+#include <cstring>
 #include <optional>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include <unistd.h>
+
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "config/run_config.h"
+#include "export/exported_model.h"
+#include "export/onnx_export.h"
+#include "export/run_model.h"
 #include "train/checkpoint.h"
-#include "train/run_folder.h"
 #include "weights/official_weights.h"
 #include "weights/resnet_weights.h"
 #include "weights/safetensors.h"
@@ -43,7 +49,7 @@ nlohmann::json toJson(const ExportMetadata& m) {
           {"architecture", m.architecture},    {"num_classes", m.classNames.size()},
           {"class_names", m.classNames},       {"input_size", m.inputSize},
           {"mean", m.mean},                    {"std", m.std},
-          {"source_run", m.sourceRun}};
+          {"image_channels", m.imageChannels}, {"source_run", m.sourceRun}};
 }
 
 ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file) {
@@ -55,7 +61,9 @@ ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file
     m.mean = j.at("mean").get<std::array<float, 3>>();
     m.std = j.at("std").get<std::array<float, 3>>();
     m.sourceRun = j.value("source_run", "");
+    m.imageChannels = j.value("image_channels", 3);  // exports before image_channels: RGB
     if (m.classNames.empty() || m.inputSize <= 0) throw std::runtime_error("empty");
+    if (m.imageChannels != 1 && m.imageChannels != 3) throw std::runtime_error("channels");
     return m;
   } catch (const std::exception&) {
     throw UserError(file + ": the export metadata is incomplete or damaged; export the model again");
@@ -64,15 +72,7 @@ ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file
 
 void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata,
                     const std::string& path) {
-  torch::serialize::OutputArchive archive;
-  train::writeModelState(archive, *model);
-  const std::string json = toJson(metadata).dump(2);
-  archive.write(kMetadataKey, c10::IValue(json));
-  const fs::path parent = fs::path(path).parent_path();
-  if (!parent.empty() && !fs::exists(parent))
-    throw UserError(parent.string() + ": the export folder does not exist; create it or pick another");
-  replaceFileAtomically(path, [&](const std::string& temp) { archive.save_to(temp); });
-  writeFileAtomically(fs::path(path).replace_extension(".json").string(), json + "\n");
+  exportModel(model, metadata, path, ExportFormat::LibTorch);
 }
 
 LoadedModel loadLibTorchExport(const std::string& path) {
@@ -129,6 +129,9 @@ std::string loadStartingWeights(const std::string& weightsName, models::ResNetIm
   if (!fs::exists(weightsName))
     throw UserError(weightsName + ": weights file not found; give none, imagenet, or the path of a .pth, "
                     ".safetensors or exported .pt file");
+  if (lowerCase(fs::path(weightsName).extension().string()) == ".onnx")
+    throw UserError(weightsName + ": an ONNX export cannot start a run (its BatchNorm is folded into the "
+                    "convolutions); use the .pt, .pth or .safetensors export of the same run");
   if (weights::detectWeightsFormat(weightsName) == weights::WeightsFormat::LibTorchArchive) {
     loadExportAsStartingWeights(weightsName, model);
     return weightsName + " (FineTune Studio export)";
@@ -145,12 +148,13 @@ ExportFormat exportFormatFor(const std::string& path, const std::string& format)
   if (extension == ".pt") byExtension = ExportFormat::LibTorch;
   if (extension == ".pth") byExtension = ExportFormat::TorchvisionPth;
   if (extension == ".safetensors") byExtension = ExportFormat::SafeTensors;
+  if (extension == ".onnx") byExtension = ExportFormat::Onnx;
   if (extension == ".json")
     throw UserError(path + ": the export's metadata goes into <name>.json beside it; choose another name");
   if (format.empty()) {
     if (!byExtension)
       throw UserError(path + ": cannot tell the export format from the extension; end the name in .pt, "
-                      ".pth or .safetensors, or give the format (pt, pth, safetensors)");
+                      ".pth, .safetensors or .onnx, or give the format (pt, pth, safetensors, onnx)");
     return *byExtension;
   }
   const std::string name = lowerCase(format);
@@ -158,7 +162,8 @@ ExportFormat exportFormatFor(const std::string& path, const std::string& format)
   if (name == "pt" || name == "libtorch") chosen = ExportFormat::LibTorch;
   else if (name == "pth" || name == "torchvision") chosen = ExportFormat::TorchvisionPth;
   else if (name == "safetensors") chosen = ExportFormat::SafeTensors;
-  else throw UserError("export format \"" + format + "\" is not known; use pt, pth or safetensors");
+  else if (name == "onnx") chosen = ExportFormat::Onnx;
+  else throw UserError("export format \"" + format + "\" is not known; use pt, pth, safetensors or onnx");
   if (byExtension && *byExtension != chosen)
     throw UserError(path + ": the name ends in " + extension + " but the format is " + name +
                     "; use a matching extension (" + exportExtension(chosen) + ")");
@@ -170,63 +175,157 @@ std::string exportExtension(ExportFormat format) {
     case ExportFormat::LibTorch: return ".pt";
     case ExportFormat::TorchvisionPth: return ".pth";
     case ExportFormat::SafeTensors: return ".safetensors";
+    case ExportFormat::Onnx: return ".onnx";
   }
   return ".pt";
 }
 
-void exportModel(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path,
-                 ExportFormat format) {
-  if (format == ExportFormat::LibTorch) return exportLibTorch(model, metadata, path);
+std::string exportFormatName(ExportFormat format) {
+  switch (format) {
+    case ExportFormat::LibTorch: return "LibTorch .pt";
+    case ExportFormat::TorchvisionPth: return "torchvision .pth";
+    case ExportFormat::SafeTensors: return "safetensors";
+    case ExportFormat::Onnx: return "ONNX";
+  }
+  return "LibTorch .pt";
+}
+
+double verificationTolerance(ExportFormat format, double logitScale) {
+  // The torch formats hold the same tensors and run the same LibTorch kernels; ONNX runs other
+  // kernels (OpenCV DNN) on BatchNorm-folded weights, with float32 rounding that grows with the
+  // size of the values.
+  return (format == ExportFormat::Onnx ? 1e-4 : 1e-5) * std::max(1.0, logitScale);
+}
+
+std::string ExportVerification::summary() const {
+  char diff[32];
+  std::snprintf(diff, sizeof diff, "%.1e", maxAbsDiff);
+  return "verified on " + std::to_string(images) + " " + inputs + ", max |\u0394| " + diff;
+}
+
+namespace {
+
+std::function<void(torch::Tensor&)>& reloadedLogitsHook() {
+  static std::function<void(torch::Tensor&)> hook;
+  return hook;
+}
+
+// A deterministic stand-in for real images when none are at hand: two smooth patterns in the
+// range of normalised pixels.
+torch::Tensor syntheticBatch(int inputSize) {
+  const auto n = std::int64_t(2) * 3 * inputSize * inputSize;
+  return (torch::sin(torch::arange(n, torch::kFloat64) * 0.0137) * 2.0)
+      .to(torch::kFloat32)
+      .reshape({2, 3, inputSize, inputSize});
+}
+
+torch::Tensor referenceLogits(models::ResNet model, const torch::Tensor& batch) {
+  const bool wasTraining = model->is_training();
+  model->eval();
+  torch::Tensor logits;
+  {
+    torch::NoGradGuard noGrad;
+    const auto device = model->parameters().front().device();
+    logits = model->forward(batch.to(device, torch::kFloat32)).to(torch::kCPU).contiguous();
+  }
+  model->train(wasTraining);
+  return logits;
+}
+
+void writeModelFile(const models::ResNet& model, const ExportMetadata& metadata, const std::string& file,
+                    ExportFormat format) {
+  switch (format) {
+    case ExportFormat::LibTorch: {
+      torch::serialize::OutputArchive archive;
+      train::writeModelState(archive, *model);
+      archive.write(kMetadataKey, c10::IValue(toJson(metadata).dump(2)));
+      replaceFileAtomically(file, [&](const std::string& temp) { archive.save_to(temp); });
+      break;
+    }
+    case ExportFormat::TorchvisionPth:
+      weights::writeTorchFile(file, models::stateDict(model));
+      break;
+    case ExportFormat::SafeTensors:
+      weights::writeSafeTensors(file, models::stateDict(model),
+                                {{"format", "pt"}, {"finetune_studio", toJson(metadata).dump()}});
+      break;
+    case ExportFormat::Onnx:
+      writeOnnxModel(model, metadata, file);
+      break;
+  }
+}
+
+}  // namespace
+
+void setReloadedLogitsHookForTesting(std::function<void(torch::Tensor& logits)> hook) {
+  reloadedLogitsHook() = std::move(hook);
+}
+
+ExportVerification exportModel(const models::ResNet& model, const ExportMetadata& metadata,
+                               const std::string& path, ExportFormat format,
+                               const torch::Tensor& sampleBatch, const std::string& sampleDescription) {
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty() && !fs::exists(parent))
     throw UserError(parent.string() + ": the export folder does not exist; create it or pick another");
-  const weights::StateDict state = models::stateDict(model);
-  const std::string json = toJson(metadata).dump(2);
-  if (format == ExportFormat::TorchvisionPth)
-    weights::writeTorchFile(path, state);
-  else
-    weights::writeSafeTensors(path, state, {{"format", "pt"}, {"finetune_studio", toJson(metadata).dump()}});
-  writeFileAtomically(fs::path(path).replace_extension(".json").string(), json + "\n");
+  if (int(metadata.classNames.size()) != model->numClasses())
+    throw std::logic_error("exportModel: " + std::to_string(metadata.classNames.size()) +
+                           " class names for a model with " + std::to_string(model->numClasses()) + " classes");
+
+  ExportVerification verification;
+  const bool synthetic = !sampleBatch.defined() || sampleBatch.size(0) == 0;
+  const torch::Tensor batch = synthetic ? syntheticBatch(metadata.inputSize) : sampleBatch.to(torch::kCPU, torch::kFloat32);
+  verification.images = int(batch.size(0));
+  verification.inputs = synthetic ? "synthetic inputs" : sampleDescription;
+  const torch::Tensor expected = referenceLogits(model, batch);
+  verification.logitScale = expected.abs().max().item<double>();
+  verification.tolerance = verificationTolerance(format, verification.logitScale);
+
+  // Written under a temporary name in the same folder, so the rename below is atomic.
+  const std::string staged = path + ".verifying-" + std::to_string(::getpid());
+  const std::string json = toJson(metadata).dump(2) + "\n";
+  try {
+    writeModelFile(model, metadata, staged, format);
+    auto reloaded = ExportedModel::open(staged, format, metadata);
+    torch::Tensor actual = reloaded.logits(batch);
+    if (reloadedLogitsHook()) reloadedLogitsHook()(actual);
+    if (actual.sizes() != expected.sizes())
+      throw UserError(path + ": the " + exportFormatName(format) + " file read back gives logits of shape " +
+                      c10::str(actual.sizes()) + " instead of " + c10::str(expected.sizes()) +
+                      "; nothing was written. Please report this bug");
+    verification.maxAbsDiff = (actual.to(torch::kFloat64) - expected.to(torch::kFloat64)).abs().max().item<double>();
+    if (!(verification.maxAbsDiff <= verification.tolerance)) {  // NaN fails too
+      char figures[96];
+      std::snprintf(figures, sizeof figures, "max |\u0394| %.3g on %d %s, allowed %.2g", verification.maxAbsDiff,
+                    verification.images, verification.inputs.c_str(), verification.tolerance);
+      throw UserError(path + ": the " + exportFormatName(format) + " file read back from disk does not reproduce "
+                      "the model's outputs (" + figures + "); nothing was written" +
+                      (fs::exists(path) ? " and the earlier file is unchanged" : "") +
+                      ". Please report this bug with the run folder");
+    }
+    if (std::rename(staged.c_str(), path.c_str()) != 0)
+      throw UserError(path + ": could not be replaced: " + std::strerror(errno) + "; check the folder's permissions");
+  } catch (...) {
+    std::error_code ignored;
+    fs::remove(staged, ignored);
+    throw;
+  }
+  writeFileAtomically(fs::path(path).replace_extension(".json").string(), json);
+  return verification;
 }
 
 ExportMetadata exportRunCheckpoint(const std::string& runDir, const std::string& which,
-                                   const std::string& path, const std::string& format) {
-  if (which != "best" && which != "last")
-    throw UserError("checkpoint \"" + which + "\" is not known; use best or last");
+                                   const std::string& path, const std::string& format,
+                                   ExportVerification* verification) {
   const ExportFormat exportFormat = exportFormatFor(path, format);
-  const train::RunPaths paths(runDir);
-  if (!fs::exists(paths.config))
-    throw UserError(runDir + ": no config.json here, so this is not a run folder");
-  const std::string checkpoint = which == "best" ? paths.bestCheckpoint : paths.lastCheckpoint;
-  if (!fs::exists(checkpoint))
-    throw UserError(checkpoint + ": missing; the run has not finished an epoch yet");
-  const auto config = config::loadConfigFile(paths.config);
-
-  // The checkpoint's own state says how the model was built (class names, preprocessing).
-  torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(checkpoint);
-  } catch (const c10::Error&) {
-    throw UserError(checkpoint + ": damaged checkpoint; export the other one (best/last)");
+  const RunModel run = loadRunModel(runDir, which);
+  std::string whyNoImages;
+  const torch::Tensor images = validationSampleBatch(run, 8, &whyNoImages);
+  const auto result = exportModel(run.model, run.metadata, path, exportFormat, images, "validation images");
+  if (verification) {
+    *verification = result;
+    if (!whyNoImages.empty()) verification->inputs += " (" + whyNoImages + ")";
   }
-  c10::IValue stateValue;
-  if (!archive.try_read("finetune_state", stateValue) || !stateValue.isString())
-    throw UserError(checkpoint + ": this file is not a FineTune Studio checkpoint");
-  const auto state = nlohmann::json::parse(stateValue.toStringRef());
-
-  ExportMetadata metadata;
-  metadata.architecture = config.model.architecture;
-  metadata.classNames = state.at("class_names").get<std::vector<std::string>>();
-  metadata.inputSize = state.at("input_size").get<int>();
-  metadata.mean = state.at("mean").get<std::array<float, 3>>();
-  metadata.std = state.at("std").get<std::array<float, 3>>();
-  metadata.sourceRun = runDir;
-
-  models::ResNet model(models::parseArchitecture(metadata.architecture),
-                       int(metadata.classNames.size()));
-  train::readModelState(archive, *model, checkpoint, /*skipMismatchedHead=*/false);
-  exportModel(model, metadata, path, exportFormat);
-  return metadata;
+  return run.metadata;
 }
 
 }  // namespace ft::exporting
