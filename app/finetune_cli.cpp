@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -180,15 +182,17 @@ int runEvaluate(const std::string& runDir, const std::string& which, bool cached
   if (!report) {
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
-    if (!json) std::fprintf(stderr, "Evaluating checkpoint %s of %s...\n", which.c_str(), runDir.c_str());
-    int shownTenth = -1;
+    const bool tty = !json && ::isatty(2) == 1;
+    if (!json) std::fprintf(stderr, "Evaluating checkpoint %s of %s\n", which.c_str(), runDir.c_str());
+    int shownPercent = -1;
     report = ft::api::evaluateRun(runDir, which, [&](std::int64_t done, std::int64_t total) {
-      const int tenth = total > 0 ? int(done * 10 / total) : 10;
-      if (!json && tenth != shownTenth) std::fprintf(stderr, "\r%3d%%", tenth * 10);
-      shownTenth = tenth;
+      const int percent = total > 0 ? int(done * 100 / total) : 100;
+      if (tty && percent != shownPercent) std::fprintf(stderr, "\r%3d%%", percent);
+      shownPercent = percent;
       return !g_interrupted;
     });
-    if (!json) std::fprintf(stderr, "\rStored in %s\n", ft::api::evaluationPath(runDir, which).c_str());
+    if (tty) std::fprintf(stderr, "\r");
+    if (!json) std::fprintf(stderr, "Stored in %s\n", ft::api::evaluationPath(runDir, which).c_str());
   }
   if (json) std::printf("%s\n", ft::train::toJson(*report, samples).dump().c_str());
   else std::printf("%s", ft::train::formatEvaluationText(*report).c_str());

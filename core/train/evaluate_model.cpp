@@ -7,7 +7,6 @@
 
 #include "common/error.h"
 #include "train/checkpoint.h"
-#include "train/evaluation.h"
 
 namespace ft::train {
 
@@ -35,20 +34,22 @@ api::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader
   model.eval();
   EvaluationAccumulator accumulator(classNames);
   const auto total = std::int64_t(loader.samplesPerEpoch());
-  std::vector<std::size_t> indices;
   loader.startEpoch(0);
   while (auto batch = loader.next()) {
-    const auto probabilities =
-        torch::softmax(model.forward(batch->images.to(device)), 1).to(torch::kCPU, torch::kFloat32).contiguous();
-    const auto labels = batch->labels.to(torch::kCPU, torch::kInt64).contiguous();
-    const std::size_t rows = std::size_t(labels.size(0));
-    const std::size_t first = std::size_t(accumulator.samples());
-    indices.resize(rows);
-    std::iota(indices.begin(), indices.end(), first);
-    accumulator.add(probabilities.data_ptr<float>(), rows, labels.data_ptr<std::int64_t>(), indices.data());
+    accumulateLogits(accumulator, model.forward(batch->images.to(device)), batch->labels);
     if (progress && !progress(accumulator.samples(), total)) throw UserError("cancelled");
   }
   return accumulator.finish(checkpoint, epoch);
+}
+
+void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& logits,
+                      const torch::Tensor& labels) {
+  const auto probabilities = torch::softmax(logits.detach(), 1).to(torch::kCPU, torch::kFloat32).contiguous();
+  const auto cpuLabels = labels.to(torch::kCPU, torch::kInt64).contiguous();
+  const std::size_t rows = std::size_t(cpuLabels.size(0));
+  std::vector<std::size_t> indices(rows);
+  std::iota(indices.begin(), indices.end(), std::size_t(accumulator.samples()));
+  accumulator.add(probabilities.data_ptr<float>(), rows, cpuLabels.data_ptr<std::int64_t>(), indices.data());
 }
 
 std::string evaluationSummary(const api::EvaluationReport& report) {
@@ -70,7 +71,8 @@ std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::Res
                                               torch::Device device,
                                               const std::vector<std::string>& classNames,
                                               int lastEpoch, int bestEpoch,
-                                              const EvaluationProgress& progress) {
+                                              const EvaluationProgress& progress,
+                                              const api::EvaluationReport* lastReport) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point start) {
     char text[32];
@@ -79,9 +81,10 @@ std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::Res
   };
   std::vector<std::string> lines;
   auto start = Clock::now();
-  auto last = evaluateModel(*lastModel, validationLoader, device, classNames, "last", lastEpoch, progress);
+  auto last = lastReport ? *lastReport
+                         : evaluateModel(*lastModel, validationLoader, device, classNames, "last", lastEpoch, progress);
   saveEvaluation(paths.dir, last, stampOf(paths.lastCheckpoint));
-  lines.push_back(evaluationSummary(last) + seconds(start));
+  lines.push_back(evaluationSummary(last) + (lastReport ? " (from the final validation)" : seconds(start)));
 
   api::EvaluationReport best;
   start = Clock::now();

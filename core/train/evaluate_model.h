@@ -12,6 +12,7 @@
 #include "config/run_config.h"
 #include "data/loader.h"
 #include "models/resnet.h"
+#include "train/evaluation.h"
 #include "train/run_folder.h"
 
 namespace ft::train {
@@ -32,18 +33,25 @@ api::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader
                                     const std::string& checkpoint, int epoch,
                                     const EvaluationProgress& progress = {});
 
+// Adds a batch of model outputs (logits [B, C], any device) with their labels [B]; the samples
+// are numbered on from accumulator.samples().
+void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& logits,
+                      const torch::Tensor& labels);
+
 // One line for the log: top-1, top-5, macro F1 and the most confused pair.
 std::string evaluationSummary(const api::EvaluationReport& report);
 
 // At the end of a completed run: evaluates checkpoints best and last, stores both in the run
 // folder and returns one summary line each. `lastModel` holds the weights of last.ckpt; best.ckpt
 // is read into a copy unless it was saved after the same epoch (then one evaluation serves
-// both). Epochs are 1-based. Throws (ft::UserError, c10::Error) on failure.
+// both). `lastReport`, when given, is last.ckpt's evaluation already made (the trainer's final
+// validation pass) and saves a pass. Epochs are 1-based. Throws (ft::UserError, c10::Error).
 std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::ResNet& lastModel,
                                               data::BatchLoader& validationLoader,
                                               torch::Device device,
                                               const std::vector<std::string>& classNames,
                                               int lastEpoch, int bestEpoch,
-                                              const EvaluationProgress& progress = {});
+                                              const EvaluationProgress& progress = {},
+                                              const api::EvaluationReport* lastReport = nullptr);
 
 }  // namespace ft::train

@@ -195,6 +195,8 @@ struct Trainer::Impl {
   std::pair<double, double> evaluate();
   void saveLast();
   void evaluateCheckpoints();
+  // The final epoch's validation pass, kept as the evaluation of last.ckpt.
+  std::optional<api::EvaluationReport> finalEvaluation;
   FinishedEvent finish(FinishStatus status, const std::string& message);
 };
 
@@ -431,6 +433,9 @@ std::pair<double, double> Trainer::Impl::evaluate() {
   if (cached && validationCache.empty())
     validationCache = computeFeatures(*model, data.validation, featureCacheOptions, device);
   if (!cached) validationLoader->startEpoch(0);
+  // The final epoch's pass is also the evaluation of last.ckpt (evaluateCheckpoints).
+  std::optional<EvaluationAccumulator> finalPass;
+  if (!cached && epoch + 1 == config.train.epochs) finalPass.emplace(data.classNames);
   double lossSum = 0.0;
   std::int64_t batches = 0, correct = 0, seen = 0;
   const std::int64_t cachedRows = std::int64_t(validationCache.size());
@@ -452,7 +457,9 @@ std::pair<double, double> Trainer::Impl::evaluate() {
     correct += output.argmax(1).eq(labels).sum().item<std::int64_t>();
     seen += labels.size(0);
     ++batches;
+    if (finalPass) accumulateLogits(*finalPass, output, labels);
   }
+  if (finalPass) finalEvaluation = finalPass->finish("last", epoch + 1);
   // As the seed: mean of the batch losses, accuracy in percent.
   return {batches ? lossSum / double(batches) : 0.0, seen ? 100.0 * double(correct) / double(seen) : 0.0};
 }
@@ -467,7 +474,8 @@ void Trainer::Impl::evaluateCheckpoints() {
   try {
     const auto lines = evaluateCompletedRun(*paths, model, *validationLoader, device, data.classNames,
                                             epochsCompleted, bestEpoch + 1,
-                                            [this](std::int64_t, std::int64_t) { return !stopRequested; });
+                                            [this](std::int64_t, std::int64_t) { return !stopRequested; },
+                                            finalEvaluation ? &*finalEvaluation : nullptr);
     for (const auto& line : lines) log(LogLevel::Info, line);
   } catch (const std::exception& e) {
     if (stopRequested) {
