@@ -2,8 +2,10 @@
 //   finetune-cli train [--config run.json] [flags]   fine-tune (flags override the file)
 //   finetune-cli resume RUN_DIR                      continue an interrupted run
 //   finetune-cli devices                             what LibTorch can train on
-//   finetune-cli export RUN_DIR [--checkpoint best|last] [--output FILE] [--format pt|pth|safetensors]
+//   finetune-cli export RUN_DIR [--checkpoint best|last] [--output FILE] [--format pt|pth|safetensors|onnx]
+//   finetune-cli predict --model FILE [--top-k 5] IMAGES...   classify image files with an export
 //   finetune-cli evaluate RUN_DIR [--checkpoint best|last] [--cached] [--samples]
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -24,6 +26,7 @@
 #include "common/error.h"
 #include "config/run_config.h"
 #include "export/model_export.h"
+#include "export/predict.h"
 #include "api/results_api.h"
 #include "train/device.h"
 #include "train/evaluation.h"
@@ -174,6 +177,35 @@ int runTrainer(ft::train::Trainer& trainer, bool json) {
   return result.status == ft::train::FinishStatus::Stopped ? kExitStopped : kExitFailed;
 }
 
+// `predict`: the top-k classes of each image with an exported model. Exit 1 when an image could
+// not be read (the others are still printed).
+int runPredict(const std::string& modelFile, const std::vector<std::string>& images, int topK, bool json) {
+  if (topK < 1) throw ft::UserError("--top-k must be at least 1 (got " + std::to_string(topK) + ")");
+  const auto predictions = ft::api::predictWithModel(modelFile, images, topK);
+  int unreadable = 0;
+  for (const auto& p : predictions) {
+    unreadable += p.error.empty() ? 0 : 1;
+    if (json) {
+      nlohmann::json top = nlohmann::json::array();
+      for (const auto& c : p.top) top.push_back({{"class", c.classIndex}, {"name", c.name}, {"probability", c.probability}});
+      nlohmann::json line{{"event", "prediction"}, {"image", p.image}, {"top", top}};
+      if (!p.error.empty()) line["error"] = p.error;
+      std::printf("%s\n", line.dump().c_str());
+      continue;
+    }
+    std::printf("%s\n", p.image.c_str());
+    if (!p.error.empty()) std::printf("  error: %s\n", p.error.c_str());
+    std::size_t width = 5;
+    for (const auto& c : p.top) width = std::max(width, c.name.size());
+    for (std::size_t rank = 0; rank < p.top.size(); ++rank)
+      std::printf("  %2zu. %-*s %7.2f%%\n", rank + 1, int(width), p.top[rank].name.c_str(),
+                  100.0 * p.top[rank].probability);
+  }
+  if (unreadable > 0 && !json)
+    std::fprintf(stderr, "error: %d of %zu images could not be read (named above)\n", unreadable, predictions.size());
+  return unreadable > 0 ? kExitFailed : 0;
+}
+
 // `evaluate`: the confusion matrix and per-class report of a run's checkpoint on its validation
 // set, evaluated now (and stored), or read back with --cached while the checkpoint is unchanged.
 int runEvaluate(const std::string& runDir, const std::string& which, bool cached, bool samples, bool json) {
@@ -225,7 +257,8 @@ int main(int argc, char** argv) {
   auto* devices = app.add_subcommand("devices", "List the devices LibTorch can train on");
 
   auto* exportCommand = app.add_subcommand(
-      "export", "Export a run's model (LibTorch .pt, torchvision .pth or .safetensors) + metadata .json");
+      "export", "Export a run's model (LibTorch .pt, torchvision .pth, .safetensors or ONNX .onnx) + metadata "
+                ".json; the file is read back and checked on validation images before it takes its name");
   std::string exportDir, which = "best", outputPath, exportFormat;
   exportCommand->add_option("RUN_DIR", exportDir, "Run folder")->required();
   exportCommand->add_option("--checkpoint", which, "best | last")->capture_default_str();
@@ -233,7 +266,19 @@ int main(int argc, char** argv) {
                             "Output file (default RUN_DIR/exports/model-<checkpoint>.<format extension>)");
   exportCommand->add_option("--format", exportFormat,
                             "pt (LibTorch archive) | pth (torch.load + torchvision load_state_dict) | "
-                            "safetensors; default: from the --output extension, else pt");
+                            "safetensors | onnx (opset 13, dynamic batch; OpenCV DNN, ONNX Runtime); "
+                            "default: from the --output extension, else pt");
+
+  auto* predictCommand = app.add_subcommand(
+      "predict", "Classify image files with an exported model (.pt, .pth, .safetensors, .onnx), preprocessed "
+                 "as the run's validation images; exit 1 if an image cannot be read");
+  std::string predictModel;
+  std::vector<std::string> predictImages;
+  int predictTopK = 5;
+  predictCommand->add_option("--model,-m", predictModel, "Exported model (a .pth/.safetensors needs its .json beside it)")
+      ->required();
+  predictCommand->add_option("--top-k,-k", predictTopK, "Classes shown per image")->capture_default_str();
+  predictCommand->add_option("IMAGES", predictImages, "Image files (jpg, png, bmp, webp, tif)")->required();
 
   auto* evaluateCommand = app.add_subcommand(
       "evaluate", "Evaluate a run's checkpoint on its validation set: confusion matrix, per-class "
@@ -273,6 +318,7 @@ int main(int argc, char** argv) {
         return kExitStopped;
       }
     }
+    if (*predictCommand) return runPredict(predictModel, predictImages, predictTopK, json);
     if (*exportCommand) {
       if (outputPath.empty()) {
         const auto format = exportFormat.empty() ? ft::exporting::ExportFormat::LibTorch
@@ -280,10 +326,13 @@ int main(int argc, char** argv) {
         outputPath = (std::filesystem::path(exportDir) / "exports" /
                       ("model-" + which + ft::exporting::exportExtension(format))).string();
       }
-      const auto metadata = ft::exporting::exportRunCheckpoint(exportDir, which, outputPath, exportFormat);
-      std::printf("Exported %s (%zu classes, input %dx%d) to %s and %s\n", metadata.architecture.c_str(),
+      ft::exporting::ExportVerification verification;
+      const auto metadata =
+          ft::exporting::exportRunCheckpoint(exportDir, which, outputPath, exportFormat, &verification);
+      std::printf("Exported %s (%zu classes, input %dx%d) to %s and %s; %s\n", metadata.architecture.c_str(),
                   metadata.classNames.size(), metadata.inputSize, metadata.inputSize, outputPath.c_str(),
-                  std::filesystem::path(outputPath).replace_extension(".json").c_str());
+                  std::filesystem::path(outputPath).replace_extension(".json").c_str(),
+                  verification.summary().c_str());
       return 0;
     }
     ft::cli::ConsoleObserver observer(json);
