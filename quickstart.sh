@@ -9,7 +9,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libtorch-dev libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libcurl4-openssl-dev libssl-dev
-  libgtest-dev libbenchmark-dev libonnx-dev
+  libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   fonts-wqy-microhei xvfb xauth
   dataset-fashion-mnist python3-torchvision
@@ -22,6 +22,13 @@ install_missing() {
   for p in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
+  # ONNX Runtime parity test (onnxruntime-node from npm). Keep a node/npm already installed
+  # (e.g. NodeSource's nodejs, which conflicts with Debian's npm package).
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    for p in nodejs npm; do
+      dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+  fi
   if [ ${#missing[@]} -gt 0 ]; then
     echo "Installing: ${missing[*]}"
     local sudo=""
