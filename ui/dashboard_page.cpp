@@ -2,8 +2,12 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QEvent>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -23,6 +27,9 @@
 #include <cmath>
 
 #include "api/studio_api.h"
+#include "common/error.h"
+#include "studio_settings.h"
+#include "train/run_folder.h"
 #include "training_controller.h"
 
 namespace ft::ui {
@@ -199,6 +206,7 @@ void DashboardPage::buildUi() {
     view->setRenderHint(QPainter::Antialiasing);
     view->setMinimumSize(280, 200);
     grid->addWidget(view, index / 2, index % 2);
+    m_chartViews.append(view);
     ++index;
   }
 
@@ -226,8 +234,22 @@ void DashboardPage::buildUi() {
   m_stopButton->setObjectName(QStringLiteral("stopButton"));
   connect(m_pauseButton, &QPushButton::clicked, this, &DashboardPage::onPauseClicked);
   connect(m_stopButton, &QPushButton::clicked, this, &DashboardPage::onStopClicked);
+  m_saveChartsButton = new QPushButton;
+  m_saveChartsButton->setObjectName(QStringLiteral("saveChartsButton"));
+  m_saveCsvButton = new QPushButton;
+  m_saveCsvButton->setObjectName(QStringLiteral("saveCsvButton"));
+  connect(m_saveChartsButton, &QPushButton::clicked, this, &DashboardPage::onSaveChartsClicked);
+  connect(m_saveCsvButton, &QPushButton::clicked, this, &DashboardPage::onSaveCsvClicked);
+  m_saveMessage = new QLabel;
+  m_saveMessage->setObjectName(QStringLiteral("saveMessage"));
+  m_saveMessage->setWordWrap(true);
+  m_saveMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_saveMessage->hide();
   auto* controls = new QHBoxLayout;
   controls->addWidget(m_statusLabel, 1);
+  controls->addWidget(m_saveChartsButton);
+  controls->addWidget(m_saveCsvButton);
+  controls->addSpacing(12);
   controls->addWidget(m_pauseButton);
   controls->addWidget(m_stopButton);
 
@@ -246,6 +268,7 @@ void DashboardPage::buildUi() {
 
   auto* layout = new QVBoxLayout(this);
   layout->addLayout(controls);
+  layout->addWidget(m_saveMessage);
   layout->addLayout(progress);
   layout->addWidget(splitter, 1);
   updateControls();
@@ -277,6 +300,11 @@ void DashboardPage::retranslateUi() {
   m_stopButton->setText(tr("Stop"));
   m_stopButton->setToolTip(tr("Stop after the current batch; a checkpoint is kept so the run can be resumed"));
   m_epochProgress->setFormat(tr("Batch %v of %m"));
+  m_saveChartsButton->setText(tr("Save charts…"));
+  m_saveChartsButton->setToolTip(tr("Save every chart as a PNG image into a folder"));
+  m_saveCsvButton->setText(tr("Save metrics as CSV…"));
+  m_saveCsvButton->setToolTip(tr("Save the loss, accuracy and learning rate of every iteration and "
+                                 "epoch as a CSV file (the run folder's metrics.csv)"));
   updateControls();
   m_progressDirty = true;
   if (m_flushTimer) scheduleFlush();
@@ -304,6 +332,7 @@ void DashboardPage::attach(TrainingController* controller) {
       updateControls();
     });
     connect(controller, &TrainingController::started, this, [this](const QString& dir) {
+      m_runDir = dir;
       setStatus([dir] { return tr("Training in %1").arg(dir); });
     });
   }
@@ -328,6 +357,10 @@ void DashboardPage::clear() {
   m_markerIterationPending = false;
   m_backboneFrozen = false;
   m_status = {};
+  m_iterationEvents.clear();
+  m_epochEvents.clear();
+  m_runDir.clear();
+  if (m_saveMessage) m_saveMessage->hide();
   m_log->clear();
   m_iterationsDirty = m_epochsDirty = m_progressDirty = true;
   flushNow();
@@ -387,7 +420,10 @@ void DashboardPage::appendIterationPoint(const ft::train::IterationEvent& event)
     m_headLr.truncateFrom(x);
     m_backboneLr.truncateFrom(x);
     recomputeSmoothing();
+    while (!m_iterationEvents.empty() && double(m_iterationEvents.back().iteration) >= x)
+      m_iterationEvents.pop_back();
   }
+  m_iterationEvents.push_back(event);
   m_rawLoss.append({x, event.loss});
   if (std::isfinite(event.loss)) {
     m_ema = kSmoothing * m_ema + (1.0 - kSmoothing) * event.loss;
@@ -424,6 +460,8 @@ void DashboardPage::addEpoch(const ft::train::EpochEvent& event) {
     m_epochPoints.pop_back();
     m_validationAccuracy.pop_back();
   }
+  while (!m_epochEvents.empty() && m_epochEvents.back().epoch >= event.epoch) m_epochEvents.pop_back();
+  m_epochEvents.push_back(event);
   m_epochPoints.push_back({x, event.trainAccuracy, event.validationAccuracy, event.trainLoss,
                            event.validationLoss});
   m_validationAccuracy.push_back(event.validationAccuracy);
@@ -702,6 +740,118 @@ void DashboardPage::setStatus(std::function<QString()> status) {
   m_status = std::move(status);
   m_progressDirty = true;
   scheduleFlush();
+}
+
+}  // namespace ft::ui
+
+namespace ft::ui {
+
+QStringList DashboardPage::chartFileNames() {
+  return {QStringLiteral("loss-per-iteration.png"), QStringLiteral("accuracy-per-epoch.png"),
+          QStringLiteral("loss-per-epoch.png"), QStringLiteral("learning-rate.png")};
+}
+
+QStringList DashboardPage::saveCharts(const QString& folder, QString* error) {
+  flushNow();  // whatever is buffered goes into the pictures too
+  QStringList written;
+  if (!QDir().mkpath(folder)) {
+    if (error) *error = tr("Cannot create the folder %1.").arg(folder);
+    return {};
+  }
+  const QStringList names = chartFileNames();
+  for (int i = 0; i < m_chartViews.size(); ++i) {
+    QChartView* view = m_chartViews[i];
+    // On screen: the chart as the user sees it, at twice the resolution. Hidden (another page
+    // is showing): laid out at a fixed size first, then given its size back.
+    const bool shown = view->isVisible() && view->width() >= 280 && view->height() >= 200;
+    const QSize oldSize = view->size();
+    const QSize size = shown ? oldSize : QSize(kExportChartWidth, kExportChartHeight);
+    if (!shown) view->resize(size);
+    QImage image(size * kExportScale, QImage::Format_ARGB32_Premultiplied);
+    image.setDevicePixelRatio(kExportScale);
+    image.fill(Qt::white);
+    // QWidget::render (QGraphicsView::render would draw the scene only, without the frame).
+    static_cast<QWidget*>(view)->render(&image);
+    if (!shown) view->resize(oldSize);
+    const QString path = QDir(folder).filePath(names[i]);
+    if (!image.save(path, "PNG")) {
+      if (error) *error = tr("Cannot write %1: check that the folder is writable.").arg(path);
+      return {};
+    }
+    written << path;
+  }
+  return written;
+}
+
+bool DashboardPage::saveMetricsCsv(const QString& path, QString* error) {
+  const auto fail = [error](const QString& message) {
+    if (error) *error = message;
+    return false;
+  };
+  if (QFileInfo::exists(path) && !QFile::remove(path))
+    return fail(tr("Cannot replace %1: check that the file is writable.").arg(path));
+  const QString runMetrics =
+      m_runDir.isEmpty() ? QString() : QDir(m_runDir).filePath(QStringLiteral("metrics.csv"));
+  if (!runMetrics.isEmpty() && QFileInfo::exists(runMetrics)) {
+    if (!QFile::copy(runMetrics, path))
+      return fail(tr("Cannot copy %1 to %2: check that the folder is writable.").arg(runMetrics, path));
+    return true;
+  }
+  if (m_iterationEvents.empty() && m_epochEvents.empty())
+    return fail(tr("There are no metrics to save yet."));
+  try {
+    // The same rows as the run folder's file: each epoch's iterations, then the epoch.
+    ft::train::MetricsWriter writer(path.toStdString());
+    std::size_t nextEpoch = 0;
+    for (const auto& it : m_iterationEvents) {
+      while (nextEpoch < m_epochEvents.size() && m_epochEvents[nextEpoch].epoch < it.epoch)
+        writer.write(m_epochEvents[nextEpoch++]);
+      writer.write(it);
+    }
+    while (nextEpoch < m_epochEvents.size()) writer.write(m_epochEvents[nextEpoch++]);
+    writer.flush();
+  } catch (const std::exception& e) {
+    return fail(QString::fromStdString(e.what()));
+  }
+  return true;
+}
+
+QString DashboardPage::saveMessage() const { return m_saveMessage->text(); }
+
+void DashboardPage::showSaveMessage(const QString& text, bool error) {
+  m_saveMessage->setText(text);
+  m_saveMessage->setStyleSheet(error ? QStringLiteral("color: #c80000;") : QString());
+  m_saveMessage->setVisible(!text.isEmpty());
+}
+
+void DashboardPage::onSaveChartsClicked() {
+  QString start = settings::lastFolder(QStringLiteral("charts"));
+  if (start.isEmpty() && !m_runDir.isEmpty()) start = m_runDir;
+  const QString folder = QFileDialog::getExistingDirectory(this, tr("Save the charts into a folder"), start);
+  if (folder.isEmpty()) return;
+  settings::rememberFolder(QStringLiteral("charts"), folder);
+  QString error;
+  const QStringList files = saveCharts(folder, &error);
+  if (files.isEmpty())
+    showSaveMessage(error, true);
+  else
+    showSaveMessage(tr("Saved %n chart(s) in %1.", nullptr, int(files.size())).arg(folder), false);
+}
+
+void DashboardPage::onSaveCsvClicked() {
+  QString start = settings::lastFolder(QStringLiteral("metrics"));
+  if (start.isEmpty() && !m_runDir.isEmpty()) start = m_runDir;
+  QString path = QFileDialog::getSaveFileName(
+      this, tr("Save the metrics as CSV"), QDir(start).filePath(QStringLiteral("metrics.csv")),
+      tr("CSV files (*.csv)"));
+  if (path.isEmpty()) return;
+  if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".csv");
+  settings::rememberFolder(QStringLiteral("metrics"), path);
+  QString error;
+  if (saveMetricsCsv(path, &error))
+    showSaveMessage(tr("Saved the metrics in %1.").arg(path), false);
+  else
+    showSaveMessage(error, true);
 }
 
 }  // namespace ft::ui

@@ -13,7 +13,9 @@
 // dashed line) sits where the frozen phase ends: on the epoch charts at x = freeze_epochs
 // (the last frozen epoch's point; everything to its right is unfrozen), on the iteration
 // charts at the last frozen iteration.
+#include <QList>
 #include <QPointer>
+#include <QStringList>
 #include <QWidget>
 
 #include <functional>
@@ -60,6 +62,9 @@ class DashboardPage : public QWidget {
   static constexpr int kFlushIntervalMs = 40;
   static constexpr double kSmoothing = 0.98;       // EMA of the loss, bias-corrected
   static constexpr int kMaxLogLines = 5000;
+  static constexpr int kExportChartWidth = 900;    // logical pixels, for a hidden dashboard
+  static constexpr int kExportChartHeight = 560;
+  static constexpr qreal kExportScale = 2.0;       // device pixels per logical pixel
 
   explicit DashboardPage(QWidget* parent = nullptr);
   ~DashboardPage() override;
@@ -87,6 +92,21 @@ class DashboardPage : public QWidget {
   double lastFlushMilliseconds() const { return m_lastFlushMs; }
   QString progressText() const;
   QString logText() const;
+
+  // The run folder the charts belong to (set when a run starts or is opened); empty before.
+  void setRunDir(const QString& runDir) { m_runDir = runDir; }
+  QString runDir() const { return m_runDir; }
+  // The four chart views, in the order their PNG files are named by chartFileNames().
+  QList<QChartView*> chartViews() const { return m_chartViews; }
+  static QStringList chartFileNames();
+  // Saves every chart as a PNG into `folder` (at twice the on-screen resolution; a hidden
+  // dashboard is laid out at kExportChartSize first). Returns the files written; on failure an
+  // empty list and `error` says why.
+  QStringList saveCharts(const QString& folder, QString* error = nullptr);
+  // Writes the per-iteration and per-epoch metrics as metrics.csv has them: a copy of the run
+  // folder's file when there is one, otherwise from the events the dashboard received.
+  bool saveMetricsCsv(const QString& path, QString* error = nullptr);
+  QString saveMessage() const;
 
  public Q_SLOTS:
   void addIteration(const ft::train::IterationEvent& event);
@@ -123,6 +143,9 @@ class DashboardPage : public QWidget {
   void onPausedChanged(bool paused);
   void onPauseClicked();
   void onStopClicked();
+  void onSaveChartsClicked();
+  void onSaveCsvClicked();
+  void showSaveMessage(const QString& text, bool error);
 
   // Data (every point).
   ChartSeriesBuffer m_rawLoss{kMaxDisplayPoints};
@@ -153,7 +176,17 @@ class DashboardPage : public QWidget {
   int m_flushCount = 0;
   double m_lastFlushMs = 0.0;
 
+  // Every event as received (a resumed run's repeats replaced), for "Save metrics as CSV" when
+  // there is no run folder to copy.
+  std::vector<ft::train::IterationEvent> m_iterationEvents;
+  std::vector<ft::train::EpochEvent> m_epochEvents;
+  QString m_runDir;
+
   // Widgets.
+  QList<QChartView*> m_chartViews;
+  QPushButton* m_saveChartsButton = nullptr;
+  QPushButton* m_saveCsvButton = nullptr;
+  QLabel* m_saveMessage = nullptr;
   QPointer<TrainingController> m_controller;
   QTimer* m_flushTimer = nullptr;
   QChart* m_lossChart = nullptr;

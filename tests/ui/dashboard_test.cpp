@@ -1,6 +1,10 @@
 // DashboardPage fed with synthetic events (no training): series, smoothing, markers,
 // decimation, timer coalescing, history from a run folder.
+#include <QChartView>
+#include <QDir>
 #include <QElapsedTimer>
+#include <QFile>
+#include <QImage>
 #include <QLineSeries>
 #include <QLogValueAxis>
 #include <QtTest>
@@ -8,6 +12,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <set>
 
 #include "api/studio_api.h"
 #include "chart_series_buffer.h"
@@ -63,6 +68,32 @@ double maxY(const QList<QPointF>& points) {
   double m = -1e300;
   for (const auto& p : points) m = std::max(m, p.y());
   return m;
+}
+
+// A page with two epochs of five iterations each, a phase change and a log line.
+void feedTwoEpochs(DashboardPage& page) {
+  page.setTotalEpochs(2);
+  page.addPhase({0, Phase::Frozen, 11000000, 11200000, {1e-3, 1e-3}});
+  for (int i = 1; i <= 5; ++i) page.addIteration(iterationEvent(i, 5, 2.0 - 0.1 * i));
+  page.addEpoch(epochEvent(0, 2, Phase::Frozen, 40.0, 45.0));
+  page.addPhase({1, Phase::Unfrozen, 0, 11200000, {1e-4, 1e-4}});
+  for (int i = 6; i <= 10; ++i) page.addIteration(iterationEvent(i, 5, 1.0 - 0.05 * i));
+  page.addEpoch(epochEvent(1, 2, Phase::Unfrozen, 60.0, 65.0));
+  page.flushNow();
+}
+
+// Distinct colours in a grid of samples: a blank or one-colour picture has one or two.
+int colourCount(const QImage& image) {
+  std::set<QRgb> colours;
+  for (int y = 0; y < image.height(); y += 7)
+    for (int x = 0; x < image.width(); x += 7) colours.insert(image.pixel(x, y));
+  return int(colours.size());
+}
+
+QStringList csvLines(const QString& path) {
+  QFile file(path);
+  if (!file.open(QIODevice::ReadOnly)) return {};
+  return QString::fromUtf8(file.readAll()).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
 }
 
 }  // namespace
@@ -306,6 +337,96 @@ class DashboardTest final : public QObject {
     QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish)));
     QTRY_VERIFY2(page.progressText().contains(QStringLiteral("final validation accuracy")),
                  qPrintable(page.progressText()));
+  }
+
+  void saveChartsWritesOnePngPerChart() {
+    ft::test::TempDir dir("ui-dashboard-charts");
+    // Hidden (another page of the wizard is showing): laid out at the export size.
+    DashboardPage hidden;
+    feedTwoEpochs(hidden);
+    QString error;
+    const QStringList files = hidden.saveCharts(QString::fromStdString((dir / "hidden").string()), &error);
+    QVERIFY2(error.isEmpty(), qPrintable(error));
+    QCOMPARE(files.size(), 4);
+    QCOMPARE(hidden.chartViews().size(), 4);
+    for (int i = 0; i < files.size(); ++i) {
+      QCOMPARE(QFileInfo(files[i]).fileName(), DashboardPage::chartFileNames()[i]);
+      const QImage image(files[i]);
+      QVERIFY2(!image.isNull(), qPrintable(files[i]));
+      QCOMPARE(image.size(), QSize(int(DashboardPage::kExportChartWidth * DashboardPage::kExportScale),
+                                   int(DashboardPage::kExportChartHeight * DashboardPage::kExportScale)));
+      QVERIFY2(colourCount(image) > 20, qPrintable(files[i]));  // axes, labels, lines
+    }
+    // On screen: as shown, at twice the resolution.
+    DashboardPage shown;
+    shown.resize(1280, 900);
+    shown.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&shown));
+    feedTwoEpochs(shown);
+    const QStringList onScreen = shown.saveCharts(QString::fromStdString((dir / "shown").string()), &error);
+    QCOMPARE(onScreen.size(), 4);
+    for (int i = 0; i < onScreen.size(); ++i) {
+      const QImage image(onScreen[i]);
+      QCOMPARE(image.size(), shown.chartViews()[i]->size() * 2);
+      QVERIFY(image.width() >= 560);
+      QVERIFY(colourCount(image) > 20);
+    }
+    // A folder that cannot be created: no files, a message.
+    QVERIFY(hidden.saveCharts(QStringLiteral("/proc/no-such-folder"), &error).isEmpty());
+    QVERIFY(error.contains(QStringLiteral("/proc/no-such-folder")));
+  }
+
+  void saveCsvWritesTheRows() {
+    ft::test::TempDir dir("ui-dashboard-csv");
+    // No run folder: from the events the dashboard received, in metrics.csv's layout.
+    DashboardPage page;
+    feedTwoEpochs(page);
+    page.addIteration(iterationEvent(4, 5, 9.0));  // a resumed run repeats iterations 4, 5
+    page.addIteration(iterationEvent(5, 5, 9.5));
+    page.addEpoch(epochEvent(0, 2, Phase::Frozen, 41.0, 46.0));
+    const QString path = QString::fromStdString((dir / "metrics.csv").string());
+    QString error;
+    QVERIFY2(page.saveMetricsCsv(path, &error), qPrintable(error));
+    const QStringList lines = csvLines(path);
+    QCOMPARE(lines.size(), 1 + 5 + 1);  // header, iterations 1..5, epoch 1
+    QCOMPARE(lines[0], QString::fromLatin1(ft::train::MetricsWriter::header()));
+    QVERIFY(lines[1].startsWith(QStringLiteral("iteration,1,1,")));
+    QVERIFY(lines[4].startsWith(QStringLiteral("iteration,1,4,")));
+    QVERIFY2(lines[4].contains(QStringLiteral("4,4,,9,")), qPrintable(lines[4]));  // the repeat's loss
+    QVERIFY(lines[6].startsWith(QStringLiteral("epoch,1,")));
+    QVERIFY(lines[6].contains(QStringLiteral("46")));
+
+    DashboardPage full;
+    feedTwoEpochs(full);
+    QVERIFY(full.saveMetricsCsv(path, &error));  // replaces the file
+    const QStringList rows = csvLines(path);
+    QCOMPARE(rows.size(), 1 + 10 + 2);
+    QCOMPARE(rows.filter(QRegularExpression(QStringLiteral("^iteration,"))).size(), 10);
+    QCOMPARE(rows.filter(QRegularExpression(QStringLiteral("^epoch,"))).size(), 2);
+    QVERIFY(rows[6].startsWith(QStringLiteral("epoch,1,")));   // after epoch 1's iterations
+    QVERIFY(rows[12].startsWith(QStringLiteral("epoch,2,")));
+
+    // With a run folder: its metrics.csv, every row it holds.
+    const ft::train::RunPaths paths((dir / "run").string());
+    std::filesystem::create_directories(paths.dir);
+    {
+      ft::train::MetricsWriter metrics(paths.metrics);
+      for (int i = 1; i <= 7; ++i) metrics.write(iterationEvent(i, 7, 1.0 / i));
+      metrics.write(epochEvent(0, 1, Phase::Unfrozen, 50, 55));
+      metrics.flush();
+    }
+    full.setRunDir(QString::fromStdString(paths.dir));
+    const QString copy = QString::fromStdString((dir / "copy.csv").string());
+    QVERIFY(full.saveMetricsCsv(copy, &error));
+    QCOMPARE(csvLines(copy), csvLines(QString::fromStdString(paths.metrics)));
+    QCOMPARE(csvLines(copy).size(), 1 + 7 + 1);
+
+    // Nothing received and no run folder: a message, no file.
+    DashboardPage empty;
+    const QString none = QString::fromStdString((dir / "none.csv").string());
+    QVERIFY(!empty.saveMetricsCsv(none, &error));
+    QVERIFY(!error.isEmpty());
+    QVERIFY(!QFile::exists(none));
   }
 
   void redrawCostWhenShown() {
