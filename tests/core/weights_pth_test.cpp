@@ -450,6 +450,8 @@ TEST(WeightsExportFormat, ChosenByNameOrExtension) {
   EXPECT_EQ(exportFormatFor("model.pth", "PTH"), ExportFormat::TorchvisionPth);
   expectUserError([] { exportFormatFor("model.bin"); }, {"model.bin", ".pt", ".pth", ".safetensors"});
   expectUserError([] { exportFormatFor("model.pth", "safetensors"); }, {"ends in .pth", ".safetensors"});
-  expectUserError([] { exportFormatFor("model.pt", "onnx"); }, {"onnx", "pt, pth or safetensors"});
+  EXPECT_EQ(exportFormatFor("model.onnx"), ExportFormat::Onnx);
+  expectUserError([] { exportFormatFor("model.pt", "onnx"); }, {"ends in .pt", ".onnx"});
+  expectUserError([] { exportFormatFor("model.pt", "tflite"); }, {"tflite", "pt, pth, safetensors or onnx"});
   expectUserError([] { exportFormatFor("model.json", "pth"); }, {"model.json"});
 }
