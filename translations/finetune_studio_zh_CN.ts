@@ -2,6 +2,70 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>ft::ui::ClassMetricsView</name>
+    <message>
+        <source>Precision, recall and F1 per class</source>
+        <translation>各类别的精确率、召回率和 F1</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精确率</translation>
+    </message>
+    <message>
+        <source>Recall</source>
+        <translation>召回率</translation>
+    </message>
+    <message>
+        <source>F1</source>
+        <translation>F1</translation>
+    </message>
+    <message>
+        <source>%</source>
+        <translation>%</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>%1 mistaken for %2: %3</source>
+        <translation>%1 被误判为 %2：%3</translation>
+    </message>
+    <message numerus="yes">
+        <source>Top-1 accuracy %1 · top-%2 accuracy %3 · macro F1 %4 · %n validation image(s)</source>
+        <translation>
+            <numerusform>Top-1 准确率 %1 · Top-%2 准确率 %3 · 宏平均 F1 %4 · 共 %n 张验证图像</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No class was mistaken for another.</source>
+        <translation>没有任何类别被误判为其他类别。</translation>
+    </message>
+    <message>
+        <source>Most confused: %1</source>
+        <translation>最易混淆：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::ConfusionMatrixView</name>
+    <message>
+        <source>True: %1
+Predicted: %2
+%3 images (%4% of the true class)</source>
+        <translation>真实类别：%1
+预测类别：%2
+%3 张图像（占该真实类别的 %4%）</translation>
+    </message>
+    <message>
+        <source>Predicted class</source>
+        <translation>预测类别</translation>
+    </message>
+    <message>
+        <source>True class</source>
+        <translation>真实类别</translation>
+    </message>
+</context>
+<context>
     <name>ft::ui::DashboardPage</name>
     <message>
         <source>Training loss per iteration</source>
@@ -160,6 +224,64 @@
     <message>
         <source>Stopped during epoch %1; the checkpoint is kept.</source>
         <translation>已在第 %1 轮中停止；检查点已保留。</translation>
+    </message>
+    <message>
+        <source>Save charts…</source>
+        <translation>保存图表…</translation>
+    </message>
+    <message>
+        <source>Save every chart as a PNG image into a folder</source>
+        <translation>将所有图表保存为 PNG 图像到一个文件夹</translation>
+    </message>
+    <message>
+        <source>Save metrics as CSV…</source>
+        <translation>将指标保存为 CSV…</translation>
+    </message>
+    <message>
+        <source>Save the loss, accuracy and learning rate of every iteration and epoch as a CSV file (the run folder&apos;s metrics.csv)</source>
+        <translation>将每次迭代和每轮的损失、准确率和学习率保存为 CSV 文件（即运行目录中的 metrics.csv）</translation>
+    </message>
+    <message>
+        <source>Cannot create the folder %1.</source>
+        <translation>无法创建文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: check that the folder is writable.</source>
+        <translation>无法写入 %1：请检查该文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>Cannot replace %1: check that the file is writable.</source>
+        <translation>无法替换 %1：请检查该文件是否可写。</translation>
+    </message>
+    <message>
+        <source>Cannot copy %1 to %2: check that the folder is writable.</source>
+        <translation>无法将 %1 复制到 %2：请检查该文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>There are no metrics to save yet.</source>
+        <translation>还没有可保存的指标。</translation>
+    </message>
+    <message>
+        <source>Save the charts into a folder</source>
+        <translation>将图表保存到文件夹</translation>
+    </message>
+    <message numerus="yes">
+        <source>Saved %n chart(s) in %1.</source>
+        <translation>
+            <numerusform>已将 %n 张图表保存到 %1。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Save the metrics as CSV</source>
+        <translation>将指标保存为 CSV</translation>
+    </message>
+    <message>
+        <source>CSV files (*.csv)</source>
+        <translation>CSV 文件 (*.csv)</translation>
+    </message>
+    <message>
+        <source>Saved the metrics in %1.</source>
+        <translation>已将指标保存到 %1。</translation>
     </message>
 </context>
 <context>
@@ -647,10 +769,6 @@
         <translation>导出模型…</translation>
     </message>
     <message>
-        <source>Save the model as a LibTorch archive (.pt) with its metadata (.json)</source>
-        <translation>将模型保存为 LibTorch 存档（.pt）及其元数据（.json）</translation>
-    </message>
-    <message>
         <source>Best validation accuracy: %1 (epoch %2)</source>
         <translation>最佳验证准确率：%1（第 %2 轮）</translation>
     </message>
@@ -691,10 +809,6 @@
         <translation>已导出：%1</translation>
     </message>
     <message>
-        <source>Export failed: %1</source>
-        <translation>导出失败：%1</translation>
-    </message>
-    <message>
         <source>1 epoch</source>
         <translation>1 轮</translation>
     </message>
@@ -725,6 +839,112 @@
     <message>
         <source>safetensors weights (*.safetensors)</source>
         <translation>safetensors 权重 (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Evaluate</source>
+        <translation>评估</translation>
+    </message>
+    <message>
+        <source>Evaluate the checkpoint on the validation set</source>
+        <translation>在验证集上评估该检查点</translation>
+    </message>
+    <message>
+        <source>%v of %m images</source>
+        <translation>%v / %m 张图像</translation>
+    </message>
+    <message>
+        <source>Summary</source>
+        <translation>概要</translation>
+    </message>
+    <message>
+        <source>Confusion matrix</source>
+        <translation>混淆矩阵</translation>
+    </message>
+    <message>
+        <source>Per class</source>
+        <translation>各类别</translation>
+    </message>
+    <message>
+        <source>Misclassified</source>
+        <translation>误分类</translation>
+    </message>
+    <message>
+        <source>Try it</source>
+        <translation>试一试</translation>
+    </message>
+    <message>
+        <source>Save the model as a LibTorch archive (.pt), torchvision weights (.pth), safetensors or ONNX (.onnx), with its metadata; the export is reloaded and checked</source>
+        <translation>将模型保存为 LibTorch 存档（.pt）、torchvision 权重（.pth）、safetensors 或 ONNX（.onnx），并附带元数据；导出后会重新载入并校验</translation>
+    </message>
+    <message>
+        <source>Click a cell to see its images.</source>
+        <translation>点击一个单元格以查看其中的图像。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 recognised correctly: %n image(s), most confident first.</source>
+        <translation>
+            <numerusform>%1 被正确识别：%n 张图像，按置信度从高到低排列。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 predicted as %2: %n image(s), most confident first.</source>
+        <translation>
+            <numerusform>%1 被预测为 %2：%n 张图像，按置信度从高到低排列。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No validation image was misclassified.</source>
+        <translation>没有验证图像被误分类。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n misclassified validation image(s), most confident mistakes first: true class → predicted class (confidence).</source>
+        <translation>
+            <numerusform>%n 张被误分类的验证图像，置信度最高的错误排在最前：真实类别 → 预测类别（置信度）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Evaluating the checkpoint on the validation set…</source>
+        <translation>正在验证集上评估检查点…</translation>
+    </message>
+    <message>
+        <source>Loading the evaluation…</source>
+        <translation>正在载入评估结果…</translation>
+    </message>
+    <message numerus="yes">
+        <source>Best checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).</source>
+        <translation>
+            <numerusform>最佳检查点（第 %1 轮）：在 %n 张验证图像上的 Top-1 准确率为 %2。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Last checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).</source>
+        <translation>
+            <numerusform>最后检查点（第 %1 轮）：在 %n 张验证图像上的 Top-1 准确率为 %2。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Evaluation cancelled; Evaluate starts it again.</source>
+        <translation>评估已取消；点击“评估”可重新开始。</translation>
+    </message>
+    <message>
+        <source>ONNX model (*.onnx)</source>
+        <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <source>Exporting the %1 checkpoint to %2…</source>
+        <translation>正在将%1检查点导出到 %2…</translation>
+    </message>
+    <message>
+        <source>last</source>
+        <translation>最后</translation>
+    </message>
+    <message>
+        <source>best</source>
+        <translation>最佳</translation>
     </message>
 </context>
 <context>
@@ -1050,6 +1270,21 @@
     </message>
 </context>
 <context>
+    <name>ft::ui::ThumbnailGalleryModel</name>
+    <message>
+        <source>%1 → %2 (%3%)</source>
+        <translation>%1 → %2（%3%）</translation>
+    </message>
+    <message>
+        <source>Validation image %1
+True class: %2 (probability %3%)
+Predicted: %4 (%5%)</source>
+        <translation>验证图像 %1
+真实类别：%2（概率 %3%）
+预测：%4（%5%）</translation>
+    </message>
+</context>
+<context>
     <name>ft::ui::TrainingController</name>
     <message>
         <source>A training is already running; stop it before starting another.</source>
@@ -1247,6 +1482,59 @@
     <message>
         <source>Keep the learning rates as set, without any decay</source>
         <translation>学习率保持设定值，不做任何衰减</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::TryItPanel</name>
+    <message>
+        <source>Open images…</source>
+        <translation>打开图像…</translation>
+    </message>
+    <message>
+        <source>or drop image files here: each is shown with its five most likely classes.</source>
+        <translation>或将图像文件拖放到这里：每张图像都会显示其最可能的五个类别。</translation>
+    </message>
+    <message>
+        <source>last epoch</source>
+        <translation>最后一轮</translation>
+    </message>
+    <message>
+        <source>best</source>
+        <translation>最佳</translation>
+    </message>
+    <message>
+        <source>Open images</source>
+        <translation>打开图像</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff);;All files (*)</source>
+        <translation>图像 (*.png *.jpg *.jpeg *.bmp *.webp *.tif *.tiff);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>There is no trained model to try yet.</source>
+        <translation>还没有可试用的训练模型。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Predicting %n image(s) with the %1 checkpoint…</source>
+        <translation>
+            <numerusform>正在用%1检查点预测 %n 张图像…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>no preview</source>
+        <translation>无预览</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) predicted with the %1 checkpoint.</source>
+        <translation>
+            <numerusform>已用%1检查点预测 %n 张图像。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n image(s) predicted; %1 could not be read.</source>
+        <translation>
+            <numerusform>已预测 %n 张图像；%1 个文件无法读取。</numerusform>
+        </translation>
     </message>
 </context>
 <context>

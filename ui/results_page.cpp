@@ -1,6 +1,5 @@
 #include "results_page.h"
 
-#include <QApplication>
 #include <QComboBox>
 #include <QDir>
 #include <QEvent>
@@ -9,15 +8,23 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
+#include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
+#include <QSplitter>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <algorithm>
-#include <exception>
 
 #include "api/studio_api.h"
+#include "background_runner.h"
 #include "common/error.h"
+#include "class_metrics_view.h"
+#include "confusion_matrix_view.h"
+#include "thumbnail_gallery.h"
+#include "try_it_panel.h"
 
 namespace ft::ui {
 namespace {
@@ -38,9 +45,14 @@ QTableWidgetItem* cell(const QString& text, bool bold) {
   return item;
 }
 
+const char* const kErrorStyle = "color: #c80000;";
+
 }  // namespace
 
 ResultsPage::ResultsPage(QWidget* parent) : QWidget(parent) {
+  m_evaluationRunner = new BackgroundRunner(this);
+  m_exportRunner = new BackgroundRunner(this);
+
   m_title = new QLabel;
   QFont titleFont = m_title->font();
   titleFont.setPointSizeF(titleFont.pointSizeF() * 1.3);
@@ -61,34 +73,102 @@ ResultsPage::ResultsPage(QWidget* parent) : QWidget(parent) {
   m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   m_table->horizontalHeader()->setStretchLastSection(false);
 
+  // The checkpoint drives every tab and the export.
   m_checkpointLabel = new QLabel;
   m_checkpoint = new QComboBox;
   m_checkpoint->setObjectName(QStringLiteral("checkpointChoice"));
   m_checkpoint->addItem(QString(), QStringLiteral("best"));
   m_checkpoint->addItem(QString(), QStringLiteral("last"));
   m_checkpointLabel->setBuddy(m_checkpoint);
+  connect(m_checkpoint, &QComboBox::currentIndexChanged, this, &ResultsPage::onCheckpointChanged);
+  m_evaluationStatus = new QLabel;
+  m_evaluationStatus->setObjectName(QStringLiteral("evaluationStatus"));
+  m_evaluationStatus->setWordWrap(true);
+  m_evaluationStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_evaluationProgress = new QProgressBar;
+  m_evaluationProgress->setObjectName(QStringLiteral("evaluationProgress"));
+  m_evaluationProgress->setMaximumWidth(220);
+  m_evaluationProgress->hide();
+  m_cancelButton = new QPushButton;
+  m_cancelButton->setObjectName(QStringLiteral("cancelEvaluationButton"));
+  m_cancelButton->hide();
+  connect(m_cancelButton, &QPushButton::clicked, this, &ResultsPage::cancelEvaluation);
+  m_evaluateButton = new QPushButton;
+  m_evaluateButton->setObjectName(QStringLiteral("evaluateButton"));
+  m_evaluateButton->hide();
+  connect(m_evaluateButton, &QPushButton::clicked, this, &ResultsPage::evaluate);
+
+  auto* checkpointRow = new QHBoxLayout;
+  checkpointRow->addWidget(m_checkpointLabel);
+  checkpointRow->addWidget(m_checkpoint);
+  checkpointRow->addWidget(m_evaluationStatus, 1);
+  checkpointRow->addWidget(m_evaluationProgress);
+  checkpointRow->addWidget(m_cancelButton);
+  checkpointRow->addWidget(m_evaluateButton);
+
+  // Summary: the run's numbers and the per-epoch table.
+  auto* summary = new QWidget;
+  auto* summaryLayout = new QVBoxLayout(summary);
+  summaryLayout->addWidget(m_bestLabel);
+  summaryLayout->addWidget(m_finalLabel);
+  summaryLayout->addWidget(m_statusLabel);
+  summaryLayout->addWidget(m_table, 1);
+
+  // Confusion matrix, with the clicked cell's images beside it.
+  m_matrix = new ConfusionMatrixView;
+  m_matrix->setObjectName(QStringLiteral("confusionMatrix"));
+  connect(m_matrix, &ConfusionMatrixView::cellClicked, this, &ResultsPage::showCell);
+  auto* matrixScroll = new QScrollArea;
+  matrixScroll->setWidgetResizable(true);
+  matrixScroll->setFrameShape(QFrame::NoFrame);
+  matrixScroll->setWidget(m_matrix);
+  m_cellGallery = new ThumbnailGallery;
+  m_cellGallery->setObjectName(QStringLiteral("cellGallery"));
+  auto* matrixSplitter = new QSplitter(Qt::Horizontal);
+  matrixSplitter->addWidget(matrixScroll);
+  matrixSplitter->addWidget(m_cellGallery);
+  matrixSplitter->setStretchFactor(0, 3);
+  matrixSplitter->setStretchFactor(1, 2);
+
+  m_classMetrics = new ClassMetricsView;
+  m_misclassified = new ThumbnailGallery;
+  m_misclassified->setObjectName(QStringLiteral("misclassifiedGallery"));
+  m_tryIt = new TryItPanel;
+
+  m_tabs = new QTabWidget;
+  m_tabs->setObjectName(QStringLiteral("resultsTabs"));
+  m_tabs->addTab(summary, QString());
+  m_tabs->addTab(matrixSplitter, QString());
+  m_tabs->addTab(m_classMetrics, QString());
+  m_tabs->addTab(m_misclassified, QString());
+  m_tabs->addTab(m_tryIt, QString());
+
   m_exportButton = new QPushButton;
   m_exportButton->setObjectName(QStringLiteral("exportButton"));
   connect(m_exportButton, &QPushButton::clicked, this, &ResultsPage::chooseExportPath);
   m_exportMessage = new QLabel;
+  m_exportMessage->setObjectName(QStringLiteral("exportMessage"));
   m_exportMessage->setWordWrap(true);
   m_exportMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  connect(m_exportRunner, &BackgroundRunner::busyChanged, this, [this](bool) { fillSummary(); });
 
   auto* exportRow = new QHBoxLayout;
-  exportRow->addWidget(m_checkpointLabel);
-  exportRow->addWidget(m_checkpoint);
   exportRow->addWidget(m_exportButton);
-  exportRow->addStretch(1);
+  exportRow->addWidget(m_exportMessage, 1);
 
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_title);
-  layout->addWidget(m_bestLabel);
-  layout->addWidget(m_finalLabel);
-  layout->addWidget(m_statusLabel);
-  layout->addWidget(m_table, 1);
+  layout->addLayout(checkpointRow);
+  layout->addWidget(m_tabs, 1);
   layout->addLayout(exportRow);
-  layout->addWidget(m_exportMessage);
   retranslateUi();
+}
+
+ResultsPage::~ResultsPage() {
+  // An evaluation still running stops at its next batch; the runners then wait for it.
+  if (m_cancel) m_cancel->store(true);
+  delete m_evaluationRunner;
+  delete m_exportRunner;
 }
 
 void ResultsPage::retranslateUi() {
@@ -99,10 +179,24 @@ void ResultsPage::retranslateUi() {
   m_checkpointLabel->setText(tr("&Checkpoint:"));
   m_checkpoint->setItemText(0, tr("Best validation accuracy"));
   m_checkpoint->setItemText(1, tr("Last epoch"));
+  m_cancelButton->setText(tr("Cancel"));
+  m_evaluateButton->setText(tr("Evaluate"));
+  m_evaluateButton->setToolTip(tr("Evaluate the checkpoint on the validation set"));
+  m_evaluationProgress->setFormat(tr("%v of %m images"));
+  m_tabs->setTabText(SummaryTab, tr("Summary"));
+  m_tabs->setTabText(MatrixTab, tr("Confusion matrix"));
+  m_tabs->setTabText(ClassesTab, tr("Per class"));
+  m_tabs->setTabText(MisclassifiedTab, tr("Misclassified"));
+  m_tabs->setTabText(TryItTab, tr("Try it"));
   m_exportButton->setText(tr("Export model…"));
-  m_exportButton->setToolTip(tr("Save the model as a LibTorch archive (.pt) with its metadata (.json)"));
+  m_exportButton->setToolTip(
+      tr("Save the model as a LibTorch archive (.pt), torchvision weights (.pth), safetensors or "
+         "ONNX (.onnx), with its metadata; the export is reloaded and checked"));
   fillSummary();
   fillTable();
+  updateEvaluationStatus();
+  updateCellCaption();
+  updateMisclassifiedCaption();
 }
 
 void ResultsPage::changeEvent(QEvent* event) {
@@ -119,6 +213,8 @@ void ResultsPage::showRun(const QString& runDir, const QList<ft::train::EpochEve
   m_exportMessage->clear();
   fillSummary();
   fillTable();
+  m_tryIt->setRun(haveEpochs() ? m_runDir : QString(), selectedCheckpoint());
+  evaluate();
 }
 
 void ResultsPage::showHistory(const QString& runDir, const ft::api::RunHistory& history) {
@@ -137,10 +233,11 @@ void ResultsPage::showHistory(const QString& runDir, const ft::api::RunHistory& 
   showRun(runDir, epochs, finished);
 }
 
+bool ResultsPage::haveEpochs() const { return m_finished.epochsCompleted > 0 || !m_epochs.isEmpty(); }
+
 void ResultsPage::fillSummary() {
   const auto& f = m_finished;
-  const bool haveEpochs = f.epochsCompleted > 0 || !m_epochs.isEmpty();
-  if (haveEpochs && f.bestEpoch >= 0) {
+  if (haveEpochs() && f.bestEpoch >= 0) {
     m_bestLabel->setText(tr("Best validation accuracy: %1 (epoch %2)")
                              .arg(percent(f.bestValidationAccuracy))
                              .arg(f.bestEpoch + 1));
@@ -173,9 +270,9 @@ void ResultsPage::fillSummary() {
   }
   m_statusLabel->setText(status);
   m_statusLabel->setStyleSheet(f.status == ft::train::FinishStatus::Failed
-                                   ? QStringLiteral("color: #c80000;") : QString());
-  const bool canExport = !m_runDir.isEmpty() && haveEpochs;
-  m_exportButton->setEnabled(canExport);
+                                   ? QString::fromLatin1(kErrorStyle) : QString());
+  const bool canExport = !m_runDir.isEmpty() && haveEpochs();
+  m_exportButton->setEnabled(canExport && !isExporting());
   m_checkpoint->setEnabled(canExport);
 }
 
@@ -205,6 +302,190 @@ void ResultsPage::fillTable() {
   }
 }
 
+// ---- Evaluation -------------------------------------------------------------------------
+
+void ResultsPage::onCheckpointChanged() {
+  if (m_runDir.isEmpty()) return;
+  m_tryIt->setRun(haveEpochs() ? m_runDir : QString(), selectedCheckpoint());
+  evaluate();
+}
+
+void ResultsPage::evaluate() {
+  if (m_cancel) m_cancel->store(true);  // an evaluation of the other checkpoint stops
+  m_evaluationRunner->cancel();
+  clearEvaluation();
+  if (m_runDir.isEmpty() || !haveEpochs()) {
+    m_evaluationState = EvaluationState::None;
+    updateEvaluationStatus();
+    return;
+  }
+  m_evaluationState = EvaluationState::Loading;
+  m_progressDone = m_progressTotal = 0;
+  updateEvaluationStatus();
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  m_cancel = cancel;
+  const quint64 ticket = ++m_evaluationTicket;
+  const std::string runDir = m_runDir.toStdString();
+  const std::string which = selectedCheckpoint().toStdString();
+  m_evaluationRunner->run<ft::api::EvaluationReport>(
+      [this, runDir, which, cancel, ticket] {
+        // The trainer stores both checkpoints' evaluations when a run completes; a stopped run
+        // or an older folder has none yet.
+        if (auto stored = ft::api::readEvaluation(runDir, which)) return *stored;
+        if (cancel->load()) throw ft::UserError("cancelled");
+        return ft::api::evaluateRun(runDir, which, [this, cancel, ticket](std::int64_t done, std::int64_t total) {
+          if (cancel->load()) return false;
+          QMetaObject::invokeMethod(
+              this, [this, ticket, done, total] { onEvaluationProgress(ticket, done, total); },
+              Qt::QueuedConnection);
+          return true;
+        });
+      },
+      [this](const ft::api::EvaluationReport& report) { showEvaluation(report); },
+      [this, cancel](const QString& message) { evaluationFailed(message, cancel->load()); });
+}
+
+void ResultsPage::cancelEvaluation() {
+  if (m_evaluationState != EvaluationState::Loading || !m_cancel) return;
+  m_cancel->store(true);
+  m_cancelButton->setEnabled(false);
+}
+
+void ResultsPage::onEvaluationProgress(quint64 ticket, qint64 done, qint64 total) {
+  if (ticket != m_evaluationTicket || m_evaluationState != EvaluationState::Loading) return;
+  m_progressDone = done;
+  m_progressTotal = total;
+  updateEvaluationStatus();
+  Q_EMIT evaluationProgress(done, total);
+}
+
+void ResultsPage::clearEvaluation() {
+  m_report = {};
+  m_evaluationError.clear();
+  m_cellTrue = m_cellPredicted = -1;
+  m_matrix->clear();
+  m_cellGallery->setSamples({}, {}, {});
+  m_misclassified->setSamples({}, {}, {});
+  m_classMetrics->clear();
+  updateCellCaption();
+  updateMisclassifiedCaption();
+}
+
+void ResultsPage::showEvaluation(const ft::api::EvaluationReport& report) {
+  m_report = report;
+  m_evaluationState = EvaluationState::Ready;
+  QStringList names;
+  for (const auto& name : report.classNames) names << QString::fromStdString(name);
+  m_matrix->setMatrix(names, report.confusion);
+  m_classMetrics->setReport(report);
+  m_misclassified->setSamples(m_runDir, names, report.misclassified());
+  updateMisclassifiedCaption();
+  // The gallery beside the matrix starts with the most frequent mistake.
+  const auto confused = report.mostConfused(1);
+  if (!confused.empty() && confused.front().count > 0)
+    showCell(confused.front().trueClass, confused.front().predictedClass);
+  else if (!names.isEmpty())
+    showCell(0, 0);
+  updateEvaluationStatus();
+  Q_EMIT evaluationFinished(m_evaluationState);
+}
+
+void ResultsPage::evaluationFailed(const QString& message, bool cancelled) {
+  m_evaluationState = cancelled ? EvaluationState::Cancelled : EvaluationState::Failed;
+  m_evaluationError = message;  // the engine's message: it names the file and the fix
+  updateEvaluationStatus();
+  Q_EMIT evaluationFinished(m_evaluationState);
+}
+
+void ResultsPage::showCell(int trueClass, int predictedClass) {
+  if (m_evaluationState != EvaluationState::Ready) return;
+  const int n = int(m_report.classNames.size());
+  if (trueClass < 0 || predictedClass < 0 || trueClass >= n || predictedClass >= n) return;
+  m_cellTrue = trueClass;
+  m_cellPredicted = predictedClass;
+  m_matrix->setSelectedCell(trueClass, predictedClass);
+  QStringList names;
+  for (const auto& name : m_report.classNames) names << QString::fromStdString(name);
+  m_cellGallery->setSamples(m_runDir, names, m_report.cell(trueClass, predictedClass));
+  updateCellCaption();
+}
+
+void ResultsPage::updateCellCaption() {
+  if (m_cellTrue < 0 || m_evaluationState != EvaluationState::Ready) {
+    m_cellGallery->setCaption(m_evaluationState == EvaluationState::Ready
+                                  ? tr("Click a cell to see its images.")
+                                  : QString());
+    return;
+  }
+  const QString trueName = QString::fromStdString(m_report.classNames[std::size_t(m_cellTrue)]);
+  const QString predicted = QString::fromStdString(m_report.classNames[std::size_t(m_cellPredicted)]);
+  const int count = m_cellGallery->model()->sampleCount();
+  m_cellGallery->setCaption(
+      m_cellTrue == m_cellPredicted
+          ? tr("%1 recognised correctly: %n image(s), most confident first.", nullptr, count).arg(trueName)
+          : tr("%1 predicted as %2: %n image(s), most confident first.", nullptr, count)
+                .arg(trueName, predicted));
+}
+
+void ResultsPage::updateMisclassifiedCaption() {
+  if (m_evaluationState != EvaluationState::Ready) {
+    m_misclassified->setCaption(QString());
+    return;
+  }
+  const int count = m_misclassified->model()->sampleCount();
+  m_misclassified->setCaption(
+      count == 0 ? tr("No validation image was misclassified.")
+                 : tr("%n misclassified validation image(s), most confident mistakes first: true class "
+                      "→ predicted class (confidence).", nullptr, count));
+}
+
+void ResultsPage::updateEvaluationStatus() {
+  const bool loading = m_evaluationState == EvaluationState::Loading;
+  const bool evaluating = loading && m_progressTotal > 0;
+  m_evaluationProgress->setVisible(evaluating);
+  m_cancelButton->setVisible(evaluating);
+  m_cancelButton->setEnabled(!(m_cancel && m_cancel->load()));
+  if (evaluating) {
+    m_evaluationProgress->setRange(0, int(std::min<qint64>(m_progressTotal, INT32_MAX)));
+    m_evaluationProgress->setValue(int(std::min(m_progressDone, m_progressTotal)));
+  }
+  m_evaluateButton->setVisible(m_evaluationState == EvaluationState::Cancelled ||
+                               m_evaluationState == EvaluationState::Failed);
+  const bool best = selectedCheckpoint() == QLatin1String("best");
+  QString text;
+  switch (m_evaluationState) {
+    case EvaluationState::None:
+      break;
+    case EvaluationState::Loading:
+      text = evaluating ? tr("Evaluating the checkpoint on the validation set…")
+                        : tr("Loading the evaluation…");
+      break;
+    case EvaluationState::Ready: {
+      const auto& r = m_report;
+      text = (best ? tr("Best checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).",
+                        nullptr, int(r.samples))
+                   : tr("Last checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).",
+                        nullptr, int(r.samples)))
+                 .arg(r.epoch)
+                 .arg(percent(r.top1 * 100.0));
+      break;
+    }
+    case EvaluationState::Cancelled:
+      text = tr("Evaluation cancelled; Evaluate starts it again.");
+      break;
+    case EvaluationState::Failed:
+      text = m_evaluationError;
+      break;
+  }
+  m_evaluationStatus->setText(text);
+  m_evaluationStatus->setStyleSheet(m_evaluationState == EvaluationState::Failed
+                                        ? QString::fromLatin1(kErrorStyle) : QString());
+}
+
+QString ResultsPage::evaluationStatusText() const { return m_evaluationStatus->text(); }
+
+// ---- Export -------------------------------------------------------------------------------
+
 QString ResultsPage::selectedCheckpoint() const { return m_checkpoint->currentData().toString(); }
 
 void ResultsPage::setSelectedCheckpoint(const QString& which) {
@@ -220,6 +501,8 @@ QString ResultsPage::summaryText() const {
   return QStringList{m_bestLabel->text(), m_finalLabel->text(), m_statusLabel->text()}.join(QLatin1Char('\n'));
 }
 
+bool ResultsPage::isExporting() const { return m_exportRunner->isBusy(); }
+
 void ResultsPage::chooseExportPath() {
   if (m_runDir.isEmpty()) return;
   const QString which = selectedCheckpoint();
@@ -229,41 +512,53 @@ void ResultsPage::chooseExportPath() {
   const QString pt = tr("LibTorch model (*.pt)");
   const QString pth = tr("torchvision weights for PyTorch (*.pth)");
   const QString safetensors = tr("safetensors weights (*.safetensors)");
+  const QString onnx = tr("ONNX model (*.onnx)");
   QString filter = pt;
-  QString path = QFileDialog::getSaveFileName(this, tr("Export model"), suggested,
-                                              pt + QStringLiteral(";;") + pth +
-                                                  QStringLiteral(";;") + safetensors,
-                                              &filter);
+  QString path = QFileDialog::getSaveFileName(
+      this, tr("Export model"), suggested,
+      QStringList{pt, pth, safetensors, onnx}.join(QStringLiteral(";;")), &filter);
   if (path.isEmpty()) return;
   if (QFileInfo(path).suffix().isEmpty())
-    path += filter == pth ? QStringLiteral(".pth")
-                          : filter == safetensors ? QStringLiteral(".safetensors") : QStringLiteral(".pt");
+    path += filter == pth           ? QStringLiteral(".pth")
+            : filter == safetensors ? QStringLiteral(".safetensors")
+            : filter == onnx        ? QStringLiteral(".onnx")
+                                    : QStringLiteral(".pt");
   exportTo(path, which);
 }
 
-bool ResultsPage::exportTo(const QString& path, const QString& which) {
-  bool ok = false;
+void ResultsPage::exportTo(const QString& path, const QString& which) {
   if (m_runDir.isEmpty()) {
     m_lastExportMessage = tr("There is no run to export yet.");
-  } else {
-    // About half a second for ResNet-18: done here, under a wait cursor.
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    try {
-      const std::string description =
-          ft::api::exportRun(m_runDir.toStdString(), which.toStdString(), path.toStdString());
-      m_lastExportMessage = tr("Exported: %1").arg(QString::fromStdString(description));
-      ok = true;
-    } catch (const ft::UserError& e) {
-      m_lastExportMessage = QString::fromStdString(e.what());  // already says what to do
-    } catch (const std::exception& e) {
-      m_lastExportMessage = tr("Export failed: %1").arg(QString::fromStdString(e.what()));
-    }
-    QApplication::restoreOverrideCursor();
+    m_exportMessage->setText(m_lastExportMessage);
+    m_exportMessage->setStyleSheet(QString::fromLatin1(kErrorStyle));
+    Q_EMIT exportFinished(false);
+    return;
   }
+  m_lastExportMessage = tr("Exporting the %1 checkpoint to %2…")
+                            .arg(which == QLatin1String("last") ? tr("last") : tr("best"), path);
   m_exportMessage->setText(m_lastExportMessage);
-  m_exportMessage->setStyleSheet(ok ? QString() : QStringLiteral("color: #c80000;"));
-  if (ok) Q_EMIT exported(path);
-  return ok;
+  m_exportMessage->setStyleSheet(QString());
+  m_exportButton->setEnabled(false);
+  const std::string runDir = m_runDir.toStdString();
+  m_exportRunner->run<std::string>(
+      [runDir, which = which.toStdString(), target = path.toStdString()] {
+        return ft::api::exportRun(runDir, which, target);
+      },
+      [this, path](const std::string& description) {
+        // The engine's description: architecture, classes, input, file, and how the reloaded
+        // export compared with the checkpoint.
+        m_lastExportMessage = tr("Exported: %1").arg(QString::fromStdString(description));
+        m_exportMessage->setText(m_lastExportMessage);
+        m_exportMessage->setStyleSheet(QString());
+        Q_EMIT exported(path);
+        Q_EMIT exportFinished(true);
+      },
+      [this](const QString& message) {
+        m_lastExportMessage = message;  // already says what to do
+        m_exportMessage->setText(m_lastExportMessage);
+        m_exportMessage->setStyleSheet(QString::fromLatin1(kErrorStyle));
+        Q_EMIT exportFinished(false);
+      });
 }
 
 }  // namespace ft::ui

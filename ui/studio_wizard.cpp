@@ -214,6 +214,7 @@ void StudioWizard::showHistory(const QString& runDir, const api::RunHistory& his
   m_dashboard->clear();
   m_dashboard->setTotalEpochs(history.config.train.epochs);
   m_dashboard->loadHistory(history);
+  m_dashboard->setRunDir(runDir);
   m_haveResults = !m_epochs.isEmpty();
   if (m_haveResults) m_results->showHistory(runDir, history);
   const int done = int(m_epochs.size());

@@ -180,8 +180,10 @@ class WizardTest final : public QObject {
     QCOMPARE(wizard.currentStep(), StudioWizard::ResultsStep);
     auto* results = wizard.resultsPage();
     const QString exported = QDir(path(runs.path())).filePath(QStringLiteral("model.pt"));
-    QVERIFY2(results->exportTo(exported, QStringLiteral("best")),
-             qPrintable(results->lastExportMessage()));
+    QSignalSpy exportFinished(results, &ft::ui::ResultsPage::exportFinished);
+    results->exportTo(exported, QStringLiteral("best"));  // on a worker thread
+    QVERIFY(exportFinished.wait(120000));
+    QVERIFY2(exportFinished.front().front().toBool(), qPrintable(results->lastExportMessage()));
     QVERIFY(QFile::exists(exported));
     QFile metadata(QDir(path(runs.path())).filePath(QStringLiteral("model.json")));
     QVERIFY(metadata.open(QIODevice::ReadOnly));
