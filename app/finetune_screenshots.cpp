@@ -2,15 +2,20 @@
 // each page, in English and in Simplified Chinese, as docs/screenshots/<page>-<lang>.png.
 // Run it under a real X server (scripts/screenshots.sh uses xvfb-run) so fonts render as users
 // see them. The dashboard is captured mid-training, after two (English) and three (Chinese)
-// of four epochs, so the epoch charts have lines.
+// of four epochs, so the epoch charts have lines. The results page is captured on each of its
+// tabs: summary, confusion matrix (with the most confused cell's images), per-class chart,
+// misclassified gallery, and "try it" with a few validation images and one unreadable file.
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFile>
 #include <QElapsedTimer>
 #include <QLineEdit>
 #include <QSpinBox>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QThread>
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 
@@ -20,8 +25,12 @@
 #include "language.h"
 #include "main_window.h"
 #include "model_page.h"
+#include "api/results_api.h"
+#include "results_page.h"
 #include "review_page.h"
 #include "studio_wizard.h"
+#include "thumbnail_gallery.h"
+#include "try_it_panel.h"
 
 namespace {
 
@@ -157,7 +166,63 @@ int main(int argc, char* argv[]) {
 
   if (!waitUntil([&] { return wizard->currentStep() == StudioWizard::ResultsStep; }, 30 * minute))
     fail("the results");
+  auto* results = wizard->resultsPage();
+  if (!waitUntil([&] { return results->evaluationState() != ft::ui::ResultsPage::EvaluationState::Loading; },
+                 10 * minute))
+    fail("the evaluation");
+  if (results->evaluationState() != ft::ui::ResultsPage::EvaluationState::Ready) {
+    std::fprintf(stderr, "finetune-screenshots: evaluation failed: %s\n",
+                 qPrintable(results->evaluationStatusText()));
+    return 1;
+  }
   capture.both(QStringLiteral("results"));
+
+  const auto thumbnailsLoaded = [](ft::ui::ThumbnailGallery* gallery) {
+    auto* model = gallery->model();
+    return !model->isLoading() && model->thumbnailCount() >= model->rowCount();
+  };
+  results->tabs()->setCurrentIndex(ft::ui::ResultsPage::MatrixTab);
+  if (!waitUntil([&] { return thumbnailsLoaded(results->cellGallery()); }, minute)) fail("the cell's images");
+  capture.both(QStringLiteral("results-matrix"));
+
+  results->tabs()->setCurrentIndex(ft::ui::ResultsPage::ClassesTab);
+  capture.both(QStringLiteral("results-classes"));
+
+  results->tabs()->setCurrentIndex(ft::ui::ResultsPage::MisclassifiedTab);
+  if (!waitUntil([&] { return thumbnailsLoaded(results->misclassifiedGallery()); }, minute))
+    fail("the misclassified images");
+  capture.both(QStringLiteral("results-misclassified"));
+
+  // "Try it": three validation images of different classes saved as files, and a broken file.
+  results->tabs()->setCurrentIndex(ft::ui::ResultsPage::TryItTab);
+  QStringList files;
+  {
+    const auto& report = results->evaluation();
+    std::vector<std::size_t> picks;
+    std::vector<int> classes;
+    for (const auto& p : report.predictions) {
+      if (std::find(classes.begin(), classes.end(), p.trueClass) != classes.end()) continue;
+      classes.push_back(p.trueClass);
+      picks.push_back(p.sampleIndex);
+      if (picks.size() == 3) break;
+    }
+    const auto images = ft::api::validationImages(results->runDir().toStdString(), picks);
+    for (std::size_t i = 0; i < images.size(); ++i) {
+      const QString file = QDir(scratch.path()).filePath(QStringLiteral("image-%1.png").arg(i + 1));
+      ft::ui::toImage(images[i]).save(file);
+      files << file;
+    }
+    const QString broken = QDir(scratch.path()).filePath(QStringLiteral("broken.jpg"));
+    QFile out(broken);
+    if (out.open(QIODevice::WriteOnly)) out.write("not really a JPEG");
+    files << broken;
+  }
+  bool predicted = false;
+  QObject::connect(results->tryItPanel(), &ft::ui::TryItPanel::predictionsShown, &app,
+                   [&predicted] { predicted = true; });
+  results->tryItPanel()->predictFiles(files);
+  if (!waitUntil([&] { return predicted; }, minute)) fail("the predictions");
+  capture.both(QStringLiteral("results-tryit"));
   window.close();
   return 0;
 }

@@ -31,12 +31,6 @@
         <source>%1 mistaken for %2: %3</source>
         <translation>%1 被误判为 %2：%3</translation>
     </message>
-    <message numerus="yes">
-        <source>Top-1 accuracy %1 · top-%2 accuracy %3 · macro F1 %4 · %n validation image(s)</source>
-        <translation>
-            <numerusform>Top-1 准确率 %1 · Top-%2 准确率 %3 · 宏平均 F1 %4 · 共 %n 张验证图像</numerusform>
-        </translation>
-    </message>
     <message>
         <source>No class was mistaken for another.</source>
         <translation>没有任何类别被误判为其他类别。</translation>
@@ -44,6 +38,18 @@
     <message>
         <source>Most confused: %1</source>
         <translation>最易混淆：%1</translation>
+    </message>
+    <message>
+        <source>1 validation image</source>
+        <translation>1 张验证图像</translation>
+    </message>
+    <message>
+        <source>%1 validation images</source>
+        <translation>%1 张验证图像</translation>
+    </message>
+    <message>
+        <source>Top-1 accuracy %1 · top-%2 accuracy %3 · macro F1 %4 · %5</source>
+        <translation>Top-1 准确率 %1 · Top-%2 准确率 %3 · 宏平均 F1 %4 · 共 %5</translation>
     </message>
 </context>
 <context>
@@ -265,12 +271,6 @@ Predicted: %2
         <source>Save the charts into a folder</source>
         <translation>将图表保存到文件夹</translation>
     </message>
-    <message numerus="yes">
-        <source>Saved %n chart(s) in %1.</source>
-        <translation>
-            <numerusform>已将 %n 张图表保存到 %1。</numerusform>
-        </translation>
-    </message>
     <message>
         <source>Save the metrics as CSV</source>
         <translation>将指标保存为 CSV</translation>
@@ -282,6 +282,10 @@ Predicted: %2
     <message>
         <source>Saved the metrics in %1.</source>
         <translation>已将指标保存到 %1。</translation>
+    </message>
+    <message>
+        <source>Saved %1 charts in %2.</source>
+        <translation>已将 %1 张图表保存到 %2。</translation>
     </message>
 </context>
 <context>
@@ -884,27 +888,9 @@ Predicted: %2
         <source>Click a cell to see its images.</source>
         <translation>点击一个单元格以查看其中的图像。</translation>
     </message>
-    <message numerus="yes">
-        <source>%1 recognised correctly: %n image(s), most confident first.</source>
-        <translation>
-            <numerusform>%1 被正确识别：%n 张图像，按置信度从高到低排列。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>%1 predicted as %2: %n image(s), most confident first.</source>
-        <translation>
-            <numerusform>%1 被预测为 %2：%n 张图像，按置信度从高到低排列。</numerusform>
-        </translation>
-    </message>
     <message>
         <source>No validation image was misclassified.</source>
         <translation>没有验证图像被误分类。</translation>
-    </message>
-    <message numerus="yes">
-        <source>%n misclassified validation image(s), most confident mistakes first: true class → predicted class (confidence).</source>
-        <translation>
-            <numerusform>%n 张被误分类的验证图像，置信度最高的错误排在最前：真实类别 → 预测类别（置信度）。</numerusform>
-        </translation>
     </message>
     <message>
         <source>Evaluating the checkpoint on the validation set…</source>
@@ -913,18 +899,6 @@ Predicted: %2
     <message>
         <source>Loading the evaluation…</source>
         <translation>正在载入评估结果…</translation>
-    </message>
-    <message numerus="yes">
-        <source>Best checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).</source>
-        <translation>
-            <numerusform>最佳检查点（第 %1 轮）：在 %n 张验证图像上的 Top-1 准确率为 %2。</numerusform>
-        </translation>
-    </message>
-    <message numerus="yes">
-        <source>Last checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).</source>
-        <translation>
-            <numerusform>最后检查点（第 %1 轮）：在 %n 张验证图像上的 Top-1 准确率为 %2。</numerusform>
-        </translation>
     </message>
     <message>
         <source>Evaluation cancelled; Evaluate starts it again.</source>
@@ -945,6 +919,46 @@ Predicted: %2
     <message>
         <source>best</source>
         <translation>最佳</translation>
+    </message>
+    <message>
+        <source>1 image</source>
+        <translation>1 张图像</translation>
+    </message>
+    <message>
+        <source>%1 images</source>
+        <translation>%1 张图像</translation>
+    </message>
+    <message>
+        <source>1 validation image</source>
+        <translation>1 张验证图像</translation>
+    </message>
+    <message>
+        <source>%1 validation images</source>
+        <translation>%1 张验证图像</translation>
+    </message>
+    <message>
+        <source>%1 recognised correctly: %2, most confident first.</source>
+        <translation>%1 被正确识别：%2，按置信度从高到低排列。</translation>
+    </message>
+    <message>
+        <source>%1 predicted as %2: %3, most confident first.</source>
+        <translation>%1 被预测为 %2：%3，按置信度从高到低排列。</translation>
+    </message>
+    <message>
+        <source>1 misclassified validation image: true class → predicted class (confidence).</source>
+        <translation>1 张被误分类的验证图像：真实类别 → 预测类别（置信度）。</translation>
+    </message>
+    <message>
+        <source>%1 misclassified validation images, most confident mistakes first: true class → predicted class (confidence).</source>
+        <translation>%1 张被误分类的验证图像，置信度最高的错误排在最前：真实类别 → 预测类别（置信度）。</translation>
+    </message>
+    <message>
+        <source>Best checkpoint (epoch %1): top-1 accuracy %2 on %3.</source>
+        <translation>最佳检查点（第 %1 轮）：在 %3上的 Top-1 准确率为 %2。</translation>
+    </message>
+    <message>
+        <source>Last checkpoint (epoch %1): top-1 accuracy %2 on %3.</source>
+        <translation>最后检查点（第 %1 轮）：在 %3上的 Top-1 准确率为 %2。</translation>
     </message>
 </context>
 <context>
@@ -1272,16 +1286,18 @@ Predicted: %2
 <context>
     <name>ft::ui::ThumbnailGalleryModel</name>
     <message>
-        <source>%1 → %2 (%3%)</source>
-        <translation>%1 → %2（%3%）</translation>
-    </message>
-    <message>
         <source>Validation image %1
 True class: %2 (probability %3%)
 Predicted: %4 (%5%)</source>
         <translation>验证图像 %1
 真实类别：%2（概率 %3%）
 预测：%4（%5%）</translation>
+    </message>
+    <message>
+        <source>%1 → %2
+(%3%)</source>
+        <translation>%1 → %2
+(%3%)</translation>
     </message>
 </context>
 <context>
@@ -1514,27 +1530,29 @@ Predicted: %4 (%5%)</source>
         <source>There is no trained model to try yet.</source>
         <translation>还没有可试用的训练模型。</translation>
     </message>
-    <message numerus="yes">
-        <source>Predicting %n image(s) with the %1 checkpoint…</source>
-        <translation>
-            <numerusform>正在用%1检查点预测 %n 张图像…</numerusform>
-        </translation>
-    </message>
     <message>
         <source>no preview</source>
         <translation>无预览</translation>
     </message>
-    <message numerus="yes">
-        <source>%n image(s) predicted with the %1 checkpoint.</source>
-        <translation>
-            <numerusform>已用%1检查点预测 %n 张图像。</numerusform>
-        </translation>
+    <message>
+        <source>1 image</source>
+        <translation>1 张图像</translation>
     </message>
-    <message numerus="yes">
-        <source>%n image(s) predicted; %1 could not be read.</source>
-        <translation>
-            <numerusform>已预测 %n 张图像；%1 个文件无法读取。</numerusform>
-        </translation>
+    <message>
+        <source>%1 images</source>
+        <translation>%1 张图像</translation>
+    </message>
+    <message>
+        <source>Predicting %1 with the %2 checkpoint…</source>
+        <translation>正在用%2检查点预测 %1…</translation>
+    </message>
+    <message>
+        <source>%1 predicted with the %2 checkpoint.</source>
+        <translation>已用%2检查点预测 %1。</translation>
+    </message>
+    <message>
+        <source>%1 predicted; %2 could not be read.</source>
+        <translation>已预测 %1；%2 个文件无法读取。</translation>
     </message>
 </context>
 <context>

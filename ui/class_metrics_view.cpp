@@ -116,12 +116,12 @@ void ClassMetricsView::fill() {
   }
   const auto& r = m_report;
   const int topK = std::min<int>(5, int(r.classNames.size()));
-  m_summary->setText(tr("Top-1 accuracy %1 · top-%2 accuracy %3 · macro F1 %4 · %n validation image(s)",
-                        nullptr, int(r.samples))
+  const QString images = r.samples == 1 ? tr("1 validation image")
+                                          : tr("%1 validation images").arg(r.samples);
+  m_summary->setText(tr("Top-1 accuracy %1 · top-%2 accuracy %3 · macro F1 %4 · %5")
                          .arg(percent(r.top1))
                          .arg(topK)
-                         .arg(percent(r.top5))
-                         .arg(QString::number(r.macroF1, 'f', 3)));
+                         .arg(percent(r.top5), QString::number(r.macroF1, 'f', 3), images));
   const QStringList pairs = confusedPairs();
   m_confused->setText(pairs.isEmpty() ? tr("No class was mistaken for another.")
                                       : tr("Most confused: %1").arg(pairs.join(QStringLiteral("; "))));

@@ -60,7 +60,8 @@ int ConfusionMatrixView::labelWidth() const {
   const QFontMetrics fm(font());
   int width = 0;
   for (const QString& name : m_names) width = std::max(width, fm.horizontalAdvance(name));
-  return std::min(width, kMaxLabel) + kMargin;
+  // A few pixels of slack: elidedText() shortens a name whose width is the exact limit.
+  return std::min(width + 4, kMaxLabel) + kMargin;
 }
 
 ConfusionMatrixView::Geometry ConfusionMatrixView::geometry() const {

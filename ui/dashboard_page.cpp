@@ -2,6 +2,7 @@
 
 #include <QChart>
 #include <QChartView>
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEvent>
@@ -762,17 +763,27 @@ QStringList DashboardPage::saveCharts(const QString& folder, QString* error) {
   for (int i = 0; i < m_chartViews.size(); ++i) {
     QChartView* view = m_chartViews[i];
     // On screen: the chart as the user sees it, at twice the resolution. Hidden (another page
-    // is showing): laid out at a fixed size first, then given its size back.
+    // is showing): rendering the widget would lay the hidden page out at its own size, so the
+    // chart itself is laid out at the export size, drawn from its scene, and given its size back.
     const bool shown = view->isVisible() && view->width() >= 280 && view->height() >= 200;
-    const QSize oldSize = view->size();
-    const QSize size = shown ? oldSize : QSize(kExportChartWidth, kExportChartHeight);
-    if (!shown) view->resize(size);
+    const QSize size = shown ? view->size() : QSize(kExportChartWidth, kExportChartHeight);
     QImage image(size * kExportScale, QImage::Format_ARGB32_Premultiplied);
     image.setDevicePixelRatio(kExportScale);
     image.fill(Qt::white);
-    // QWidget::render (QGraphicsView::render would draw the scene only, without the frame).
-    static_cast<QWidget*>(view)->render(&image);
-    if (!shown) view->resize(oldSize);
+    if (shown) {
+      // QWidget::render (QGraphicsView::render would draw the scene only, without the frame).
+      static_cast<QWidget*>(view)->render(&image);
+    } else {
+      QChart* chart = view->chart();
+      const QSizeF oldSize = chart->size();
+      chart->resize(size);
+      QPainter painter(&image);
+      painter.setRenderHint(QPainter::Antialiasing);
+      painter.setRenderHint(QPainter::TextAntialiasing);
+      chart->scene()->render(&painter, QRectF(QPointF(0, 0), QSizeF(size)), chart->sceneBoundingRect());
+      painter.end();
+      chart->resize(oldSize);
+    }
     const QString path = QDir(folder).filePath(names[i]);
     if (!image.save(path, "PNG")) {
       if (error) *error = tr("Cannot write %1: check that the folder is writable.").arg(path);
@@ -835,7 +846,7 @@ void DashboardPage::onSaveChartsClicked() {
   if (files.isEmpty())
     showSaveMessage(error, true);
   else
-    showSaveMessage(tr("Saved %n chart(s) in %1.", nullptr, int(files.size())).arg(folder), false);
+    showSaveMessage(tr("Saved %1 charts in %2.").arg(files.size()).arg(folder), false);
 }
 
 void DashboardPage::onSaveCsvClicked() {

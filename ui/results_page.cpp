@@ -31,6 +31,15 @@ namespace {
 
 QString percent(double value) { return QStringLiteral("%1%").arg(value, 0, 'f', 2); }
 
+// "1 image" / "35 images" (English has two forms; the source strings are the English text).
+QString imageCount(qint64 n) {
+  return n == 1 ? ResultsPage::tr("1 image") : ResultsPage::tr("%1 images").arg(n);
+}
+
+QString validationImageCount(qint64 n) {
+  return n == 1 ? ResultsPage::tr("1 validation image") : ResultsPage::tr("%1 validation images").arg(n);
+}
+
 QString rate(double value) { return QString::number(value, 'g', 3); }
 
 QTableWidgetItem* cell(const QString& text, bool bold) {
@@ -127,8 +136,9 @@ ResultsPage::ResultsPage(QWidget* parent) : QWidget(parent) {
   auto* matrixSplitter = new QSplitter(Qt::Horizontal);
   matrixSplitter->addWidget(matrixScroll);
   matrixSplitter->addWidget(m_cellGallery);
-  matrixSplitter->setStretchFactor(0, 3);
-  matrixSplitter->setStretchFactor(1, 2);
+  matrixSplitter->setStretchFactor(0, 1);
+  matrixSplitter->setStretchFactor(1, 1);
+  matrixSplitter->setSizes({540, 460});  // proportions: the matrix gets the larger half
 
   m_classMetrics = new ClassMetricsView;
   m_misclassified = new ThumbnailGallery;
@@ -422,9 +432,8 @@ void ResultsPage::updateCellCaption() {
   const int count = m_cellGallery->model()->sampleCount();
   m_cellGallery->setCaption(
       m_cellTrue == m_cellPredicted
-          ? tr("%1 recognised correctly: %n image(s), most confident first.", nullptr, count).arg(trueName)
-          : tr("%1 predicted as %2: %n image(s), most confident first.", nullptr, count)
-                .arg(trueName, predicted));
+          ? tr("%1 recognised correctly: %2, most confident first.").arg(trueName, imageCount(count))
+          : tr("%1 predicted as %2: %3, most confident first.").arg(trueName, predicted, imageCount(count)));
 }
 
 void ResultsPage::updateMisclassifiedCaption() {
@@ -434,9 +443,10 @@ void ResultsPage::updateMisclassifiedCaption() {
   }
   const int count = m_misclassified->model()->sampleCount();
   m_misclassified->setCaption(
-      count == 0 ? tr("No validation image was misclassified.")
-                 : tr("%n misclassified validation image(s), most confident mistakes first: true class "
-                      "→ predicted class (confidence).", nullptr, count));
+      count == 0   ? tr("No validation image was misclassified.")
+      : count == 1 ? tr("1 misclassified validation image: true class → predicted class (confidence).")
+                   : tr("%1 misclassified validation images, most confident mistakes first: true class "
+                        "→ predicted class (confidence).").arg(count));
 }
 
 void ResultsPage::updateEvaluationStatus() {
@@ -462,12 +472,10 @@ void ResultsPage::updateEvaluationStatus() {
       break;
     case EvaluationState::Ready: {
       const auto& r = m_report;
-      text = (best ? tr("Best checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).",
-                        nullptr, int(r.samples))
-                   : tr("Last checkpoint (epoch %1): top-1 accuracy %2 on %n validation image(s).",
-                        nullptr, int(r.samples)))
+      text = (best ? tr("Best checkpoint (epoch %1): top-1 accuracy %2 on %3.")
+                   : tr("Last checkpoint (epoch %1): top-1 accuracy %2 on %3."))
                  .arg(r.epoch)
-                 .arg(percent(r.top1 * 100.0));
+                 .arg(percent(r.top1 * 100.0), validationImageCount(r.samples));
       break;
     }
     case EvaluationState::Cancelled:

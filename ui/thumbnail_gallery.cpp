@@ -1,9 +1,12 @@
 #include "thumbnail_gallery.h"
 
+#include <QApplication>
 #include <QEvent>
+#include <QIcon>
 #include <QLabel>
 #include <QListView>
 #include <QPainter>
+#include <QStyledItemDelegate>
 #include <QVBoxLayout>
 
 #include <algorithm>
@@ -11,6 +14,53 @@
 #include "background_runner.h"
 
 namespace ft::ui {
+namespace {
+
+constexpr int kCellWidth = 176;
+
+// Paints the thumbnail centred at the top and the caption's lines below it, each as wide as the
+// cell (the standard delegate wraps an icon view's text to the icon's width and elides the rest).
+class CaptionDelegate : public QStyledItemDelegate {
+ public:
+  using QStyledItemDelegate::QStyledItemDelegate;
+
+  QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const override {
+    return {kCellWidth, ThumbnailGalleryModel::kIconSize + 12 + 2 * option.fontMetrics.height()};
+  }
+
+  void paint(QPainter* painter, const QStyleOptionViewItem& option, const QModelIndex& index) const override {
+    QStyleOptionViewItem panel(option);
+    initStyleOption(&panel, index);
+    panel.text.clear();
+    panel.icon = QIcon();
+    const QWidget* widget = option.widget;
+    QStyle* style = widget ? widget->style() : QApplication::style();
+    style->drawPrimitive(QStyle::PE_PanelItemViewItem, &panel, painter, widget);
+
+    const QRect r = option.rect;
+    const int icon = ThumbnailGalleryModel::kIconSize;
+    const QImage image = index.data(Qt::DecorationRole).value<QImage>();
+    if (!image.isNull()) {
+      const QSize size = image.size().scaled(icon, icon, Qt::KeepAspectRatio);
+      painter->drawImage(QRect(r.x() + (r.width() - size.width()) / 2, r.y() + 4 + (icon - size.height()) / 2,
+                               size.width(), size.height()),
+                         image);
+    }
+    const QFontMetrics fm(option.font);
+    const bool selected = option.state & QStyle::State_Selected;
+    painter->setPen(option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text));
+    painter->setFont(option.font);
+    int y = r.y() + 8 + icon;
+    for (const QString& line : index.data(Qt::DisplayRole).toString().split(QLatin1Char('\n'))) {
+      const QRect lineRect(r.x() + 2, y, r.width() - 4, fm.height());
+      painter->drawText(lineRect, Qt::AlignHCenter | Qt::AlignTop,
+                        fm.elidedText(line, Qt::ElideMiddle, lineRect.width()));
+      y += fm.height();
+    }
+  }
+};
+
+}  // namespace
 
 QImage toImage(const ft::api::Thumbnail& thumbnail) {
   if (thumbnail.width <= 0 || thumbnail.height <= 0 ||
@@ -56,7 +106,8 @@ QString ThumbnailGalleryModel::className(int index) const {
 
 QString ThumbnailGalleryModel::caption(int row) const {
   const auto& s = sample(row);
-  return tr("%1 → %2 (%3%)")
+  // Two lines, so that long class names leave the confidence visible.
+  return tr("%1 → %2\n(%3%)")
       .arg(className(s.trueClass), className(s.predictedClass))
       .arg(double(s.confidence) * 100.0, 0, 'f', 0);
 }
@@ -162,9 +213,8 @@ ThumbnailGallery::ThumbnailGallery(QWidget* parent) : QWidget(parent) {
   m_view->setMovement(QListView::Static);
   m_view->setResizeMode(QListView::Adjust);
   m_view->setUniformItemSizes(true);
-  m_view->setWordWrap(true);
   m_view->setIconSize(QSize(ThumbnailGalleryModel::kIconSize, ThumbnailGalleryModel::kIconSize));
-  m_view->setGridSize(QSize(ThumbnailGalleryModel::kIconSize + 86, ThumbnailGalleryModel::kIconSize + 44));
+  m_view->setItemDelegate(new CaptionDelegate(m_view));
   m_view->setSpacing(4);
   m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
   m_view->setModel(m_model);

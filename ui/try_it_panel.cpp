@@ -15,6 +15,8 @@
 #include <QUrl>
 #include <QVBoxLayout>
 
+#include <algorithm>
+
 #include "background_runner.h"
 #include "studio_settings.h"
 
@@ -22,6 +24,7 @@ namespace ft::ui {
 namespace {
 
 constexpr int kPreviewSize = 96;
+constexpr int kMaxBarWidth = 420;
 
 QImage preview(const QString& file) {
   QImageReader reader(file);
@@ -93,6 +96,8 @@ void TryItPanel::setRun(const QString& runDir, const QString& checkpoint) {
   clearResults();
 }
 
+QString TryItPanel::imageCount(int n) { return n == 1 ? tr("1 image") : tr("%1 images").arg(n); }
+
 QString TryItPanel::checkpointName() const {
   return m_checkpoint == QLatin1String("last") ? tr("last epoch") : tr("best");
 }
@@ -132,8 +137,7 @@ void TryItPanel::predictFiles(const QStringList& files) {
     setStatus(tr("There is no trained model to try yet."), true);
     return;
   }
-  setStatus(tr("Predicting %n image(s) with the %1 checkpoint…", nullptr, int(files.size()))
-                .arg(checkpointName()),
+  setStatus(tr("Predicting %1 with the %2 checkpoint…").arg(imageCount(int(files.size())), checkpointName()),
             false);
   const std::string runDir = m_runDir.toStdString();
   const std::string which = m_checkpoint.toStdString();
@@ -159,6 +163,11 @@ void TryItPanel::showResults(const Prediction& prediction) {
   m_haveShown = true;
   m_results = prediction.results;
   int failed = 0;
+  // One column width for every image's class names, so that all bars start at the same place.
+  int nameWidth = 0;
+  for (const auto& r : m_results)
+    for (const auto& c : r.top)
+      nameWidth = std::max(nameWidth, fontMetrics().horizontalAdvance(QString::fromStdString(c.name)));
   for (std::size_t i = 0; i < m_results.size(); ++i) {
     const auto& r = m_results[i];
     auto* row = new QWidget;
@@ -178,7 +187,7 @@ void TryItPanel::showResults(const Prediction& prediction) {
     bold.setBold(true);
     name->setFont(bold);
     name->setToolTip(QString::fromStdString(r.image));
-    details->addWidget(name, 0, 0, 1, 3);
+    details->addWidget(name, 0, 0, 1, 4);
     if (!r.error.empty()) {
       ++failed;
       auto* error = new QLabel(QString::fromStdString(r.error));
@@ -186,17 +195,19 @@ void TryItPanel::showResults(const Prediction& prediction) {
       error->setWordWrap(true);
       error->setStyleSheet(QStringLiteral("color: #c80000;"));
       error->setTextInteractionFlags(Qt::TextSelectableByMouse);
-      details->addWidget(error, 1, 0, 1, 3);
+      details->addWidget(error, 1, 0, 1, 4);
     }
     int line = 1;
     for (const auto& c : r.top) {
       auto* label = new QLabel(QString::fromStdString(c.name));
+      label->setMinimumWidth(nameWidth + 8);
       auto* bar = new QProgressBar;
       bar->setObjectName(QStringLiteral("probabilityBar"));
       bar->setRange(0, 1000);
       bar->setValue(int(c.probability * 1000.0f + 0.5f));
       bar->setTextVisible(false);
       bar->setFixedHeight(12);
+      bar->setMaximumWidth(kMaxBarWidth);
       auto* value = new QLabel(QStringLiteral("%1%").arg(double(c.probability) * 100.0, 0, 'f', 1));
       value->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
       value->setMinimumWidth(value->fontMetrics().horizontalAdvance(QStringLiteral("100.0%")));
@@ -205,16 +216,18 @@ void TryItPanel::showResults(const Prediction& prediction) {
       details->addWidget(value, line, 2);
       ++line;
     }
+    // The bars grow up to kMaxBarWidth; the room right of them stays empty.
     details->setColumnStretch(1, 1);
+    details->setColumnStretch(3, 1);
     details->setColumnMinimumWidth(1, 160);
     rowLayout->addLayout(details, 1);
     m_listLayout->insertWidget(m_listLayout->count() - 1, row);
   }
   const int count = int(m_results.size());
   if (failed == 0)
-    setStatus(tr("%n image(s) predicted with the %1 checkpoint.", nullptr, count).arg(checkpointName()), false);
+    setStatus(tr("%1 predicted with the %2 checkpoint.").arg(imageCount(count), checkpointName()), false);
   else
-    setStatus(tr("%n image(s) predicted; %1 could not be read.", nullptr, count - failed).arg(failed), true);
+    setStatus(tr("%1 predicted; %2 could not be read.").arg(imageCount(count - failed)).arg(failed), true);
   Q_EMIT predictionsShown();
 }
 

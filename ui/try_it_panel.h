@@ -58,6 +58,7 @@ class TryItPanel : public QWidget {
   void showResults(const Prediction& prediction);
   void setStatus(const QString& text, bool error);
   QString checkpointName() const;
+  static QString imageCount(int n);  // "1 image" / "3 images"
   QStringList localImageFiles(const QMimeData* mime) const;
 
   QString m_runDir;

@@ -356,6 +356,10 @@ class DashboardTest final : public QObject {
       QCOMPARE(image.size(), QSize(int(DashboardPage::kExportChartWidth * DashboardPage::kExportScale),
                                    int(DashboardPage::kExportChartHeight * DashboardPage::kExportScale)));
       QVERIFY2(colourCount(image) > 20, qPrintable(files[i]));  // axes, labels, lines
+      // The chart fills the picture: its right and bottom halves are drawn too.
+      const int w = image.width(), h = image.height();
+      QVERIFY2(colourCount(image.copy(w * 3 / 4, 0, w / 4, h)) > 10, qPrintable(files[i]));
+      QVERIFY2(colourCount(image.copy(0, h * 3 / 4, w, h / 4)) > 10, qPrintable(files[i]));
     }
     // On screen: as shown, at twice the resolution.
     DashboardPage shown;
@@ -370,6 +374,9 @@ class DashboardTest final : public QObject {
       QCOMPARE(image.size(), shown.chartViews()[i]->size() * 2);
       QVERIFY(image.width() >= 560);
       QVERIFY(colourCount(image) > 20);
+      const int w = image.width(), h = image.height();
+      QVERIFY(colourCount(image.copy(w * 3 / 4, 0, w / 4, h)) > 10);
+      QVERIFY(colourCount(image.copy(0, h * 3 / 4, w, h / 4)) > 10);
     }
     // A folder that cannot be created: no files, a message.
     QVERIFY(hidden.saveCharts(QStringLiteral("/proc/no-such-folder"), &error).isEmpty());
