@@ -319,7 +319,14 @@ class ResultsTest final : public QObject {
     QVERIFY(!ft::api::readEvaluation(copy.toStdString(), "best").has_value());
     ResultsPage page;
     QSignalSpy progress(&page, &ResultsPage::evaluationProgress);
-    QVERIFY(showAndWait(page, copy, m_epochs, m_finished));
+    QSignalSpy done(&page, &ResultsPage::evaluationFinished);
+    QElapsedTimer clock;
+    clock.start();
+    page.showRun(copy, m_epochs, m_finished);
+    QVERIFY2(clock.elapsed() < 50, qPrintable(QString::number(clock.elapsed())));  // work is queued
+    QCOMPARE(page.evaluationState(), State::Loading);
+    QVERIFY(done.wait(120000));
+    QCOMPARE(page.evaluationState(), State::Ready);
     QVERIFY(progress.count() >= 1);  // 48 images in batches of 16
     QCOMPARE(progress.back().at(0).toLongLong(), 48);
     QCOMPARE(progress.back().at(1).toLongLong(), 48);
@@ -447,6 +454,30 @@ class ResultsTest final : public QObject {
     QCOMPARE(errors.front()->text(), QString::fromStdString(results[3].error));
     QVERIFY2(panel->statusText().contains(QStringLiteral("1 could not be read")), qPrintable(panel->statusText()));
     QVERIFY(panel->resultTexts()[0].startsWith(QStringLiteral("try-0.png: ")));
+  }
+
+  void tryItShowsTheEnginesErrorVerbatim() {
+    // A run folder without checkpoints: predictWithRun fails as a whole; its message is shown.
+    const fs::path bare = m_dir / "bare-try";
+    fs::create_directories(bare);
+    fs::copy_file(fs::path(m_runDir.toStdString()) / "config.json", bare / "config.json");
+    const std::string image = (m_dir / "try-0.png").string();
+    QVERIFY(fs::exists(image));  // written by tryItShowsTopFiveForDroppedImages
+    QString expected;
+    try {
+      ft::api::predictWithRun(bare.string(), "best", {image}, 5);
+    } catch (const ft::UserError& e) {
+      expected = QString::fromStdString(e.what());
+    }
+    QVERIFY(!expected.isEmpty());
+    ft::ui::TryItPanel panel;
+    panel.setRun(QString::fromStdString(bare.string()), QStringLiteral("best"));
+    QSignalSpy shown(&panel, &ft::ui::TryItPanel::predictionsShown);
+    panel.predictFiles({QString::fromStdString(image)});
+    QVERIFY(panel.isBusy());
+    QVERIFY(shown.wait(60000));
+    QCOMPARE(panel.statusText(), expected);
+    QVERIFY(panel.results().empty());
   }
 
   void exportWritesModelAndMetadata() {
