@@ -23,6 +23,7 @@
 #include "data/data_source.h"
 #include "data/loader.h"
 #include "models/resnet.h"
+#include "train/fused_adam.h"
 
 namespace {
 
@@ -43,6 +44,7 @@ struct Options {
   bool channelsLast = false;
   bool bf16 = false;
   bool inferenceMode = false;  // evaluation under InferenceMode instead of NoGradGuard
+  bool fusedAdam = false;     // train::FusedAdam instead of torch::optim::Adam
   bool json = false;
 };
 
@@ -76,7 +78,7 @@ Split runPhase(ft::models::ResNet& model, torch::optim::Optimizer& optimizer,
     auto images = prepare(batch->images, o);
     const double data = since(t);
     t = Clock::now();
-    optimizer.zero_grad();
+    optimizer.zero_grad();  // dropping the gradients instead was measured slower: fresh 45 MB each step
     torch::Tensor loss;
     {
       at::autocast::set_cpu_enabled(o.bf16);
@@ -154,6 +156,7 @@ int main(int argc, char** argv) {
   app.add_flag("--channels-last", o.channelsLast, "model and inputs in channels-last format");
   app.add_flag("--bf16", o.bf16, "bfloat16 autocast for forward (CPU autocast)");
   app.add_flag("--inference-mode", o.inferenceMode, "evaluate under InferenceMode, not NoGradGuard");
+  app.add_flag("--fused-adam", o.fusedAdam, "one-pass Adam step (train::FusedAdam)");
   app.add_flag("--json", o.json, "print one JSON object");
   CLI11_PARSE(app, argc, argv);
 
@@ -181,7 +184,14 @@ int main(int argc, char** argv) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(model->headParameters());
   groups.emplace_back(model->backboneParameters());
-  torch::optim::Adam optimizer(std::move(groups), torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
+  std::unique_ptr<torch::optim::Optimizer> optimizerOwner;
+  if (o.fusedAdam)
+    optimizerOwner = std::make_unique<ft::train::FusedAdam>(std::move(groups),
+                                                            torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
+  else
+    optimizerOwner = std::make_unique<torch::optim::Adam>(std::move(groups),
+                                                          torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
+  auto& optimizer = *optimizerOwner;
   at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
 
   model->train();
@@ -196,7 +206,7 @@ int main(int argc, char** argv) {
       {"settings", {{"arch", o.architecture}, {"input_size", o.inputSize}, {"batch_size", o.batchSize},
                     {"eval_batch_size", o.evalBatchSize}, {"threads", torch::get_num_threads()},
                     {"workers", o.workers}, {"batches", o.batches}, {"channels_last", o.channelsLast},
-                    {"bf16", o.bf16}, {"inference_mode", o.inferenceMode}}},
+                    {"bf16", o.bf16}, {"inference_mode", o.inferenceMode}, {"fused_adam", o.fusedAdam}}},
       {"frozen", frozen.toJson()},
       {"unfrozen", unfrozen.toJson()},
       {"evaluation", evaluation}};

@@ -16,6 +16,7 @@
 #include "data/random.h"
 #include "export/model_export.h"
 #include "models/resnet.h"
+#include "train/fused_adam.h"
 #include "train/device_select.h"
 #include "train/run_folder.h"
 
@@ -105,7 +106,9 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   models::ResNet model(models::parseArchitecture(config.model.architecture),
                        int(opened.classNames.size()));
   model->to(device);
-  torch::optim::Adam optimizer(model->parameters(), torch::optim::AdamOptions(1e-4));
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(model->parameters());
+  train::FusedAdam optimizer(std::move(groups), torch::optim::AdamOptions(1e-4));  // as the trainer
 
   auto timePhase = [&](bool frozen) {
     model->setBackboneFrozen(frozen);
