@@ -422,7 +422,9 @@ bool Trainer::Impl::trainEpoch() {
 }
 
 std::pair<double, double> Trainer::Impl::evaluate() {
-  torch::NoGradGuard noGrad;
+  // InferenceMode rather than NoGradGuard: no version counters or views kept for autograd
+  // (issue 6's candidate list; evaluation is the same maths either way).
+  c10::InferenceMode inference;
   model->eval();
   // While frozen with the feature cache, the validation images' features do not change either.
   const bool cached = cachedEpoch(epoch);
