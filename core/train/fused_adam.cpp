@@ -42,6 +42,20 @@ FusedAdam::FusedAdam(std::vector<torch::optim::OptimizerParamGroup> groups,
                      torch::optim::AdamOptions defaults, bool decoupledWeightDecay)
     : torch::optim::Adam(std::move(groups), std::move(defaults)), m_decoupled(decoupledWeightDecay) {}
 
+torch::optim::AdamParamState& FusedAdam::stateFor(const std::string& key, const torch::Tensor& p,
+                                                  torch::MemoryFormat format, bool amsgrad) {
+  auto it = state_.find(key);
+  if (it == state_.end()) {  // first step of this tensor, as torch::optim::Adam starts it
+    auto fresh = std::make_unique<torch::optim::AdamParamState>();
+    fresh->step(0);
+    fresh->exp_avg(torch::zeros_like(p, format));
+    fresh->exp_avg_sq(torch::zeros_like(p, format));
+    if (amsgrad) fresh->max_exp_avg_sq(torch::zeros_like(p, format));
+    it = state_.emplace(key, std::move(fresh)).first;
+  }
+  return static_cast<torch::optim::AdamParamState&>(*it->second);
+}
+
 torch::Tensor FusedAdam::step(LossClosure closure) {
   torch::NoGradGuard noGrad;
   torch::Tensor loss;
@@ -57,16 +71,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
       if (!fusable(p, grad) || options.amsgrad()) {
         // The stock rule for this tensor, written out as torch::optim::Adam/AdamW do it.
-        auto it = state_.find(key);
-        if (it == state_.end()) {
-          auto fresh = std::make_unique<torch::optim::AdamParamState>();
-          fresh->step(0);
-          fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-          fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-          if (options.amsgrad()) fresh->max_exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
-          it = state_.emplace(key, std::move(fresh)).first;
-        }
-        auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
+        auto& s = stateFor(key, p, torch::MemoryFormat::Preserve, options.amsgrad());
         s.step(s.step() + 1);
         const auto [beta1, beta2] = options.betas();
         const double bc1 = 1 - std::pow(beta1, double(s.step()));
@@ -88,15 +93,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
         p.addcdiv_(s.exp_avg(), denom, -options.lr() / bc1);
         continue;
       }
-      auto it = state_.find(key);
-      if (it == state_.end()) {
-        auto fresh = std::make_unique<torch::optim::AdamParamState>();
-        fresh->step(0);
-        fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-        fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Contiguous));
-        it = state_.emplace(key, std::move(fresh)).first;
-      }
-      auto& s = static_cast<torch::optim::AdamParamState&>(*it->second);
+      auto& s = stateFor(key, p, torch::MemoryFormat::Contiguous, false);
       if (!s.exp_avg().is_contiguous()) s.exp_avg(s.exp_avg().contiguous());
       if (!s.exp_avg_sq().is_contiguous()) s.exp_avg_sq(s.exp_avg_sq().contiguous());
       s.step(s.step() + 1);

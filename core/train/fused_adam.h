@@ -6,6 +6,7 @@
 // (step, exp_avg, exp_avg_sq) and serialisation, so checkpoints are interchangeable; only step()
 // differs, computing the same formula element by element. Parameters it cannot handle (not
 // float32, not contiguous, sparse gradients, amsgrad) go through the stock implementation.
+#include <string>
 #include <vector>
 
 #include <torch/torch.h>
@@ -21,6 +22,8 @@ class FusedAdam : public torch::optim::Adam {
   torch::Tensor step(LossClosure closure = nullptr) override;
 
  private:
+  torch::optim::AdamParamState& stateFor(const std::string& key, const torch::Tensor& p,
+                                         torch::MemoryFormat format, bool amsgrad);
   bool m_decoupled;
 };
 

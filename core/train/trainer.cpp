@@ -253,10 +253,7 @@ void Trainer::Impl::setUp() {
   trainOptions.transform = transform;
   trainOptions.transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
   trainLoader = std::make_unique<data::BatchLoader>(data.train, trainOptions);
-  featureCacheOptions = trainOptions;
-  featureCacheOptions.batchSize = c.train.evalBatchSize;
-  featureCacheOptions.shuffle = false;
-  featureCacheOptions.transform = evalTransform;
+  featureCacheOptions = validationLoaderOptions(c, evalTransform);  // unaugmented, in order
 
   validationLoader = std::make_unique<data::BatchLoader>(data.validation,
                                                           validationLoaderOptions(c, evalTransform));
