@@ -133,6 +133,9 @@ void addTrainFlags(Overrides& o) {
   o.addSwitch("--feature-cache", [](RunConfig& c) -> bool& { return c.train.featureCache; }, true,
               "While frozen, compute the backbone's outputs once and train the head from them "
               "(needs --freeze-batchnorm; frozen epochs are not augmented)");
+  o.add<std::string>("--frozen-precision", [](RunConfig& c) -> std::string& { return c.train.frozenPrecision; },
+                     "Frozen backbone's forward pass: auto (bfloat16 on a CPU with AVX512-BF16) | "
+                     "float32 | bfloat16; head, loss and validation stay float32");
   o.add<int>("--batch-size", [](RunConfig& c) -> int& { return c.train.batchSize; }, "Training batch size");
   o.add<int>("--eval-batch-size", [](RunConfig& c) -> int& { return c.train.evalBatchSize; },
              "Validation batch size");

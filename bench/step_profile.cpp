@@ -42,6 +42,7 @@ struct Options {
   int warmup = 5;          // untimed batches first
   int evalImages = 5000;
   bool channelsLast = false;
+  bool inputChannelsLast = false;  // only the input batch in NHWC; weights stay NCHW
   bool bf16 = false;
   bool inferenceMode = false;  // evaluation under InferenceMode instead of NoGradGuard
   bool fusedAdam = false;     // train::FusedAdam instead of torch::optim::Adam
@@ -60,7 +61,7 @@ struct Split {
 };
 
 torch::Tensor prepare(torch::Tensor images, const Options& o) {
-  return o.channelsLast ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
+  return o.channelsLast || o.inputChannelsLast ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
 }
 
 Split runPhase(ft::models::ResNet& model, torch::optim::Optimizer& optimizer,
@@ -154,6 +155,8 @@ int main(int argc, char** argv) {
   app.add_option("--batches", o.batches, "timed batches per phase")->capture_default_str();
   app.add_option("--eval-images", o.evalImages)->capture_default_str();
   app.add_flag("--channels-last", o.channelsLast, "model and inputs in channels-last format");
+  app.add_flag("--input-channels-last", o.inputChannelsLast,
+               "inputs in channels-last format, weights left NCHW (what the engine does)");
   app.add_flag("--bf16", o.bf16, "bfloat16 autocast for forward (CPU autocast)");
   app.add_flag("--inference-mode", o.inferenceMode, "evaluate under InferenceMode, not NoGradGuard");
   app.add_flag("--fused-adam", o.fusedAdam, "one-pass Adam step (train::FusedAdam)");
@@ -206,6 +209,7 @@ int main(int argc, char** argv) {
       {"settings", {{"arch", o.architecture}, {"input_size", o.inputSize}, {"batch_size", o.batchSize},
                     {"eval_batch_size", o.evalBatchSize}, {"threads", torch::get_num_threads()},
                     {"workers", o.workers}, {"batches", o.batches}, {"channels_last", o.channelsLast},
+                    {"input_channels_last", o.inputChannelsLast},
                     {"bf16", o.bf16}, {"inference_mode", o.inferenceMode}, {"fused_adam", o.fusedAdam}}},
       {"frozen", frozen.toJson()},
       {"unfrozen", unfrozen.toJson()},

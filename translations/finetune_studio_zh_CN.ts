@@ -1239,6 +1239,14 @@ Predicted: %2
         <source>%1: %2 with the backbone frozen (only the new head trains), then %3 with the whole network</source>
         <translation>共 %1：前 %2 轮冻结主干网络（只训练新的分类头），之后 %3 轮训练整个网络</translation>
     </message>
+    <message>
+        <source>; the frozen backbone&apos;s outputs computed once</source>
+        <translation>；冻结骨干网络的输出只计算一次</translation>
+    </message>
+    <message>
+        <source>; frozen backbone in bfloat16</source>
+        <translation>；冻结的骨干网络使用 bfloat16</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::StudioWizard</name>
@@ -1498,6 +1506,38 @@ Predicted: %4 (%5%)</source>
     <message>
         <source>Keep the learning rates as set, without any decay</source>
         <translation>学习率保持设定值，不做任何衰减</translation>
+    </message>
+    <message>
+        <source>Compute the frozen backbone&apos;s outputs once</source>
+        <translation>只计算一次冻结骨干网络的输出</translation>
+    </message>
+    <message>
+        <source>Frozen epochs after the first then train only the head, many times faster. Needs BatchNorm held; frozen epochs see the images without augmentation.</source>
+        <translation>此后的冻结轮次只训练分类头，速度快许多倍。需要保持 BatchNorm 统计量不变；冻结轮次使用未做数据增强的图像。</translation>
+    </message>
+    <message>
+        <source>Frozen backbone precision:</source>
+        <translation>冻结骨干网络的精度：</translation>
+    </message>
+    <message>
+        <source>float32</source>
+        <translation>float32</translation>
+    </message>
+    <message>
+        <source>bfloat16</source>
+        <translation>bfloat16</translation>
+    </message>
+    <message>
+        <source>Auto (bfloat16)</source>
+        <translation>自动（bfloat16）</translation>
+    </message>
+    <message>
+        <source>Auto (float32)</source>
+        <translation>自动（float32）</translation>
+    </message>
+    <message>
+        <source>While frozen, the backbone&apos;s forward pass may run in bfloat16: about 1.6x faster on CPUs with AVX512-BF16. The head, the loss and every validation stay float32. Auto picks bfloat16 on such a CPU, float32 on others.</source>
+        <translation>冻结期间，骨干网络的前向计算可以使用 bfloat16：在支持 AVX512-BF16 的 CPU 上约快 1.6 倍。分类头、损失和每次验证仍使用 float32。“自动”在这类 CPU 上选择 bfloat16，其他 CPU 上选择 float32。</translation>
     </message>
 </context>
 <context>

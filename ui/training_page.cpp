@@ -73,10 +73,16 @@ void TrainingPage::buildUi() {
   m_freezeNote = new QLabel(this);
   m_freezeNote->setWordWrap(true);
   m_holdBatchNorm = named(new QCheckBox(this), "holdBatchNorm");
+  m_featureCache = named(new QCheckBox(this), "featureCache");
+  m_frozenPrecision = named(new QComboBox(this), "frozenPrecision");
+  for (const char* id : {"auto", "float32", "bfloat16"})
+    m_frozenPrecision->addItem(QString(), QLatin1String(id));
   addFormRow(m_scheduleForm, m_epochs);
   addFormRow(m_scheduleForm, m_freezeEpochs);
   m_scheduleForm->addRow(m_freezeNote);
   m_scheduleForm->addRow(m_holdBatchNorm);
+  m_scheduleForm->addRow(m_featureCache);
+  addFormRow(m_scheduleForm, m_frozenPrecision);
 
   m_ratesBox = group(m_ratesForm);
   m_headLr = named(new RateSpinBox(this), "headLr");
@@ -167,6 +173,12 @@ void TrainingPage::buildUi() {
   });
   connect(m_freezeEpochs, qOverload<int>(&QSpinBox::valueChanged), this, [this] {
     if (!m_settingSchedule) m_suggestSchedule = false;
+    updateRows();
+  });
+  // The cache needs BatchNorm held: unticking "Hold BatchNorm" unticks the cache.
+  connect(m_holdBatchNorm, &QCheckBox::toggled, this, [this](bool held) {
+    if (!held) m_featureCache->setChecked(false);
+    updateRows();
   });
   connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this,
           &TrainingPage::updateRows);
@@ -192,6 +204,8 @@ void TrainingPage::load(const config::RunConfig& config) {
   m_freezeEpochs->setMaximum(t.epochs);
   m_freezeEpochs->setValue(t.freezeEpochs);
   m_holdBatchNorm->setChecked(t.freezeBatchNorm);
+  m_featureCache->setChecked(t.featureCache && t.freezeBatchNorm);
+  selectData(m_frozenPrecision, t.frozenPrecision);
   m_settingSchedule = false;
   m_suggestSchedule = false;  // a loaded configuration keeps its schedule
 
@@ -230,6 +244,8 @@ void TrainingPage::store(config::RunConfig& config) const {
   t.epochs = m_epochs->value();
   t.freezeEpochs = m_freezeEpochs->value();
   t.freezeBatchNorm = m_holdBatchNorm->isChecked();
+  t.featureCache = m_featureCache->isChecked() && t.freezeBatchNorm;
+  t.frozenPrecision = m_frozenPrecision->currentData().toString().toStdString();
   t.batchSize = m_batchSize->value();
   t.evalBatchSize = m_evalBatchSize->value();
   t.workers = m_workers->value();
@@ -281,7 +297,12 @@ void TrainingPage::updateRows() {
   m_lrScheduleForm->setRowVisible(m_stepSize, step);
   m_lrScheduleForm->setRowVisible(m_stepGamma, step);
   m_scheduler->setToolTip(m_scheduler->currentData(Qt::ToolTipRole).toString());
-  m_threads->setEnabled(m_device->currentData().toString() == QLatin1String("cpu"));
+  const bool cpu = m_device->currentData().toString() == QLatin1String("cpu");
+  m_threads->setEnabled(cpu);
+  const bool freezes = m_freezeEpochs->value() > 0;
+  m_holdBatchNorm->setEnabled(freezes);
+  m_featureCache->setEnabled(freezes && m_holdBatchNorm->isChecked());
+  m_frozenPrecision->setEnabled(freezes && cpu);  // bfloat16 is a CPU path
 }
 
 void TrainingPage::retranslateUi() {
@@ -291,6 +312,19 @@ void TrainingPage::retranslateUi() {
   m_freezeNote->setText(tr("Freezing trains only the new head for the first epochs, keeping the "
                            "pretrained features; then the whole network is fine-tuned."));
   m_holdBatchNorm->setText(tr("Hold BatchNorm statistics while frozen"));
+  m_featureCache->setText(tr("Compute the frozen backbone's outputs once"));
+  m_featureCache->setToolTip(
+      tr("Frozen epochs after the first then train only the head, many times faster. Needs BatchNorm "
+         "held; frozen epochs see the images without augmentation."));
+  setFormLabel(m_scheduleForm, m_frozenPrecision, tr("Frozen backbone precision:"));
+  m_frozenPrecision->setItemText(0, train::cpuHasBf16() ? tr("Auto (bfloat16)")
+                                                        : tr("Auto (float32)"));
+  m_frozenPrecision->setItemText(1, tr("float32"));
+  m_frozenPrecision->setItemText(2, tr("bfloat16"));
+  m_frozenPrecision->setToolTip(
+      tr("While frozen, the backbone's forward pass may run in bfloat16: about 1.6x faster on CPUs "
+         "with AVX512-BF16. The head, the loss and every validation stay float32. Auto picks "
+         "bfloat16 on such a CPU, float32 on others."));
 
   m_ratesBox->setTitle(tr("Learning rates"));
   setFormLabel(m_ratesForm, m_headLr, tr("Head (while frozen):"));

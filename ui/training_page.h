@@ -54,6 +54,8 @@ class TrainingPage : public WizardStep {
   QSpinBox* m_freezeEpochs;
   QLabel* m_freezeNote;
   QCheckBox* m_holdBatchNorm;
+  QCheckBox* m_featureCache;
+  QComboBox* m_frozenPrecision;
   RateSpinBox* m_headLr;
   RateSpinBox* m_headLrAfter;
   RateSpinBox* m_backboneLr;

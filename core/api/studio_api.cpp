@@ -16,6 +16,7 @@
 #include "data/random.h"
 #include "export/model_export.h"
 #include "models/resnet.h"
+#include "train/frozen_precision.h"
 #include "train/fused_adam.h"
 #include "train/device_select.h"
 #include "train/run_folder.h"
@@ -110,8 +111,12 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   groups.emplace_back(model->parameters());
   train::FusedAdam optimizer(std::move(groups), torch::optim::AdamOptions(1e-4));  // as the trainer
 
+  // The frozen step as the trainer runs it: bfloat16 backbone when frozen_precision resolves so.
+  const bool bf16Frozen = config.train.freezeEpochs > 0 &&
+                          train::resolveFrozenPrecision(config.train.frozenPrecision, device).bf16;
   auto timePhase = [&](bool frozen) {
     model->setBackboneFrozen(frozen);
+    if (bf16Frozen) train::setConvolutionLayout(*model, frozen);
     model->train();
     loader.startEpoch(0);
     double seconds = 0.0;
@@ -120,7 +125,9 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
       const auto start = std::chrono::steady_clock::now();
       auto batch = loader.next();
       if (!batch) break;
-      auto output = model->forward(batch->images.to(device));
+      const auto images = batch->images.to(device);
+      auto output = frozen && bf16Frozen ? model->classify(train::bf16Features(*model, images))
+                                         : model->forward(images);
       auto loss = torch::nn::functional::cross_entropy(output, batch->labels.to(device));
       optimizer.zero_grad();
       loss.backward();

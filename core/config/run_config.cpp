@@ -108,6 +108,7 @@ void visitSections(Visitor&& section, RunConfig& c) {
     f("freeze_epochs", c.train.freezeEpochs);
     f("freeze_batchnorm", c.train.freezeBatchNorm);
     f("feature_cache", c.train.featureCache);
+    f("frozen_precision", c.train.frozenPrecision);
     f("batch_size", c.train.batchSize);
     f("eval_batch_size", c.train.evalBatchSize);
     f("seed", c.train.seed);
@@ -242,6 +243,7 @@ void validate(const RunConfig& c) {
   inRange("train.eval_batch_size", c.train.evalBatchSize, 1, 65536, "1 to 65536");
   inRange("train.workers", c.train.workers, 0, 256, "0 (decode on the training thread) to 256");
   inRange("train.prefetch", c.train.prefetch, 1, 1024, "1 to 1024 batches");
+  oneOf("train.frozen_precision", c.train.frozenPrecision, {"auto", "float32", "bfloat16"});
   if (c.train.featureCache && c.train.freezeEpochs > 0 && !c.train.freezeBatchNorm)
     throw UserError("config: train.feature_cache needs train.freeze_batchnorm = true (BatchNorm "
                     "statistics that move while frozen would make the cached features stale); "

@@ -55,6 +55,9 @@ struct TrainConfig {
   // While frozen, compute the backbone's outputs once and train the head from them (needs
   // freezeBatchNorm; frozen epochs then see unaugmented images, as Teachable Machine does).
   bool featureCache = false;
+  // Precision of the frozen backbone's forward pass: auto (bfloat16 on a CPU with AVX512-BF16,
+  // float32 otherwise) | float32 | bfloat16. Head, loss and validation are always float32.
+  std::string frozenPrecision = "auto";
   int batchSize = 64;
   int evalBatchSize = 256;
   std::uint64_t seed = 42;

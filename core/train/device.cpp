@@ -14,6 +14,14 @@ int machineCores() {
   return cores == 0 ? 1 : int(cores);
 }
 
+bool cpuHasBf16() {
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+  return __builtin_cpu_supports("avx512bf16");
+#else
+  return false;
+#endif
+}
+
 int applyThreadCount(int threads) {
   // LibTorch defaults to one thread here; every core trains ResNet18 ~1.8x faster on 2 cores.
   const int count = threads > 0 ? threads : machineCores();

@@ -19,5 +19,8 @@ DeviceReport listDevices();
 // 0 = every core. Returns the count applied.
 int applyThreadCount(int threads);
 int machineCores();
+// True when this CPU executes bfloat16 dot products natively (x86 AVX512-BF16): the frozen
+// backbone's forward then runs in bfloat16 by default (train/frozen_precision.h).
+bool cpuHasBf16();
 
 }  // namespace ft::train

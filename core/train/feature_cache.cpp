@@ -1,4 +1,5 @@
 #include "train/feature_cache.h"
+#include "train/frozen_precision.h"
 
 #include <algorithm>
 #include <chrono>
@@ -7,7 +8,7 @@ namespace ft::train {
 
 CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& view,
                                data::LoaderOptions options, torch::Device device,
-                               const std::function<bool()>& shouldStop) {
+                               const std::function<bool()>& shouldStop, bool bf16) {
   const auto start = std::chrono::steady_clock::now();
   options.shuffle = false;
   options.dropLast = false;
@@ -32,7 +33,8 @@ CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& 
     auto batch = loader.next();
     if (!batch) break;
     const auto size = batch->labels.size(0);
-    cache.features.narrow(0, row, size).copy_(model.features(batch->images.to(device)));
+    const auto images = batch->images.to(device);
+    cache.features.narrow(0, row, size).copy_(bf16 ? bf16Features(model, images) : model.features(images));
     cache.labels.narrow(0, row, size).copy_(batch->labels.to(device));
     row += size;
   }

@@ -21,6 +21,7 @@
 #include "train/device.h"
 #include "train/device_select.h"
 #include "train/feature_cache.h"
+#include "train/frozen_precision.h"
 #include "train/fused_adam.h"
 #include "train/evaluate_model.h"
 #include "train/lr_schedule.h"
@@ -122,6 +123,8 @@ struct Trainer::Impl {
   // Frozen phase with train.feature_cache: the backbone's outputs, computed once (issue 6).
   data::LoaderOptions featureCacheOptions;
   CachedFeatures trainCache, validationCache;
+  // Frozen backbone's forward in bfloat16 (train.frozen_precision, resolved for the device).
+  bool bf16Frozen = false;
   bool cachedEpoch(int forEpoch) const {
     return config.train.featureCache && forEpoch < config.train.freezeEpochs;
   }
@@ -269,6 +272,11 @@ void Trainer::Impl::setUp() {
           << transform.inputSize << "x" << transform.inputSize << ", device "
           << device.str() << " (" << threads << " threads)";
   log(LogLevel::Info, summary.str());
+  if (c.train.freezeEpochs > 0) {
+    const auto precision = resolveFrozenPrecision(c.train.frozenPrecision, device);
+    bf16Frozen = precision.bf16;
+    log(LogLevel::Info, precision.reason);
+  }
 
   if (!resuming) {
     // Created only once the data and the model are known to be good: bad input leaves nothing.
@@ -298,6 +306,8 @@ void Trainer::Impl::setPhase(int forEpoch, bool atEpochStart) {
   const bool frozen = forEpoch < freezeEpochs;
   const auto counts = model->setBackboneFrozen(frozen);
   if (!frozen) trainCache = validationCache = CachedFeatures{};  // the backbone moves from now on
+  // bfloat16 convolutions want NHWC weights; float32 training runs faster in NCHW (measured).
+  if (bf16Frozen) setConvolutionLayout(*model, frozen);
   const bool announce = atEpochStart && (forEpoch == 0 || forEpoch == freezeEpochs);
   if (atEpochStart && forEpoch == freezeEpochs && freezeEpochs > 0)
     schedule->setBaseRates({config.optim.headLrAfterUnfreeze, config.optim.backboneLr});
@@ -330,7 +340,7 @@ bool Trainer::Impl::trainEpoch() {
                               " training images once; frozen epochs then train the head from "
                               "them, without augmentation");
       trainCache = computeFeatures(*model, data.train, featureCacheOptions, device,
-                                   [this] { return stopRequested.load(); });
+                                   [this] { return stopRequested.load(); }, bf16Frozen);
       if (trainCache.empty()) {
         progress.trainSeconds = trainSeconds();
         return false;
@@ -380,7 +390,11 @@ bool Trainer::Impl::trainEpoch() {
     const auto rates = applyRates();
 
     optimizer->zero_grad();
-    auto output = cached ? model->classify(inputs) : model->forward(inputs);
+    // Frozen: only the head learns, so the backbone may run in bfloat16 (frozen_precision.h).
+    auto output = cached       ? model->classify(inputs)
+                  : bf16Frozen && epoch < config.train.freezeEpochs
+                      ? model->classify(bf16Features(*model, inputs))
+                      : model->forward(inputs);
     auto loss = torch::nn::functional::cross_entropy(output, labels);
     loss.backward();
     optimizer->step();
@@ -595,6 +609,7 @@ FinishedEvent Trainer::run() {
     done.precision(2);
     done << "final validation accuracy " << s.lastAccuracy << "%, best " << s.bestAccuracy
          << "% (epoch " << s.bestEpoch + 1 << ")";
+    setConvolutionLayout(*s.model, false);  // a run that ends frozen leaves NCHW weights too
     s.evaluateCheckpoints();
     return s.finish(FinishStatus::Completed, done.str());
   } catch (const UserError& e) {

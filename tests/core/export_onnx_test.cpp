@@ -86,7 +86,9 @@ TEST_P(OnnxExportTest, OpenCvGivesLibTorchLogitsOnRealImages) {
   // 1e-4, relative to the logits above 1: ResNet-50's float32 rounding alone is ~2e-4 at |logit| 6
   // (LibTorch float32 vs float64), more than its difference from OpenCV's float32.
   EXPECT_LE(worst, 1e-4 * std::max(1.0, scale));
-  if (arch != Architecture::ResNet50) EXPECT_LE(worst, 1e-4);  // the bound, as is
+  if (arch != Architecture::ResNet50) {
+    EXPECT_LE(worst, 1e-4);  // the bound, as is
+  }
   // Same predictions, of course.
   EXPECT_TRUE(torch::equal(batch.argmax(1), expected.argmax(1)));
 

@@ -18,6 +18,7 @@
 #include "train/run_folder.h"
 #include "train/trainer.h"
 #include "test_support.h"
+#include "training_recorder.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -25,30 +26,7 @@ using train::FinishStatus;
 
 namespace {
 
-// Records every event; can stop the trainer at a chosen point.
-class Recorder : public train::TrainingObserver {
- public:
-  std::vector<train::IterationEvent> iterations;
-  std::vector<train::EpochEvent> epochs;
-  std::vector<train::PhaseEvent> phases;
-  std::vector<std::string> logs;
-  int finishedCount = 0;
-  train::Trainer* trainer = nullptr;
-  std::int64_t stopAtIteration = -1;  // request a stop after this global iteration
-  int stopAfterEpoch = -1;            // request a stop when this epoch (0-based) ends
-
-  void onIteration(const train::IterationEvent& e) override {
-    iterations.push_back(e);
-    if (trainer && e.iteration == stopAtIteration) trainer->requestStop();
-  }
-  void onEpoch(const train::EpochEvent& e) override {
-    epochs.push_back(e);
-    if (trainer && e.epoch == stopAfterEpoch) trainer->requestStop();
-  }
-  void onPhase(const train::PhaseEvent& e) override { phases.push_back(e); }
-  void onLog(const train::LogEvent& e) override { logs.push_back(e.message); }
-  void onFinished(const train::FinishedEvent&) override { ++finishedCount; }
-};
+using test::Recorder;  // every event; can stop the trainer at a chosen point
 
 class TrainerTest : public ::testing::Test {
  protected:
