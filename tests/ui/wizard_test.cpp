@@ -114,6 +114,8 @@ class WizardTest final : public QObject {
     config.train.epochs = 7;
     config.train.freezeEpochs = 3;
     config.train.freezeBatchNorm = true;
+    config.train.featureCache = true;
+    config.train.frozenPrecision = "float32";
     config.train.batchSize = 16;
     config.train.seed = 7;
     config.train.prefetch = 9;  // no widget: must survive the wizard
@@ -125,9 +127,19 @@ class WizardTest final : public QObject {
     QCOMPARE(child<QSpinBox>(&wizard, "epochs")->value(), 7);
     QCOMPARE(child<QComboBox>(&wizard, "optimizer")->currentData().toString(), QStringLiteral("sgd"));
     QVERIFY(child<QCheckBox>(&wizard, "holdBatchNorm")->isChecked());
+    QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isChecked());
+    QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isEnabled());
+    QCOMPARE(child<QComboBox>(&wizard, "frozenPrecision")->currentData().toString(), QStringLiteral("float32"));
     QVERIFY(child<QRadioButton>(&wizard, "weightsImageNet")->isChecked());
     QCOMPARE(QString::fromStdString(ft::config::toJson(wizard.currentConfig()).dump(1)),
              QString::fromStdString(ft::config::toJson(config).dump(1)));
+    // The cache needs BatchNorm held: releasing BatchNorm turns the cache off, never an invalid
+    // configuration.
+    child<QCheckBox>(&wizard, "holdBatchNorm")->setChecked(false);
+    QVERIFY(!child<QCheckBox>(&wizard, "featureCache")->isChecked());
+    QVERIFY(!child<QCheckBox>(&wizard, "featureCache")->isEnabled());
+    QVERIFY(!wizard.currentConfig().train.featureCache);
+    ft::config::validate(wizard.currentConfig());
   }
 
   void trainsEndToEnd() {
