@@ -1,4 +1,5 @@
 #include "dashboard_page.h"
+#include "live_text_label.h"
 
 #include <QChart>
 #include <QChartView>
@@ -259,7 +260,8 @@ void DashboardPage::buildUi() {
   m_overallProgress->setObjectName(QStringLiteral("overallProgress"));
   m_epochProgress = new QProgressBar;
   m_epochProgress->setObjectName(QStringLiteral("epochProgress"));
-  m_speedLabel = new QLabel;
+  m_speedLabel = new LiveTextLabel;
+  m_speedLabel->setObjectName(QStringLiteral("speedLabel"));
   auto* progress = new QGridLayout;
   progress->addWidget(m_epochLabel, 0, 0);
   progress->addWidget(m_overallProgress, 0, 1);
@@ -546,9 +548,14 @@ void DashboardPage::flushIterationSeries() {
   m_headLrSeries->replace(m_headLr.display());
   m_backboneLrSeries->replace(m_backboneLr.display());
 
+  // The iteration axes end on the next tick past the data, not on the last point: their labels
+  // (the chart's costliest layout work) then change a few times per run instead of at every
+  // redraw (issue 6: the GUI thread's share of the 2 cores).
   const double lastX = m_rawLoss.isEmpty() ? 1.0 : std::max(1.0, m_rawLoss.maxX());
-  setIntegerRange(m_lossX, 0.0, lastX, 6);
-  setIntegerRange(m_lrX, 0.0, lastX, 6);
+  const double xStep = niceStep(lastX, 6, 1.0);
+  const double xEnd = std::max(xStep, std::ceil(lastX / xStep) * xStep);
+  applyRange(m_lossX, 0.0, xEnd, xStep);
+  applyRange(m_lrX, 0.0, xEnd, xStep);
   double lossHigh = 1.0;
   if (!m_rawLoss.isEmpty() && std::isfinite(m_rawLoss.maxY()) && m_rawLoss.maxY() > 0)
     lossHigh = m_rawLoss.maxY() * 1.05;
@@ -611,7 +618,8 @@ void DashboardPage::updateMarker(QLineSeries* marker, double x, double low, doub
     if (marker->count() > 0) marker->clear();
     return;
   }
-  marker->replace(QList<QPointF>{{x, low}, {x, high}});
+  const QList<QPointF> points{{x, low}, {x, high}};
+  if (marker->points() != points) marker->replace(points);  // an unchanged marker costs no repaint
 }
 
 void DashboardPage::flushProgress() {
@@ -703,8 +711,8 @@ QXYSeries* DashboardPage::series(DashboardSeries which) const {
 
 QString DashboardPage::progressText() const {
   QStringList parts;
-  for (const QLabel* label : {m_statusLabel, m_epochLabel, m_speedLabel})
-    if (!label->text().isEmpty()) parts << label->text();
+  for (const QString& text : {m_statusLabel->text(), m_epochLabel->text(), m_speedLabel->text()})
+    if (!text.isEmpty()) parts << text;
   return parts.join(QStringLiteral(" | "));
 }
 

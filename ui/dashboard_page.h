@@ -42,6 +42,8 @@ struct RunHistory;
 
 namespace ft::ui {
 
+class LiveTextLabel;
+
 class TrainingController;
 
 enum class DashboardSeries {
@@ -59,7 +61,9 @@ class DashboardPage : public QWidget {
   Q_OBJECT
  public:
   static constexpr int kMaxDisplayPoints = 2000;   // per iteration series
-  static constexpr int kFlushIntervalMs = 40;
+  // Charts and progress redraw at most 4 times a second: each redraw costs the GUI thread ~2 ms,
+  // taken from training on a 2-core machine (issue 6, bench/gui_overhead.py).
+  static constexpr int kFlushIntervalMs = 250;
   static constexpr double kSmoothing = 0.98;       // EMA of the loss, bias-corrected
   static constexpr int kMaxLogLines = 5000;
   static constexpr int kExportChartWidth = 900;    // logical pixels, for a hidden dashboard
@@ -216,7 +220,7 @@ class DashboardPage : public QWidget {
   QProgressBar* m_epochProgress = nullptr;
   QProgressBar* m_overallProgress = nullptr;
   QLabel* m_epochLabel = nullptr;
-  QLabel* m_speedLabel = nullptr;
+  LiveTextLabel* m_speedLabel = nullptr;  // changes at every redraw: no relayout
   QLabel* m_statusLabel = nullptr;
   QPushButton* m_pauseButton = nullptr;
   QPushButton* m_stopButton = nullptr;

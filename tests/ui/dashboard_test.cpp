@@ -7,6 +7,7 @@
 #include <QImage>
 #include <QLineSeries>
 #include <QLogValueAxis>
+#include <QVBoxLayout>
 #include <QtTest>
 
 #include <algorithm>
@@ -20,6 +21,7 @@
 #include "dashboard_page.h"
 #include "event_types.h"
 #include "language.h"
+#include "live_text_label.h"
 #include "test_support.h"
 #include "train/run_folder.h"
 
@@ -226,6 +228,39 @@ class DashboardTest final : public QObject {
     QCOMPARE(page.displayedPointCount(DashboardSeries::RawLoss), 0);
     QTRY_COMPARE_WITH_TIMEOUT(page.displayedPointCount(DashboardSeries::RawLoss), 500, 2000);
     QCOMPARE(page.flushCount(), before + 1);  // one redraw for the whole burst
+  }
+
+  // The speed line changes at every redraw; it must not make the window lay itself out again
+  // (that measured every word-wrapped label of the wizard: half of the GUI thread's time).
+  void liveLabelRepaintsWithoutRelayout() {
+    QWidget window;
+    auto* layout = new QVBoxLayout(&window);
+    auto* label = new ft::ui::LiveTextLabel;
+    layout->addWidget(label);
+    window.show();
+    QCoreApplication::processEvents();
+    struct Counter : QObject {
+      int layoutRequests = 0;
+      bool eventFilter(QObject*, QEvent* e) override {
+        layoutRequests += e->type() == QEvent::LayoutRequest;
+        return false;
+      }
+    } counter;
+    window.installEventFilter(&counter);
+    label->setText(QStringLiteral("1234 images/s · epoch ends in 0:42"));
+    QCoreApplication::processEvents();
+    QCOMPARE(counter.layoutRequests, 1);  // the first text needs room
+    QCOMPARE(label->sizeHint().width(), label->fontMetrics().horizontalAdvance(label->text()));
+    counter.layoutRequests = 0;
+    for (int i = 0; i < 50; ++i) {
+      label->setText(QStringLiteral("%1 images/s · epoch ends in 0:%2").arg(1000 + i).arg(10 + i % 40));
+      QCoreApplication::processEvents();
+    }
+    label->setText(QStringLiteral("Paused"));
+    QCoreApplication::processEvents();
+    QCOMPARE(counter.layoutRequests, 0);
+    QCOMPARE(label->text(), QStringLiteral("Paused"));
+    QVERIFY(label->sizeHint().height() > 0);
   }
 
   void resumedIterationsReplaceRepeatedOnes() {
