@@ -3,8 +3,9 @@
 
 Writes one configuration with `finetune-cli train ... --save-config`, then runs it alternately
 with `finetune-cli train --config` and `finetune-studio --bench-run` (the wizard drives the run,
-the dashboard shows it; the studio reports its event loop's longest stall, measured with a 5 ms
-timer on the GUI thread) and prints medians. Both sides write the same run folder; "training
+the dashboard shows it; the studio reports its event loop's longest stall, the longest run of
+back-to-back event dispatches on the GUI thread, timed without waking it, and the GUI thread's
+CPU seconds while training) and prints medians. Both sides write the same run folder; "training
 seconds" is the sum of the epochs' seconds from metrics.csv (data + training + evaluation), the
 figure the GUI can slow down; end-to-end wall time also includes the studio's start-up (window,
 data preview, the review page's 3-batch estimate).
@@ -82,7 +83,7 @@ def run_studio(args, config, runs_dir, tmp):
     seconds, epochs = epoch_seconds(report["run_dir"])
     return {"wall_seconds": wall, "training_seconds": seconds, "epochs": epochs, "display": display,
             "longest_stall_ms": report["longest_stall_ms"], "stalls_over_50ms": report["stalls_over_50ms"],
-            "ticks": report["ticks"], "gui_thread_cpu_seconds": report["gui_thread_cpu_seconds"],
+            "dispatches": report["dispatches"], "gui_thread_cpu_seconds": report["gui_thread_cpu_seconds"],
             "training_wall_seconds": report["training_wall_seconds"]}
 
 
