@@ -13,7 +13,7 @@
 #include "train/checkpoint.h"
 #include "train/trainer.h"
 #include "test_support.h"
-#include "training_recorder.h"
+#include "training_support.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -21,6 +21,7 @@ using namespace ft;
 namespace {
 
 using test::Recorder;
+using test::maxDifference;
 
 class FeatureCacheTest : public ::testing::Test {
  protected:
@@ -51,15 +52,6 @@ class FeatureCacheTest : public ::testing::Test {
     return c;
   }
 
-  static std::map<std::string, torch::Tensor> weights(const std::string& runDir) {
-    models::ResNet model(models::Architecture::ResNet18, 10);
-    train::loadCheckpoint((fs::path(runDir) / "checkpoints" / "last.ckpt").string(), *model, nullptr);
-    std::map<std::string, torch::Tensor> out;
-    for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
-    for (const auto& b : model->named_buffers()) out[b.key()] = b.value().detach().clone();
-    return out;
-  }
-
   static std::map<std::string, torch::Tensor> initialWeights(std::uint64_t seed) {
     torch::manual_seed(seed);
     models::ResNet model(models::Architecture::ResNet18, 10);
@@ -68,9 +60,6 @@ class FeatureCacheTest : public ::testing::Test {
     return out;
   }
 
-  static double maxDifference(const torch::Tensor& a, const torch::Tensor& b) {
-    return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
-  }
 
   test::TempDir m_dir{"feature-cache"};
 };
@@ -84,7 +73,7 @@ TEST_F(FeatureCacheTest, CachedFrozenEpochsGiveTheSameHeadAsTheFullNetwork) {
   ASSERT_EQ(plainResult.status, train::FinishStatus::Completed) << plainResult.message;
   ASSERT_EQ(cachedResult.status, train::FinishStatus::Completed) << cachedResult.message;
 
-  const auto a = weights(plainResult.runDir), b = weights(cachedResult.runDir);
+  const auto a = test::checkpointTensors(plainResult.runDir), b = test::checkpointTensors(cachedResult.runDir);
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [key, tensor] : a) {
     ASSERT_TRUE(b.count(key)) << key;
@@ -126,7 +115,7 @@ TEST_F(FeatureCacheTest, UnfrozenEpochsAfterTheCacheTrainTheWholeNetwork) {
   ASSERT_EQ(cachedResult.status, train::FinishStatus::Completed) << cachedResult.message;
   // After unfreezing both paths run the same full network from the same head: the weights
   // agree closely, and the backbone did move.
-  const auto a = weights(plainResult.runDir), b = weights(cachedResult.runDir);
+  const auto a = test::checkpointTensors(plainResult.runDir), b = test::checkpointTensors(cachedResult.runDir);
   EXPECT_LE(maxDifference(a.at("fc.weight"), b.at("fc.weight")), 1e-4);
   EXPECT_LE(maxDifference(a.at("layer4.1.conv2.weight"), b.at("layer4.1.conv2.weight")), 1e-4);
   EXPECT_GT(maxDifference(initialWeights(11).at("conv1.weight"), b.at("conv1.weight")), 1e-6)
@@ -150,7 +139,7 @@ TEST_F(FeatureCacheTest, StopAndResumeInACachedEpochMatchesTheUninterruptedRun) 
   const auto resumed = train::Trainer::resumeFrom(dir, &second)->run();
   ASSERT_EQ(resumed.status, train::FinishStatus::Completed) << resumed.message;
 
-  const auto a = weights(wholeResult.runDir), b = weights(dir);
+  const auto a = test::checkpointTensors(wholeResult.runDir), b = test::checkpointTensors(dir);
   EXPECT_LE(maxDifference(a.at("fc.weight"), b.at("fc.weight")), 1e-5);
   EXPECT_LE(maxDifference(a.at("fc.bias"), b.at("fc.bias")), 1e-5);
 }

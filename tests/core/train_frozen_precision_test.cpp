@@ -18,16 +18,14 @@
 #include "train/frozen_precision.h"
 #include "train/trainer.h"
 #include "test_support.h"
-#include "training_recorder.h"
+#include "training_support.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
 
 namespace {
 
-double maxDifference(const torch::Tensor& a, const torch::Tensor& b) {
-  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
-}
+using test::maxDifference;
 
 TEST(FrozenPrecision, CpuFlagAgreesWithProcCpuinfo) {
   std::ifstream cpuinfo("/proc/cpuinfo");
@@ -137,14 +135,6 @@ class FrozenBf16RunTest : public ::testing::Test {
     return c;
   }
 
-  static std::map<std::string, torch::Tensor> weights(const std::string& runDir) {
-    models::ResNet model(models::Architecture::ResNet18, 10);
-    train::loadCheckpoint((fs::path(runDir) / "checkpoints" / "last.ckpt").string(), *model, nullptr);
-    std::map<std::string, torch::Tensor> out;
-    for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
-    return out;
-  }
-
   test::TempDir m_dir{"frozen-precision"};
 };
 
@@ -159,7 +149,7 @@ TEST_F(FrozenBf16RunTest, TrainsTheHeadCloseToFloat32) {
   EXPECT_EQ(bf16Events.logsContaining("Frozen backbone forward in bfloat16"), 1);
   EXPECT_EQ(fp32Events.logsContaining("Frozen backbone forward in float32"), 1);
 
-  const auto a = weights(fp32.runDir), b = weights(bf16.runDir);
+  const auto a = test::checkpointTensors(fp32.runDir), b = test::checkpointTensors(bf16.runDir);
   for (const auto& [key, tensor] : a) {
     if (key.rfind("fc.", 0) == 0) continue;
     EXPECT_EQ(maxDifference(tensor, b.at(key)), 0.0) << key << " (the frozen backbone must not move)";
@@ -188,7 +178,8 @@ TEST_F(FrozenBf16RunTest, CachedAndUncachedAgree) {
   const auto cached = train::Trainer(config("cached", "bfloat16", true), &cachedEvents).run();
   ASSERT_EQ(plain.status, train::FinishStatus::Completed) << plain.message;
   ASSERT_EQ(cached.status, train::FinishStatus::Completed) << cached.message;
-  const double diff = maxDifference(weights(plain.runDir).at("fc.weight"), weights(cached.runDir).at("fc.weight"));
+  const double diff = maxDifference(test::checkpointTensors(plain.runDir).at("fc.weight"),
+                                    test::checkpointTensors(cached.runDir).at("fc.weight"));
   std::printf("bfloat16 head: max |cached - uncached| = %.3g\n", diff);
   EXPECT_LE(diff, 1e-5);
   EXPECT_EQ(cachedEvents.logsContaining("Feature cache ready"), 1);

@@ -18,7 +18,7 @@
 #include "train/run_folder.h"
 #include "train/trainer.h"
 #include "test_support.h"
-#include "training_recorder.h"
+#include "training_support.h"
 
 namespace fs = std::filesystem;
 using namespace ft;

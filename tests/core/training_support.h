@@ -1,10 +1,16 @@
 #pragma once
-// A TrainingObserver for engine tests: keeps every event and can stop the run at a chosen
-// iteration or epoch end.
+// Helpers for the trainer tests: an observer that keeps every event (and can stop the run), and
+// a run's weights read back from its checkpoint.
 #include <cstdint>
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
+#include <torch/torch.h>
+
+#include "models/resnet.h"
+#include "train/checkpoint.h"
 #include "train/trainer.h"
 
 namespace ft::test {
@@ -39,5 +45,21 @@ class Recorder : public train::TrainingObserver {
     return n;
   }
 };
+
+// Every parameter and buffer of a 10-class ResNet-18 run's checkpoint ("last" or "best"), by name.
+inline std::map<std::string, torch::Tensor> checkpointTensors(const std::string& runDir,
+                                                              const std::string& which = "last") {
+  models::ResNet model(models::Architecture::ResNet18, 10);
+  train::loadCheckpoint((std::filesystem::path(runDir) / "checkpoints" / (which + ".ckpt")).string(), *model,
+                        nullptr);
+  std::map<std::string, torch::Tensor> out;
+  for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
+  for (const auto& b : model->named_buffers()) out[b.key()] = b.value().detach().clone();
+  return out;
+}
+
+inline double maxDifference(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kDouble) - b.to(torch::kDouble)).abs().max().item<double>();
+}
 
 }  // namespace ft::test
