@@ -1,6 +1,7 @@
 #include "cli_progress.h"
 
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <unistd.h>
 
@@ -27,14 +28,19 @@ void printJsonLine(const nlohmann::json& event) {
 
 ConsoleObserver::ConsoleObserver(bool jsonLines) : m_json(jsonLines), m_tty(::isatty(2) == 1) {}
 
+void ConsoleObserver::setTotalEpochs(int epochs) {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  m_totalEpochs = epochs;
+}
+
 void ConsoleObserver::endBarLine() {
   if (m_barOpen) std::fputc('\n', stderr);
   m_barOpen = false;
 }
 
-void ConsoleObserver::onIteration(const train::IterationEvent& e) {
+void ConsoleObserver::onIteration(const run::IterationEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) return printJsonLine(train::toJson(e));
+  if (m_json) return printJsonLine(run::toJson(e));
   const auto now = std::chrono::steady_clock::now();
   const bool last = e.batch == e.batchesPerEpoch;
   // A terminal gets a live bar; a log file gets a line every 100 batches, as the seed prints.
@@ -49,13 +55,18 @@ void ConsoleObserver::onIteration(const train::IterationEvent& e) {
   const int filled = int(fraction * width);
   std::string bar(std::size_t(filled), '#');
   bar.append(std::size_t(width - filled), '-');
-  // ETA from the epoch's own pace: batches left at the mean seconds per batch so far.
-  const double eta = e.batch > 0 ? e.epochSeconds / double(e.batch) * double(e.batchesPerEpoch - e.batch) : 0.0;
+  // The same time-left formula as the studio's dashboard (api::timeLeft).
+  const auto left = api::timeLeft(e, m_totalEpochs);
+  const double eta = left ? left->epochSeconds : 0.0;
   char line[256];
   std::snprintf(line, sizeof line, "Epoch %d [%s] %lld/%lld loss %.4f | %.0f img/s | ETA %s",
                 e.epoch + 1, bar.c_str(), static_cast<long long>(e.batch),
                 static_cast<long long>(e.batchesPerEpoch), e.loss, e.imagesPerSecond,
                 formatDuration(eta).c_str());
+  if (left && left->runSeconds) {
+    const std::size_t used = std::strlen(line);
+    std::snprintf(line + used, sizeof line - used, " (run >= %s)", formatDuration(*left->runSeconds).c_str());
+  }
   if (m_tty) {
     std::fprintf(stderr, "\r%s   ", line);
     m_barOpen = true;
@@ -65,30 +76,30 @@ void ConsoleObserver::onIteration(const train::IterationEvent& e) {
   std::fflush(stderr);
 }
 
-void ConsoleObserver::onEpoch(const train::EpochEvent& e) {
+void ConsoleObserver::onEpoch(const run::EpochEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) return printJsonLine(train::toJson(e));
+  if (m_json) return printJsonLine(run::toJson(e));
   endBarLine();
 }
 
-void ConsoleObserver::onPhase(const train::PhaseEvent& e) {
+void ConsoleObserver::onPhase(const run::PhaseEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) printJsonLine(train::toJson(e));
+  if (m_json) printJsonLine(run::toJson(e));
 }
 
-void ConsoleObserver::onLog(const train::LogEvent& e) {
+void ConsoleObserver::onLog(const run::LogEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) return printJsonLine(train::toJson(e));
+  if (m_json) return printJsonLine(run::toJson(e));
   endBarLine();
-  const char* prefix = e.level == train::LogLevel::Error     ? "error: "
-                       : e.level == train::LogLevel::Warning ? "warning: "
+  const char* prefix = e.level == run::LogLevel::Error     ? "error: "
+                       : e.level == run::LogLevel::Warning ? "warning: "
                                                              : "";
   std::fprintf(stderr, "%s%s\n", prefix, e.message.c_str());
 }
 
-void ConsoleObserver::onFinished(const train::FinishedEvent& e) {
+void ConsoleObserver::onFinished(const run::FinishedEvent& e) {
   std::lock_guard<std::mutex> lock(m_mutex);
-  if (m_json) return printJsonLine(train::toJson(e));
+  if (m_json) return printJsonLine(run::toJson(e));
   endBarLine();
   if (!e.runDir.empty()) std::fprintf(stderr, "Run folder: %s\n", e.runDir.c_str());
 }

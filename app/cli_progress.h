@@ -3,18 +3,20 @@
 #include <chrono>
 #include <mutex>
 
-#include "train/events.h"
+#include "api/training_api.h"
 
 namespace ft::cli {
 
-class ConsoleObserver : public train::TrainingObserver {
+class ConsoleObserver : public api::TrainingObserver {
  public:
   explicit ConsoleObserver(bool jsonLines);
-  void onIteration(const train::IterationEvent& event) override;
-  void onEpoch(const train::EpochEvent& event) override;
-  void onPhase(const train::PhaseEvent& event) override;
-  void onLog(const train::LogEvent& event) override;
-  void onFinished(const train::FinishedEvent& event) override;
+  // The run's epochs, for the time left in the whole run (0 = unknown: the epoch's only).
+  void setTotalEpochs(int epochs);
+  void onIteration(const run::IterationEvent& event) override;
+  void onEpoch(const run::EpochEvent& event) override;
+  void onPhase(const run::PhaseEvent& event) override;
+  void onLog(const run::LogEvent& event) override;
+  void onFinished(const run::FinishedEvent& event) override;
 
  private:
   void endBarLine();
@@ -22,6 +24,7 @@ class ConsoleObserver : public train::TrainingObserver {
   bool m_json;
   bool m_tty;
   bool m_barOpen = false;
+  int m_totalEpochs = 0;
   std::chrono::steady_clock::time_point m_lastDraw{};
   std::mutex m_mutex;
 };

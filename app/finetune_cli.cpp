@@ -25,13 +25,9 @@
 #include "cli_progress.h"
 #include "common/error.h"
 #include "config/run_config.h"
-#include "export/model_export.h"
-#include "export/predict.h"
 #include "api/results_api.h"
-#include "train/device.h"
-#include "train/evaluation.h"
-#include "train/evaluation_text.h"
-#include "train/trainer.h"
+#include "api/studio_api.h"
+#include "api/training_api.h"
 
 namespace {
 
@@ -150,7 +146,7 @@ void addTrainFlags(Overrides& o) {
   o.add<std::string>("--name", [](RunConfig& c) -> std::string& { return c.output.name; }, "Run name");
 }
 
-int runTrainer(ft::train::Trainer& trainer, bool json) {
+int runTrainer(ft::api::Trainer& trainer, bool json) {
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
   std::atomic<bool> done{false};
@@ -166,18 +162,18 @@ int runTrainer(ft::train::Trainer& trainer, bool json) {
   watcher.join();
   if (!json) {
     switch (result.status) {
-      case ft::train::FinishStatus::Completed:
+      case ft::run::FinishStatus::Completed:
         std::fprintf(stderr, "Done: %s\n", result.message.c_str());
         break;
-      case ft::train::FinishStatus::Stopped:
+      case ft::run::FinishStatus::Stopped:
         std::fprintf(stderr, "%s\n", result.message.c_str());
         break;
-      case ft::train::FinishStatus::Failed:
+      case ft::run::FinishStatus::Failed:
         break;  // the observer printed the error already
     }
   }
-  if (result.status == ft::train::FinishStatus::Completed) return 0;
-  return result.status == ft::train::FinishStatus::Stopped ? kExitStopped : kExitFailed;
+  if (result.status == ft::run::FinishStatus::Completed) return 0;
+  return result.status == ft::run::FinishStatus::Stopped ? kExitStopped : kExitFailed;
 }
 
 // `predict`: the top-k classes of each image with an exported model. Exit 1 when an image could
@@ -229,8 +225,8 @@ int runEvaluate(const std::string& runDir, const std::string& which, bool cached
     if (tty) std::fprintf(stderr, "\r");
     if (!json) std::fprintf(stderr, "Stored in %s\n", ft::api::evaluationPath(runDir, which).c_str());
   }
-  if (json) std::printf("%s\n", ft::train::toJson(*report, samples).dump().c_str());
-  else std::printf("%s", ft::train::formatEvaluationText(*report).c_str());
+  if (json) std::printf("%s\n", ft::api::toJson(*report, samples).dump().c_str());
+  else std::printf("%s", ft::api::formatEvaluationText(*report).c_str());
   return 0;
 }
 
@@ -299,8 +295,8 @@ int main(int argc, char** argv) {
 
   try {
     if (*devices) {
-      ft::train::applyThreadCount(0);
-      const auto report = ft::train::listDevices();
+      ft::api::applyThreadCount(0);
+      const auto report = ft::api::devices();
       if (json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& d : report.devices) out.push_back({{"id", d.id}, {"description", d.description}});
@@ -323,24 +319,17 @@ int main(int argc, char** argv) {
     }
     if (*predictCommand) return runPredict(predictModel, predictImages, predictTopK, json);
     if (*exportCommand) {
-      if (outputPath.empty()) {
-        const auto format = exportFormat.empty() ? ft::exporting::ExportFormat::LibTorch
-                                                 : ft::exporting::exportFormatFor("", exportFormat);
-        outputPath = (std::filesystem::path(exportDir) / "exports" /
-                      ("model-" + which + ft::exporting::exportExtension(format))).string();
-      }
-      ft::exporting::ExportVerification verification;
-      const auto metadata =
-          ft::exporting::exportRunCheckpoint(exportDir, which, outputPath, exportFormat, &verification);
-      std::printf("Exported %s (%zu classes, input %dx%d) to %s and %s; %s\n", metadata.architecture.c_str(),
-                  metadata.classNames.size(), metadata.inputSize, metadata.inputSize, outputPath.c_str(),
-                  std::filesystem::path(outputPath).replace_extension(".json").c_str(),
-                  verification.summary().c_str());
+      if (outputPath.empty()) outputPath = ft::api::defaultExportPath(exportDir, which, exportFormat);
+      const auto exported = ft::api::exportCheckpoint(exportDir, which, outputPath, exportFormat);
+      std::printf("Exported %s (%zu classes, input %dx%d) to %s and %s; %s\n", exported.architecture.c_str(),
+                  exported.classes, exported.inputSize, exported.inputSize, exported.modelFile.c_str(),
+                  exported.metadataFile.c_str(), exported.verification.c_str());
       return 0;
     }
     ft::cli::ConsoleObserver observer(json);
     if (*resume) {
-      auto trainer = ft::train::Trainer::resumeFrom(resumeDir, &observer);
+      auto trainer = ft::api::Trainer::resumeFrom(resumeDir, &observer);
+      observer.setTotalEpochs(trainer->config().train.epochs);
       return runTrainer(*trainer, json);
     }
     RunConfig config = configPath.empty() ? RunConfig{} : ft::config::loadConfigFile(configPath);
@@ -351,7 +340,8 @@ int main(int argc, char** argv) {
       std::printf("Saved the configuration to %s\n", saveConfigPath.c_str());
       return 0;
     }
-    ft::train::Trainer trainer(config, &observer, runDir);
+    observer.setTotalEpochs(config.train.epochs);
+    ft::api::Trainer trainer(config, &observer, runDir);
     return runTrainer(trainer, json);
   } catch (const ft::UserError& e) {
     if (json) std::printf("%s\n", nlohmann::json{{"event", "error"}, {"message", e.what()}}.dump().c_str());

@@ -127,11 +127,11 @@ void startBenchRun(ft::ui::MainWindow& window, const ft::config::RunConfig& conf
                      state->meter.start();
                    });
   QObject::connect(wizard, &ft::ui::StudioWizard::trainingFinished, &window,
-                   [state](const ft::train::FinishedEvent& event) {
+                   [state](const ft::run::FinishedEvent& event) {
                      state->meter.stop();
                      const nlohmann::json report = {
                          {"event", "bench_gui"},
-                         {"status", event.status == ft::train::FinishStatus::Completed ? "completed" : "failed"},
+                         {"status", event.status == ft::run::FinishStatus::Completed ? "completed" : "failed"},
                          {"message", event.message},
                          {"run_dir", state->runDir.toStdString()},
                          {"seconds_since_start", double(state->sinceStart.nsecsElapsed()) / 1e9},
@@ -144,7 +144,7 @@ void startBenchRun(ft::ui::MainWindow& window, const ft::config::RunConfig& conf
                          {"gui_thread_cpu_seconds", threadCpuSeconds() - state->guiCpuAtStart}};
                      std::printf("%s\n", report.dump().c_str());
                      std::fflush(stdout);
-                     QCoreApplication::exit(event.status == ft::train::FinishStatus::Completed ? 0 : 1);
+                     QCoreApplication::exit(event.status == ft::run::FinishStatus::Completed ? 0 : 1);
                    });
   driver->start();
 }

@@ -31,7 +31,6 @@
 #include "api/studio_api.h"
 #include "common/error.h"
 #include "studio_settings.h"
-#include "train/run_folder.h"
 #include "training_controller.h"
 
 namespace ft::ui {
@@ -407,7 +406,7 @@ void DashboardPage::loadHistory(const ft::api::RunHistory& history) {
   flushNow();
 }
 
-void DashboardPage::addIteration(const ft::train::IterationEvent& event) {
+void DashboardPage::addIteration(const ft::run::IterationEvent& event) {
   appendIterationPoint(event);
   m_lastIteration = event;
   m_haveIteration = true;
@@ -415,7 +414,7 @@ void DashboardPage::addIteration(const ft::train::IterationEvent& event) {
   scheduleFlush();
 }
 
-void DashboardPage::appendIterationPoint(const ft::train::IterationEvent& event) {
+void DashboardPage::appendIterationPoint(const ft::run::IterationEvent& event) {
   const double x = double(event.iteration);
   if (!m_rawLoss.isEmpty() && x <= m_rawLoss.maxX()) {
     // A resumed run repeats iterations after its checkpoint: the new values replace the old.
@@ -457,7 +456,7 @@ void DashboardPage::recomputeSmoothing() {
   }
 }
 
-void DashboardPage::addEpoch(const ft::train::EpochEvent& event) {
+void DashboardPage::addEpoch(const ft::run::EpochEvent& event) {
   const double x = event.epoch + 1;
   while (!m_epochPoints.empty() && m_epochPoints.back().x >= x) {
     m_epochPoints.pop_back();
@@ -474,9 +473,9 @@ void DashboardPage::addEpoch(const ft::train::EpochEvent& event) {
   scheduleFlush();
 }
 
-void DashboardPage::addPhase(const ft::train::PhaseEvent& event) {
-  m_backboneFrozen = event.phase == ft::train::Phase::Frozen;
-  if (event.phase == ft::train::Phase::Unfrozen && event.epoch > 0) {
+void DashboardPage::addPhase(const ft::run::PhaseEvent& event) {
+  m_backboneFrozen = event.phase == ft::run::Phase::Frozen;
+  if (event.phase == ft::run::Phase::Unfrozen && event.epoch > 0) {
     m_markerEpoch = event.epoch;
     if (m_rawLoss.isEmpty()) {
       m_markerIterationPending = true;
@@ -488,17 +487,17 @@ void DashboardPage::addPhase(const ft::train::PhaseEvent& event) {
   scheduleFlush();
 }
 
-void DashboardPage::addLog(const ft::train::LogEvent& event) {
+void DashboardPage::addLog(const ft::run::LogEvent& event) {
   m_pendingLog.push_back({event.level, QString::fromStdString(event.message)});
   scheduleFlush();
 }
 
-void DashboardPage::showFinished(const ft::train::FinishedEvent& event) {
+void DashboardPage::showFinished(const ft::run::FinishedEvent& event) {
   // Built from the event's numbers, not the engine's English sentence, so that it translates;
   // only a failure's reason is the engine's own message.
-  const ft::train::FinishedEvent e = event;
+  const ft::run::FinishedEvent e = event;
   switch (event.status) {
-    case ft::train::FinishStatus::Completed:
+    case ft::run::FinishStatus::Completed:
       m_status = [e] {
         if (e.bestEpoch < 0) return tr("Finished");
         return tr("Finished: final validation accuracy %1, best %2 (epoch %3)")
@@ -507,14 +506,14 @@ void DashboardPage::showFinished(const ft::train::FinishedEvent& event) {
             .arg(e.bestEpoch + 1);
       };
       break;
-    case ft::train::FinishStatus::Stopped: {
+    case ft::run::FinishStatus::Stopped: {
       // The epoch it stopped in: the last batch's, or the one after the last completed epoch.
       const int epoch =
           std::max(m_haveIteration ? m_lastIteration.epoch + 1 : 0, e.epochsCompleted + 1);
       m_status = [epoch] { return tr("Stopped during epoch %1; the checkpoint is kept.").arg(epoch); };
       break;
     }
-    case ft::train::FinishStatus::Failed: {
+    case ft::run::FinishStatus::Failed: {
       const QString message = QString::fromStdString(event.message);
       m_status = [message] { return tr("Failed: %1").arg(message); };
       break;
@@ -674,14 +673,14 @@ void DashboardPage::flushLog() {
   for (const PendingLog& line : m_pendingLog) {
     const QString text = line.text.toHtmlEscaped();
     switch (line.level) {
-      case ft::train::LogLevel::Info:
+      case ft::run::LogLevel::Info:
         m_log->appendHtml(text);
         break;
-      case ft::train::LogLevel::Warning:
+      case ft::run::LogLevel::Warning:
         m_log->appendHtml(QStringLiteral("<span style=\"color:%1\">%2</span>")
                               .arg(kWarningColor.name(), tr("Warning: %1").arg(text)));
         break;
-      case ft::train::LogLevel::Error:
+      case ft::run::LogLevel::Error:
         m_log->appendHtml(QStringLiteral("<b style=\"color:%1\">%2</b>")
                               .arg(kErrorColor.name(), tr("Error: %1").arg(text)));
         break;
@@ -819,16 +818,7 @@ bool DashboardPage::saveMetricsCsv(const QString& path, QString* error) {
   if (m_iterationEvents.empty() && m_epochEvents.empty())
     return fail(tr("There are no metrics to save yet."));
   try {
-    // The same rows as the run folder's file: each epoch's iterations, then the epoch.
-    ft::train::MetricsWriter writer(path.toStdString());
-    std::size_t nextEpoch = 0;
-    for (const auto& it : m_iterationEvents) {
-      while (nextEpoch < m_epochEvents.size() && m_epochEvents[nextEpoch].epoch < it.epoch)
-        writer.write(m_epochEvents[nextEpoch++]);
-      writer.write(it);
-    }
-    while (nextEpoch < m_epochEvents.size()) writer.write(m_epochEvents[nextEpoch++]);
-    writer.flush();
+    ft::api::writeMetricsCsv(path.toStdString(), m_iterationEvents, m_epochEvents);
   } catch (const std::exception& e) {
     return fail(QString::fromStdString(e.what()));
   }

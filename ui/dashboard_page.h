@@ -113,11 +113,11 @@ class DashboardPage : public QWidget {
   QString saveMessage() const;
 
  public Q_SLOTS:
-  void addIteration(const ft::train::IterationEvent& event);
-  void addEpoch(const ft::train::EpochEvent& event);
-  void addPhase(const ft::train::PhaseEvent& event);
-  void addLog(const ft::train::LogEvent& event);
-  void showFinished(const ft::train::FinishedEvent& event);
+  void addIteration(const ft::run::IterationEvent& event);
+  void addEpoch(const ft::run::EpochEvent& event);
+  void addPhase(const ft::run::PhaseEvent& event);
+  void addLog(const ft::run::LogEvent& event);
+  void showFinished(const ft::run::FinishedEvent& event);
 
  protected:
   void changeEvent(QEvent* event) override;
@@ -128,14 +128,14 @@ class DashboardPage : public QWidget {
     double trainAccuracy, validationAccuracy, trainLoss, validationLoss;
   };
   struct PendingLog {
-    ft::train::LogLevel level;
+    ft::run::LogLevel level;
     QString text;
   };
 
   void buildUi();
   void retranslateUi();
   void scheduleFlush();
-  void appendIterationPoint(const ft::train::IterationEvent& event);
+  void appendIterationPoint(const ft::run::IterationEvent& event);
   void recomputeSmoothing();
   void flushIterationSeries();
   void flushEpochSeries();
@@ -161,7 +161,7 @@ class DashboardPage : public QWidget {
   std::vector<EpochPoint> m_epochPoints;
   std::vector<double> m_validationAccuracy;
   std::vector<PendingLog> m_pendingLog;
-  ft::train::IterationEvent m_lastIteration;
+  ft::run::IterationEvent m_lastIteration;
   bool m_haveIteration = false;
   int m_epochsDone = 0;
   int m_totalEpochs = 0;
@@ -182,8 +182,8 @@ class DashboardPage : public QWidget {
 
   // Every event as received (a resumed run's repeats replaced), for "Save metrics as CSV" when
   // there is no run folder to copy.
-  std::vector<ft::train::IterationEvent> m_iterationEvents;
-  std::vector<ft::train::EpochEvent> m_epochEvents;
+  std::vector<ft::run::IterationEvent> m_iterationEvents;
+  std::vector<ft::run::EpochEvent> m_epochEvents;
   QString m_runDir;
 
   // Widgets.

@@ -3,11 +3,11 @@
 namespace ft::ui {
 
 void registerEventTypes() {
-  qRegisterMetaType<ft::train::IterationEvent>();
-  qRegisterMetaType<ft::train::EpochEvent>();
-  qRegisterMetaType<ft::train::PhaseEvent>();
-  qRegisterMetaType<ft::train::LogEvent>();
-  qRegisterMetaType<ft::train::FinishedEvent>();
+  qRegisterMetaType<ft::run::IterationEvent>();
+  qRegisterMetaType<ft::run::EpochEvent>();
+  qRegisterMetaType<ft::run::PhaseEvent>();
+  qRegisterMetaType<ft::run::LogEvent>();
+  qRegisterMetaType<ft::run::FinishedEvent>();
   qRegisterMetaType<ft::config::RunConfig>();
 }
 

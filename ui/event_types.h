@@ -4,13 +4,13 @@
 #include <QMetaType>
 
 #include "config/run_config.h"
-#include "train/events.h"
+#include "run/events.h"
 
-Q_DECLARE_METATYPE(ft::train::IterationEvent)
-Q_DECLARE_METATYPE(ft::train::EpochEvent)
-Q_DECLARE_METATYPE(ft::train::PhaseEvent)
-Q_DECLARE_METATYPE(ft::train::LogEvent)
-Q_DECLARE_METATYPE(ft::train::FinishedEvent)
+Q_DECLARE_METATYPE(ft::run::IterationEvent)
+Q_DECLARE_METATYPE(ft::run::EpochEvent)
+Q_DECLARE_METATYPE(ft::run::PhaseEvent)
+Q_DECLARE_METATYPE(ft::run::LogEvent)
+Q_DECLARE_METATYPE(ft::run::FinishedEvent)
 Q_DECLARE_METATYPE(ft::config::RunConfig)
 
 namespace ft::ui {

@@ -290,10 +290,10 @@ void ModelPage::updateWeightsRow() {
   Q_EMIT completeChanged();
 }
 
-std::optional<weights::WeightsFile> ModelPage::chosenWeightsFile(QString* error) const {
+std::optional<api::WeightsFile> ModelPage::chosenWeightsFile(QString* error) const {
   if (m_testFile) return m_testFile;
   try {
-    return weights::officialWeightsFor(m_architecture->currentData().toString().toStdString(),
+    return api::officialWeightsFor(m_architecture->currentData().toString().toStdString(),
                                        m_imageNetName.toStdString())
         .file;
   } catch (const std::exception& e) {
@@ -303,7 +303,7 @@ std::optional<weights::WeightsFile> ModelPage::chosenWeightsFile(QString* error)
 }
 
 void ModelPage::setWeightsFileForTesting(const std::string& fileName, const std::string& sha256Prefix) {
-  m_testFile = weights::WeightsFile{fileName, sha256Prefix};
+  m_testFile = api::WeightsFile{fileName, sha256Prefix};
   checkCache();
 }
 
@@ -336,7 +336,7 @@ void ModelPage::checkCache() {
   showDownloadState();
   // A found copy is hashed (up to 100 MB): not on the GUI thread.
   m_cacheRunner->run<QString>(
-      [target = *file] { return QString::fromStdString(weights::findCachedWeights(target)); },
+      [target = *file] { return QString::fromStdString(api::findCachedWeights(target)); },
       [this](const QString& path) {
         m_checkingCache = false;
         m_cachedPath = path;
@@ -368,7 +368,7 @@ void ModelPage::startDownload() {
   m_downloadProgress->resetFormat();
   m_cancel = std::make_shared<std::atomic<bool>>(false);
   m_downloadThread = QThread::create([this, target = *file, cancel = m_cancel] {
-    weights::FetchOptions options;  // base URL and cache folder from the environment
+    api::FetchOptions options;  // base URL and cache folder from the environment
     options.download.cancel = cancel.get();
     qint64 lastStep = -2;
     options.download.progress = [this, &lastStep](std::int64_t received, std::int64_t total) {
@@ -382,8 +382,8 @@ void ModelPage::startDownload() {
     QString path, message;
     bool cancelled = false;
     try {
-      path = QString::fromStdString(weights::fetchWeights(target, options));
-    } catch (const weights::DownloadCancelled&) {
+      path = QString::fromStdString(api::fetchWeights(target, options));
+    } catch (const api::DownloadCancelled&) {
       cancelled = true;
     } catch (const std::exception& e) {
       message = QString::fromStdString(e.what());  // the engine's message, shown verbatim
@@ -465,7 +465,7 @@ void ModelPage::showDownloadState() {
   QString status;
   if (downloading) {
     status = tr("Downloading %1 into %2…")
-                 .arg(name, QString::fromStdString(weights::weightsCacheDir()));
+                 .arg(name, QString::fromStdString(api::weightsCacheDir()));
   } else if (file) {
     switch (m_cacheState) {
       case CacheState::Unknown:
@@ -481,7 +481,7 @@ void ModelPage::showDownloadState() {
         break;
       case CacheState::Missing:
       case CacheState::Cancelled: {
-        const QString host = QUrl(QString::fromStdString(weights::weightsUrl(*file))).host();
+        const QString host = QUrl(QString::fromStdString(api::weightsUrl(*file))).host();
         const qint64 size = knownFileSize(file->fileName);
         status = size > 0
                      ? tr("%1 (%2) is not on this machine yet: it will be downloaded from %3 when "

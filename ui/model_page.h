@@ -7,7 +7,7 @@
 #include <memory>
 #include <optional>
 
-#include "weights/official_weights.h"  // torch-free
+#include "api/weights_api.h"
 #include "wizard_step.h"
 
 class QButtonGroup;
@@ -65,7 +65,7 @@ class ModelPage : public WizardStep {
   void showSummary();
   void browseWeights();
   void updateWeightsRow();
-  std::optional<weights::WeightsFile> chosenWeightsFile(QString* error = nullptr) const;
+  std::optional<api::WeightsFile> chosenWeightsFile(QString* error = nullptr) const;
   void checkCache();
   void showDownloadState();
   void downloadProgress(qint64 received, qint64 total);
@@ -113,7 +113,7 @@ class ModelPage : public WizardStep {
   QString m_downloadingName;
   QThread* m_downloadThread = nullptr;
   std::shared_ptr<std::atomic<bool>> m_cancel;
-  std::optional<weights::WeightsFile> m_testFile;
+  std::optional<api::WeightsFile> m_testFile;
   bool m_loading = false;            // load() is setting fields, not the user
   bool m_inputSizeEdited = false;    // the user changed the input size by hand
 };

@@ -214,8 +214,8 @@ void ResultsPage::changeEvent(QEvent* event) {
   QWidget::changeEvent(event);
 }
 
-void ResultsPage::showRun(const QString& runDir, const QList<ft::train::EpochEvent>& epochs,
-                          const ft::train::FinishedEvent& finished) {
+void ResultsPage::showRun(const QString& runDir, const QList<ft::run::EpochEvent>& epochs,
+                          const ft::run::FinishedEvent& finished) {
   m_runDir = runDir;
   m_epochs = epochs;
   m_finished = finished;
@@ -228,9 +228,9 @@ void ResultsPage::showRun(const QString& runDir, const QList<ft::train::EpochEve
 }
 
 void ResultsPage::showHistory(const QString& runDir, const ft::api::RunHistory& history) {
-  QList<ft::train::EpochEvent> epochs(history.epochs.begin(), history.epochs.end());
-  ft::train::FinishedEvent finished;
-  finished.status = history.complete ? ft::train::FinishStatus::Completed : ft::train::FinishStatus::Stopped;
+  QList<ft::run::EpochEvent> epochs(history.epochs.begin(), history.epochs.end());
+  ft::run::FinishedEvent finished;
+  finished.status = history.complete ? ft::run::FinishStatus::Completed : ft::run::FinishStatus::Stopped;
   finished.runDir = runDir.toStdString();
   finished.epochsCompleted = int(epochs.size());
   for (const auto& e : epochs) {
@@ -264,14 +264,14 @@ void ResultsPage::fillSummary() {
   QString status;
   if (!m_runDir.isEmpty() || !message.isEmpty()) {
     switch (f.status) {
-      case ft::train::FinishStatus::Completed:
+      case ft::run::FinishStatus::Completed:
         status = tr("Completed: %1 trained.").arg(epochCount);
         break;
-      case ft::train::FinishStatus::Stopped:
+      case ft::run::FinishStatus::Stopped:
         status = tr("Stopped after %1; File > Open run… resumes the run from its checkpoint.")
                      .arg(epochCount);
         break;
-      case ft::train::FinishStatus::Failed:
+      case ft::run::FinishStatus::Failed:
         status = message.isEmpty() ? tr("Failed after %1.").arg(epochCount)
                                    : tr("Failed after %1: %2").arg(epochCount, message);
         break;
@@ -279,7 +279,7 @@ void ResultsPage::fillSummary() {
     if (!m_runDir.isEmpty()) status += QLatin1Char('\n') + tr("Run folder: %1").arg(m_runDir);
   }
   m_statusLabel->setText(status);
-  m_statusLabel->setStyleSheet(f.status == ft::train::FinishStatus::Failed
+  m_statusLabel->setStyleSheet(f.status == ft::run::FinishStatus::Failed
                                    ? QString::fromLatin1(kErrorStyle) : QString());
   const bool canExport = !m_runDir.isEmpty() && haveEpochs();
   m_exportButton->setEnabled(canExport && !isExporting());
@@ -291,7 +291,7 @@ void ResultsPage::fillTable() {
   for (int row = 0; row < int(m_epochs.size()); ++row) {
     const auto& e = m_epochs[row];
     const bool best = e.epoch == m_finished.bestEpoch;
-    const bool frozen = e.phase == ft::train::Phase::Frozen;
+    const bool frozen = e.phase == ft::run::Phase::Frozen;
     QString rates;
     for (std::size_t g = 0; g < e.learningRates.size(); ++g) {
       // While frozen the backbone does not train: its rate (the engine reports the head's)

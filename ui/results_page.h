@@ -51,8 +51,8 @@ class ResultsPage : public QWidget {
   ~ResultsPage() override;
 
   // Shows the run and loads the selected checkpoint's evaluation (on a worker thread).
-  void showRun(const QString& runDir, const QList<ft::train::EpochEvent>& epochs,
-               const ft::train::FinishedEvent& finished);
+  void showRun(const QString& runDir, const QList<ft::run::EpochEvent>& epochs,
+               const ft::run::FinishedEvent& finished);
   // The same from a run folder (File -> Open run): status Completed or Stopped.
   void showHistory(const QString& runDir, const ft::api::RunHistory& history);
 
@@ -113,8 +113,8 @@ class ResultsPage : public QWidget {
   bool haveEpochs() const;
 
   QString m_runDir;
-  QList<ft::train::EpochEvent> m_epochs;
-  ft::train::FinishedEvent m_finished;
+  QList<ft::run::EpochEvent> m_epochs;
+  ft::run::FinishedEvent m_finished;
   QString m_lastExportMessage;
 
   // Evaluation of the selected checkpoint.

@@ -219,7 +219,7 @@ QString ReviewPage::summaryHtml() const {
   if (c.train.freezeEpochs > 0 && c.train.featureCache)
     schedule += tr("; the frozen backbone's outputs computed once");
   if (c.train.freezeEpochs > 0 && c.device.device == "cpu" &&
-      (c.train.frozenPrecision == "bfloat16" || (c.train.frozenPrecision == "auto" && train::cpuHasBf16())))
+      (c.train.frozenPrecision == "bfloat16" || (c.train.frozenPrecision == "auto" && api::cpuHasBf16())))
     schedule += tr("; frozen backbone in bfloat16");
   const QString rates = tr("head %1 while frozen; after unfreezing head %2, backbone %3")
                             .arg(number(c.optim.headLr), number(c.optim.headLrAfterUnfreeze),

@@ -48,7 +48,7 @@ StudioWizard::StudioWizard(QWidget* parent) : QWidget(parent) {
     Q_EMIT trainingStarted(runDir);
   });
   connect(m_controller, &TrainingController::epochFinished, this,
-          [this](const train::EpochEvent& event) { m_epochs.append(event); });
+          [this](const run::EpochEvent& event) { m_epochs.append(event); });
   connect(m_controller, &TrainingController::finished, this, &StudioWizard::onFinished);
   m_dashboard->attach(m_controller);
 
@@ -210,7 +210,7 @@ void StudioWizard::showHistory(const QString& runDir, const api::RunHistory& his
   m_config = history.config;
   for (int step = DataStep; step <= ReviewStep; ++step) configStep(step)->load(m_config);
   m_runDir = runDir;
-  m_epochs = QList<train::EpochEvent>(history.epochs.begin(), history.epochs.end());
+  m_epochs = QList<run::EpochEvent>(history.epochs.begin(), history.epochs.end());
   m_dashboard->clear();
   m_dashboard->setTotalEpochs(history.config.train.epochs);
   m_dashboard->loadHistory(history);
@@ -234,14 +234,14 @@ void StudioWizard::resumeRun(const QString& runDir) {
   m_controller->resumeRun(runDir);
 }
 
-void StudioWizard::onFinished(const train::FinishedEvent& event) {
+void StudioWizard::onFinished(const run::FinishedEvent& event) {
   m_running = false;
   if (!event.runDir.empty()) m_runDir = QString::fromStdString(event.runDir);
   const QString message = QString::fromStdString(event.message);
   const bool haveEpochs = event.epochsCompleted > 0 && !m_epochs.isEmpty();
-  if (event.status == train::FinishStatus::Failed) {
+  if (event.status == run::FinishStatus::Failed) {
     showMessage([message] { return tr("Training failed: %1").arg(message); }, true);
-  } else if (event.status == train::FinishStatus::Stopped) {
+  } else if (event.status == run::FinishStatus::Stopped) {
     showMessage([] { return tr("Training stopped; the checkpoint is kept, File > Open run… "
                                "resumes it."); }, false);
   }
@@ -250,7 +250,7 @@ void StudioWizard::onFinished(const train::FinishedEvent& event) {
     m_haveResults = true;
   }
   Q_EMIT trainingFinished(event);
-  if (haveEpochs && event.status != train::FinishStatus::Failed) goToStep(ResultsStep);
+  if (haveEpochs && event.status != run::FinishStatus::Failed) goToStep(ResultsStep);
   else updateButtons();
 }
 

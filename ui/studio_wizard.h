@@ -56,7 +56,7 @@ class StudioWizard : public QWidget {
   ReviewPage* reviewPage() const { return m_review; }
   DashboardPage* dashboardPage() const { return m_dashboard; }
   ResultsPage* resultsPage() const { return m_results; }
-  const QList<train::EpochEvent>& epochs() const { return m_epochs; }
+  const QList<run::EpochEvent>& epochs() const { return m_epochs; }
   QString messageText() const;
 
  public Q_SLOTS:
@@ -67,7 +67,7 @@ class StudioWizard : public QWidget {
  Q_SIGNALS:
   void stepChanged(int step);
   void trainingStarted(const QString& runDir);
-  void trainingFinished(const ft::train::FinishedEvent& event);
+  void trainingFinished(const ft::run::FinishedEvent& event);
 
  protected:
   void changeEvent(QEvent* event) override;
@@ -78,7 +78,7 @@ class StudioWizard : public QWidget {
   void updateButtons();
   void updateStepList();
   void startTraining();
-  void onFinished(const train::FinishedEvent& event);
+  void onFinished(const run::FinishedEvent& event);
   // The message is a function so that a language switch retranslates it.
   void showMessage(std::function<QString()> text, bool error);
   WizardStep* configStep(int step) const;
@@ -98,7 +98,7 @@ class StudioWizard : public QWidget {
 
   config::RunConfig m_config;
   QString m_runDir;
-  QList<train::EpochEvent> m_epochs;
+  QList<run::EpochEvent> m_epochs;
   bool m_running = false;
   bool m_haveResults = false;
   std::function<QString()> m_messageText;

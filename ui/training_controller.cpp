@@ -13,18 +13,18 @@
 #include <variant>
 
 #include "common/error.h"
-#include "train/trainer.h"
+#include "api/training_api.h"
 
 namespace ft::ui {
 namespace {
 
-using train::EpochEvent;
-using train::FinishedEvent;
-using train::FinishStatus;
-using train::IterationEvent;
-using train::LogEvent;
-using train::LogLevel;
-using train::PhaseEvent;
+using run::EpochEvent;
+using run::FinishedEvent;
+using run::FinishStatus;
+using run::IterationEvent;
+using run::LogEvent;
+using run::LogLevel;
+using run::PhaseEvent;
 
 struct StartedNote {
   std::string runDir;
@@ -50,7 +50,7 @@ struct EventChannel {
 // GUI -> worker: the Trainer of the run in progress, and commands given before it existed.
 struct ControlBlock {
   std::mutex mutex;
-  train::Trainer* trainer = nullptr;
+  api::Trainer* trainer = nullptr;
   bool stopRequested = false;
   bool pauseRequested = false;
 };
@@ -58,10 +58,10 @@ struct ControlBlock {
 // Turns TrainingObserver callbacks (worker thread) into queued events. started() needs the
 // run folder, which Trainer::runDir() knows once the engine has created or opened it; asking
 // from the worker thread itself is race-free, so every callback checks it until it is known.
-class ObserverAdapter final : public train::TrainingObserver {
+class ObserverAdapter final : public api::TrainingObserver {
  public:
   explicit ObserverAdapter(std::function<void(QueuedEvent)> post) : m_post(std::move(post)) {}
-  void setTrainer(const train::Trainer* trainer) { m_trainer = trainer; }
+  void setTrainer(const api::Trainer* trainer) { m_trainer = trainer; }
   bool announced() const { return m_announced; }
 
   void onIteration(const IterationEvent& e) override { forward(e); }
@@ -87,14 +87,14 @@ class ObserverAdapter final : public train::TrainingObserver {
   }
 
   std::function<void(QueuedEvent)> m_post;
-  const train::Trainer* m_trainer = nullptr;
+  const api::Trainer* m_trainer = nullptr;
   bool m_announced = false;
 };
 
 // Clears the control block's Trainer pointer however run() ends.
 struct TrainerRegistration {
   ControlBlock& control;
-  TrainerRegistration(ControlBlock& c, train::Trainer* trainer) : control(c) {
+  TrainerRegistration(ControlBlock& c, api::Trainer* trainer) : control(c) {
     std::lock_guard<std::mutex> lock(control.mutex);
     control.trainer = trainer;
     if (control.stopRequested) trainer->requestStop();
@@ -205,9 +205,9 @@ void TrainingController::launch(const ft::config::RunConfig* config, const QStri
             result.message = TrainingController::tr("stopped before the run began").toStdString();
             result.runDir = resumeFrom;
           } else {
-            std::unique_ptr<train::Trainer> trainer =
-                newRun ? std::make_unique<train::Trainer>(*newRun, &observer)
-                       : train::Trainer::resumeFrom(resumeFrom, &observer);
+            std::unique_ptr<api::Trainer> trainer =
+                newRun ? std::make_unique<api::Trainer>(*newRun, &observer)
+                       : api::Trainer::resumeFrom(resumeFrom, &observer);
             observer.setTrainer(trainer.get());
             {
               TrainerRegistration registration(*control, trainer.get());

@@ -36,11 +36,11 @@ class TrainingController : public QObject {
 
  Q_SIGNALS:
   void started(const QString& runDir);
-  void iteration(const ft::train::IterationEvent& event);
-  void epochFinished(const ft::train::EpochEvent& event);
-  void phaseChanged(const ft::train::PhaseEvent& event);
-  void logLine(const ft::train::LogEvent& event);
-  void finished(const ft::train::FinishedEvent& event);
+  void iteration(const ft::run::IterationEvent& event);
+  void epochFinished(const ft::run::EpochEvent& event);
+  void phaseChanged(const ft::run::PhaseEvent& event);
+  void logLine(const ft::run::LogEvent& event);
+  void finished(const ft::run::FinishedEvent& event);
   void pausedChanged(bool paused);
   // true right after start()/resumeRun() is accepted, false just before finished().
   void runningChanged(bool running);

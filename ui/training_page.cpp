@@ -235,7 +235,7 @@ void TrainingPage::load(const config::RunConfig& config) {
   int device = m_device->findData(QString::fromStdString(config.device.device));
   if (device < 0 && config.device.device == "cuda") device = m_device->count() > 1 ? 1 : 0;
   m_device->setCurrentIndex(device < 0 ? 0 : device);
-  m_threads->setValue(config.device.threads > 0 ? config.device.threads : train::machineCores());
+  m_threads->setValue(config.device.threads > 0 ? config.device.threads : api::machineCores());
   updateRows();
 }
 
@@ -317,7 +317,7 @@ void TrainingPage::retranslateUi() {
       tr("Frozen epochs after the first then train only the head, many times faster. Needs BatchNorm "
          "held; frozen epochs see the images without augmentation."));
   setFormLabel(m_scheduleForm, m_frozenPrecision, tr("Frozen backbone precision:"));
-  m_frozenPrecision->setItemText(0, train::cpuHasBf16() ? tr("Auto (bfloat16)")
+  m_frozenPrecision->setItemText(0, api::cpuHasBf16() ? tr("Auto (bfloat16)")
                                                         : tr("Auto (float32)"));
   m_frozenPrecision->setItemText(1, tr("float32"));
   m_frozenPrecision->setItemText(2, tr("bfloat16"));
@@ -375,7 +375,7 @@ void TrainingPage::retranslateUi() {
   setFormLabel(m_deviceForm, m_device, tr("Train on:"));
   setFormLabel(m_deviceForm, m_threads, tr("CPU threads:"));
   if (m_device->count() > 0)
-    m_device->setItemText(0, tr("CPU (%n cores)", nullptr, train::machineCores()));
+    m_device->setItemText(0, tr("CPU (%n cores)", nullptr, api::machineCores()));
   QString reason = m_cudaReason;
   if (reason.contains(QLatin1String("without CUDA")))
     reason = tr("this LibTorch has no CUDA support (the Debian package is CPU-only); a build "

@@ -10,12 +10,12 @@
 #include "data/data_source.h"
 #include "data/loader.h"
 #include "models/resnet.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "train/device.h"
 #include "train/device_select.h"
 #include "train/evaluate_model.h"
 #include "train/evaluation.h"
-#include "train/run_folder.h"
+#include "run/run_folder.h"
 
 namespace fs = std::filesystem;
 
@@ -25,15 +25,8 @@ namespace {
 // Thumbnails for a review grid may be looked at closer than the data preview's.
 constexpr int kValidationThumbnailSide = 128;
 
-config::RunConfig loadRunConfig(const train::RunPaths& paths) {
-  if (!fs::exists(paths.config))
-    throw UserError(paths.dir + ": no config.json here, so this is not a run folder. Give the "
-                    "folder that a training created under runs/");
-  return config::loadConfigFile(paths.config);
-}
-
 // The run's data, opened exactly as the run opened it (same split, limits and seed).
-data::OpenedData openRunData(const config::RunConfig& config, const train::RunPaths& paths) {
+data::OpenedData openRunData(const config::RunConfig& config, const run::RunPaths& paths) {
   const std::string fix = "; move the data back there, or edit data.path" +
                           std::string(config.data.validation == "folder" ? " / data.validation_path" : "") +
                           " in " + paths.config + " to where it is now";
@@ -51,30 +44,15 @@ data::OpenedData openRunData(const config::RunConfig& config, const train::RunPa
   }
 }
 
-std::string checkpointFile(const train::RunPaths& paths, const std::string& which) {
-  train::checkCheckpointName(which);
-  const std::string file = which == "best" ? paths.bestCheckpoint : paths.lastCheckpoint;
-  if (fs::exists(file)) return file;
-  std::string present;
-  for (const auto* name : {"best", "last"})
-    if (fs::exists(fs::path(paths.checkpoints) / (std::string(name) + ".ckpt")))
-      present += std::string(present.empty() ? "" : " and ") + name;
-  throw UserError(file + ": missing. " +
-                  (present.empty() ? std::string("This run has no checkpoint yet: it stopped before its first "
-                                                 "epoch ended; resume it with `finetune-cli resume " + paths.dir + "`")
-                                   : "This run has " + present + "; choose --checkpoint " +
-                                         (present.find(' ') == std::string::npos ? present : "best or last")));
-}
-
 }  // namespace
 
 EvaluationReport evaluateRun(const std::string& runDir, const std::string& which,
                              const std::function<bool(std::int64_t, std::int64_t)>& progress) {
-  const train::RunPaths paths(runDir);
-  train::checkCheckpointName(which);
-  const auto config = loadRunConfig(paths);
-  const std::string checkpoint = checkpointFile(paths, which);
-  const auto stamp = train::stampOf(checkpoint);
+  run::checkCheckpointName(which);
+  const auto paths = run::openRunFolder(runDir);
+  const auto config = run::loadRunConfig(paths);
+  const std::string checkpoint = run::existingCheckpoint(paths, which);
+  const auto stamp = run::stampOf(checkpoint);
   const auto device = train::resolveDevice(config.device.device);
   train::applyThreadCount(config.device.threads);
   const auto opened = openRunData(config, paths);
@@ -111,18 +89,18 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
                     " back at the run's data");
 
   models::ResNet model(models::parseArchitecture(config.model.architecture), int(classNames.size()));
-  train::readModelState(archive, *model, checkpoint, /*skipMismatchedHead=*/false);
+  run::readModelState(archive, *model, checkpoint, /*skipMismatchedHead=*/false);
   model->to(device);
   data::BatchLoader loader(opened.validation, train::validationLoaderOptions(config, evalTransform));
   auto report = train::evaluateModel(*model, loader, device, classNames, which, epoch, progress);
-  train::saveEvaluation(runDir, report, stamp);
+  run::saveEvaluation(runDir, report, stamp);
   return report;
 }
 
 std::vector<Thumbnail> validationImages(const std::string& runDir,
                                         const std::vector<std::size_t>& sampleIndices) {
-  const train::RunPaths paths(runDir);
-  const auto config = loadRunConfig(paths);
+  const auto paths = run::openRunFolder(runDir);
+  const auto config = run::loadRunConfig(paths);
   const auto opened = openRunData(config, paths);
   const auto& view = opened.validation;
   std::vector<Thumbnail> out;

@@ -10,6 +10,7 @@
 #include <torch/torch.h>
 
 #include "api/thumbnail.h"
+#include "common/cpu_load.h"
 #include "common/error.h"
 #include "data/data_source.h"
 #include "data/loader.h"
@@ -19,7 +20,8 @@
 #include "train/frozen_precision.h"
 #include "train/fused_adam.h"
 #include "train/device_select.h"
-#include "train/run_folder.h"
+#include "run/metrics_file.h"
+#include "run/run_folder.h"
 
 namespace fs = std::filesystem;
 
@@ -74,7 +76,7 @@ DataPreview previewData(const config::DataConfig& dataConfig, std::uint64_t seed
   return preview;
 }
 
-std::vector<std::string> architectures() { return {"resnet18", "resnet34", "resnet50"}; }
+std::vector<std::string> architectures() { return models::architectureNames(); }
 
 ModelSummary describeModel(const std::string& architecture, int numClasses) {
   const auto arch = models::parseArchitecture(architecture);
@@ -114,17 +116,25 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   // The frozen step as the trainer runs it: bfloat16 backbone when frozen_precision resolves so.
   const bool bf16Frozen = config.train.freezeEpochs > 0 &&
                           train::resolveFrozenPrecision(config.train.frozenPrecision, device).bf16;
+  // The first batches of each phase warm up (allocations, oneDNN kernel choice) and are not
+  // counted; the median of the rest is robust to a stray slow batch.
+  constexpr int kWarmUpBatches = 2;
+  const int measuredBatches = std::max(1, batches);
+  int epoch = 0;
   auto timePhase = [&](bool frozen) {
     model->setBackboneFrozen(frozen);
     if (bf16Frozen) train::setConvolutionLayout(*model, frozen);
     model->train();
-    loader.startEpoch(0);
-    double seconds = 0.0;
-    int measured = 0;
-    for (int i = 0; i <= batches; ++i) {  // batch 0 warms up and is not counted
+    loader.startEpoch(epoch++);
+    std::vector<double> seconds;
+    for (int i = 0; i < kWarmUpBatches + measuredBatches; ++i) {
       const auto start = std::chrono::steady_clock::now();
       auto batch = loader.next();
-      if (!batch) break;
+      if (!batch) {  // a small data set: go on with the next epoch's batches
+        loader.startEpoch(epoch++);
+        batch = loader.next();
+        if (!batch) break;
+      }
       const auto images = batch->images.to(device);
       auto output = frozen && bf16Frozen ? model->classify(train::bf16Features(*model, images))
                                          : model->forward(images);
@@ -133,13 +143,15 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
       loss.backward();
       optimizer.step();
       loss.item<double>();
-      if (i > 0) {
-        seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        ++measured;
-      }
+      if (i >= kWarmUpBatches)
+        seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
-    return measured ? seconds / measured : 0.0;
+    if (seconds.empty()) return 0.0;
+    std::sort(seconds.begin(), seconds.end());
+    const std::size_t mid = seconds.size() / 2;
+    return seconds.size() % 2 ? seconds[mid] : (seconds[mid - 1] + seconds[mid]) / 2.0;
   };
+  const OtherCpuLoad load;
   const double frozenBatch = timePhase(true);
   const double unfrozenBatch = timePhase(false);
 
@@ -148,7 +160,9 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   const double evalImages = double(opened.validation.indices.size());
   const double evalSeconds = unfrozenBatch / 3.0 * evalImages / double(config.train.batchSize);
   EpochEstimate estimate;
-  estimate.batchesMeasured = batches;
+  estimate.batchesMeasured = measuredBatches;
+  estimate.busyCores = load.busyCores();
+  estimate.machineBusy = estimate.busyCores >= 0.5;
   estimate.frozenSecondsPerEpoch = frozenBatch * trainBatches + evalSeconds;
   estimate.unfrozenSecondsPerEpoch = unfrozenBatch * trainBatches + evalSeconds;
   const int frozenEpochs = config.train.freezeEpochs;
@@ -159,87 +173,46 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
 
 train::DeviceReport devices() { return train::listDevices(); }
 
-std::string exportRun(const std::string& runDir, const std::string& which, const std::string& path) {
+std::string defaultExportPath(const std::string& runDir, const std::string& which,
+                              const std::string& format) {
+  run::checkCheckpointName(which);
+  const auto chosen = format.empty() ? exporting::ExportFormat::LibTorch : exporting::exportFormatFor("", format);
+  return (fs::path(runDir) / "exports" / ("model-" + which + exporting::exportExtension(chosen))).string();
+}
+
+ExportResult exportCheckpoint(const std::string& runDir, const std::string& which,
+                              const std::string& path, const std::string& format) {
   exporting::ExportVerification verification;
-  const auto metadata = exporting::exportRunCheckpoint(runDir, which, path, "", &verification);
-  return models::architectureDisplayName(models::parseArchitecture(metadata.architecture)) + ", " +
-         std::to_string(metadata.classNames.size()) + " classes, input " +
-         std::to_string(metadata.inputSize) + "x" + std::to_string(metadata.inputSize) + " -> " + path +
-         " (" + verification.summary() + ")";
+  const auto metadata = exporting::exportRunCheckpoint(runDir, which, path, format, &verification);
+  ExportResult result;
+  result.architecture = metadata.architecture;
+  result.displayName = models::architectureDisplayName(models::parseArchitecture(metadata.architecture));
+  result.classes = metadata.classNames.size();
+  result.inputSize = metadata.inputSize;
+  result.modelFile = path;
+  result.metadataFile = fs::path(path).replace_extension(".json").string();
+  result.verification = verification.summary();
+  return result;
 }
 
-namespace {
-
-double number(const std::string& text) { return text.empty() ? 0.0 : std::stod(text); }
-
-std::vector<double> rates(const std::vector<std::string>& cells) {
-  std::vector<double> out;
-  if (cells.size() > 10 && !cells[10].empty()) out.push_back(std::stod(cells[10]));
-  if (cells.size() > 11 && !cells[11].empty()) out.push_back(std::stod(cells[11]));
-  return out;
+std::string exportRun(const std::string& runDir, const std::string& which, const std::string& path) {
+  const auto r = exportCheckpoint(runDir, which, path);
+  return r.displayName + ", " + std::to_string(r.classes) + " classes, input " + std::to_string(r.inputSize) +
+         "x" + std::to_string(r.inputSize) + " -> " + path + " (" + r.verification + ")";
 }
 
-}  // namespace
+void writeMetricsCsv(const std::string& path, const std::vector<run::IterationEvent>& iterations,
+                     const std::vector<run::EpochEvent>& epochs) {
+  run::writeMetricsFile(path, iterations, epochs);
+}
 
 RunHistory readRunHistory(const std::string& runDir) {
-  const train::RunPaths paths(runDir);
-  if (!fs::exists(paths.config))
-    throw UserError(runDir + ": no config.json here, so this is not a run folder. Open a folder "
-                    "under runs/ that a training created");
+  const auto paths = run::openRunFolder(runDir);
   RunHistory history;
-  history.config = config::loadConfigFile(paths.config);
-  std::ifstream in(paths.metrics);
-  std::string line;
-  std::getline(in, line);  // header
-  // Columns: kind,epoch,iteration,batch,phase,loss,train_loss,train_accuracy,val_loss,
-  //          val_accuracy,lr_head,lr_backbone,images_per_second,seconds
-  while (std::getline(in, line)) {
-    const auto cells = train::splitCsvLine(line);
-    if (cells.size() < 14) continue;  // a torn last line
-    try {
-      if (cells[0] == "iteration") {
-        train::IterationEvent e;
-        e.epoch = std::stoi(cells[1]) - 1;
-        e.iteration = std::stoll(cells[2]);
-        e.batch = std::stoll(cells[3]);
-        e.loss = number(cells[5]);
-        e.learningRates = rates(cells);
-        e.imagesPerSecond = number(cells[12]);
-        history.iterations.push_back(e);
-      } else if (cells[0] == "epoch") {
-        train::EpochEvent e;
-        e.epoch = std::stoi(cells[1]) - 1;
-        e.epochs = history.config.train.epochs;
-        e.phase = cells[4] == "frozen" ? train::Phase::Frozen : train::Phase::Unfrozen;
-        e.trainLoss = number(cells[6]);
-        e.trainAccuracy = number(cells[7]);
-        e.validationLoss = number(cells[8]);
-        e.validationAccuracy = number(cells[9]);
-        e.learningRates = rates(cells);
-        e.imagesPerSecond = number(cells[12]);
-        e.seconds = number(cells[13]);
-        history.epochs.push_back(e);
-      }
-    } catch (const std::exception&) {
-      // Skip a damaged row; the rest of the history still draws.
-    }
-  }
-  // metrics.csv has no batches-per-epoch column: the largest batch number of an epoch is it.
-  std::vector<std::int64_t> batchesPerEpoch;
-  for (const auto& e : history.iterations) {
-    if (e.epoch < 0) continue;
-    if (batchesPerEpoch.size() <= std::size_t(e.epoch)) batchesPerEpoch.resize(std::size_t(e.epoch) + 1, 0);
-    batchesPerEpoch[std::size_t(e.epoch)] = std::max(batchesPerEpoch[std::size_t(e.epoch)], e.batch);
-  }
-  const std::int64_t fullEpoch =
-      batchesPerEpoch.empty() ? 0 : *std::max_element(batchesPerEpoch.begin(), batchesPerEpoch.end());
-  for (auto& e : history.iterations) e.batchesPerEpoch = fullEpoch;
-
-  double best = -1.0;
-  for (auto& e : history.epochs) {
-    e.best = e.validationAccuracy > best;
-    best = std::max(best, e.validationAccuracy);
-  }
+  history.config = run::loadRunConfig(paths);
+  auto metrics = run::readMetricsFile(paths.metrics, history.config.train.epochs);
+  history.iterations = std::move(metrics.iterations);
+  history.epochs = std::move(metrics.epochs);
   history.complete = int(history.epochs.size()) >= history.config.train.epochs;
   history.resumable = !history.complete && fs::exists(paths.lastCheckpoint);
   return history;

@@ -8,7 +8,7 @@
 
 #include "config/run_config.h"
 #include "train/device.h"
-#include "train/events.h"
+#include "run/events.h"
 
 namespace ft::api {
 
@@ -52,25 +52,54 @@ struct EpochEstimate {
   double unfrozenSecondsPerEpoch = 0.0;
   double totalSeconds = 0.0;             // the whole run
   int batchesMeasured = 0;
+  // Other processes kept this many cores busy while the batches were timed (from /proc/stat):
+  // the figures are then too slow, and a front end should say so.
+  double busyCores = 0.0;
+  bool machineBusy = false;   // busyCores >= 0.5
 };
-// Times a few real batches of the configured run (data, model, device, threads) in both
-// phases and extrapolates. Throws ft::UserError like a run would.
-EpochEstimate estimateRun(const config::RunConfig& config, int batches = 3);
+// Times real batches of the configured run (data, model, device, threads) in both phases and
+// extrapolates: per phase, 2 warm-up batches, then the median of `batches` more. Throws
+// ft::UserError like a run would.
+EpochEstimate estimateRun(const config::RunConfig& config, int batches = 5);
 
 train::DeviceReport devices();
+// What the machine offers, for the wizard's defaults: cores, and bfloat16 (AVX512-BF16 / AMX).
+using train::cpuHasBf16;
+using train::machineCores;
 
-// Exports checkpoints/<which>.ckpt of a run to `path` (format by extension: .pt, .pth,
-// .safetensors or .onnx, + .json metadata), verified by reading it back (see
-// exporting::exportModel). Returns a one-line description ending in the verification, e.g.
+struct ExportResult {
+  std::string architecture;   // "resnet18", as in RunConfig
+  std::string displayName;    // "ResNet-18"
+  std::size_t classes = 0;
+  int inputSize = 0;
+  std::string modelFile;      // as given
+  std::string metadataFile;   // the .json beside it
+  std::string verification;   // "verified on 8 validation images, max |Δ| 3.1e-06"
+};
+// <runDir>/exports/model-<which>.<extension of format> (format "" = pt, or pth, safetensors, onnx).
+// Throws ft::UserError on an unknown format.
+std::string defaultExportPath(const std::string& runDir, const std::string& which,
+                              const std::string& format = "");
+// Exports checkpoints/<which>.ckpt of a run to `path` (format by extension, or `format`: pt,
+// pth, safetensors, onnx; + .json metadata), verified by reading it back with its own reader
+// before it takes its name (exporting::exportModel). Throws ft::UserError.
+ExportResult exportCheckpoint(const std::string& runDir, const std::string& which,
+                              const std::string& path, const std::string& format = "");
+// The same, described in one line ending in the verification, e.g.
 // "ResNet-18, 10 classes, input 32x32 -> m.onnx (verified on 8 validation images, max |Δ| 3.1e-06)".
-// Throws ft::UserError.
 std::string exportRun(const std::string& runDir, const std::string& which, const std::string& path);
+
+// Writes iteration and epoch events as a run folder's metrics.csv holds them (each epoch's
+// iterations, then its epoch row), e.g. for a run whose folder is gone. Throws ft::UserError
+// naming the file.
+void writeMetricsCsv(const std::string& path, const std::vector<run::IterationEvent>& iterations,
+                     const std::vector<run::EpochEvent>& epochs);
 
 // Everything a run folder says about its progress, to redraw the charts (File -> Open run).
 struct RunHistory {
   config::RunConfig config;
-  std::vector<train::IterationEvent> iterations;
-  std::vector<train::EpochEvent> epochs;
+  std::vector<run::IterationEvent> iterations;
+  std::vector<run::EpochEvent> epochs;
   bool resumable = false;     // checkpoints/last.ckpt exists and the run is not complete
   bool complete = false;      // every configured epoch is done
 };

@@ -18,7 +18,7 @@
 #include "export/exported_model.h"
 #include "export/onnx_export.h"
 #include "export/run_model.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "weights/official_weights.h"
 #include "weights/resnet_weights.h"
 #include "weights/safetensors.h"
@@ -84,7 +84,7 @@ LoadedModel loadLibTorchExport(const std::string& path) {
   loaded.metadata = metadataFromJson(nlohmann::json::parse(value.toStringRef(), nullptr, false), path);
   loaded.model = models::ResNet(models::parseArchitecture(loaded.metadata.architecture),
                                 int(loaded.metadata.classNames.size()));
-  train::readModelState(archive, *loaded.model, path, /*skipMismatchedHead=*/false);
+  run::readModelState(archive, *loaded.model, path, /*skipMismatchedHead=*/false);
   loaded.model->eval();
   return loaded;
 }
@@ -105,7 +105,7 @@ void loadExportAsStartingWeights(const std::string& path, models::ResNetImpl& mo
     throw UserError(path + ": these are " + models::architectureDisplayName(arch) +
                     " weights; the model is " + models::architectureDisplayName(model.architecture()) +
                     ". Choose " + models::architectureDisplayName(arch) + " or other weights");
-  train::readModelState(archive, model, path, /*skipMismatchedHead=*/true);
+  run::readModelState(archive, model, path, /*skipMismatchedHead=*/true);
 }
 
 std::string lowerCase(std::string s) {
@@ -237,7 +237,7 @@ void writeModelFile(const models::ResNet& model, const ExportMetadata& metadata,
   switch (format) {
     case ExportFormat::LibTorch: {
       torch::serialize::OutputArchive archive;
-      train::writeModelState(archive, *model);
+      run::writeModelState(archive, *model);
       archive.write(kMetadataKey, c10::IValue(toJson(metadata).dump(2)));
       replaceFileAtomically(file, [&](const std::string& temp) { archive.save_to(temp); });
       break;

@@ -53,12 +53,12 @@ torch::Tensor preprocessImage(const cv::Mat& image, const ExportMetadata& metada
   return out;
 }
 
-std::vector<api::ImagePrediction> predictImages(const LogitsFunction& logits, const ExportMetadata& metadata,
+std::vector<ImagePrediction> predictImages(const LogitsFunction& logits, const ExportMetadata& metadata,
                                                 const std::vector<std::string>& images, int topK) {
   if (topK < 1) throw UserError("top-k must be at least 1 (got " + std::to_string(topK) + ")");
   const auto classes = std::int64_t(metadata.classNames.size());
   const auto k = std::min<std::int64_t>(topK, classes);
-  std::vector<api::ImagePrediction> out(images.size());
+  std::vector<ImagePrediction> out(images.size());
   for (std::size_t first = 0; first < images.size(); first += kBatchSize) {
     const std::size_t last = std::min(images.size(), first + kBatchSize);
     std::vector<torch::Tensor> inputs;
@@ -89,22 +89,3 @@ std::vector<api::ImagePrediction> predictImages(const LogitsFunction& logits, co
 }
 
 }  // namespace ft::exporting
-
-namespace ft::api {
-
-std::vector<ImagePrediction> predictWithRun(const std::string& runDir, const std::string& which,
-                                            const std::vector<std::string>& images, int topK) {
-  auto run = exporting::loadRunModel(runDir, which);
-  torch::NoGradGuard noGrad;
-  return exporting::predictImages([&](const torch::Tensor& batch) { return run.model->forward(batch); },
-                                  run.metadata, images, topK);
-}
-
-std::vector<ImagePrediction> predictWithModel(const std::string& modelFile,
-                                              const std::vector<std::string>& images, int topK) {
-  auto model = exporting::ExportedModel::open(modelFile);
-  return exporting::predictImages([&](const torch::Tensor& batch) { return model.logits(batch); },
-                                  model.metadata(), images, topK);
-}
-
-}  // namespace ft::api

@@ -11,7 +11,7 @@
 #include <opencv2/core.hpp>
 #include <torch/torch.h>
 
-#include "api/results_api.h"
+#include "export/image_prediction.h"
 #include "export/model_export.h"
 
 namespace ft::exporting {
@@ -30,7 +30,7 @@ using LogitsFunction = std::function<torch::Tensor(const torch::Tensor& batch)>;
 // Reads, preprocesses and predicts `images` in batches; each file gets its top-k classes by
 // softmax probability, or an error naming it when it cannot be read. topK < 1 throws
 // ft::UserError; topK above the class count gives every class.
-std::vector<api::ImagePrediction> predictImages(const LogitsFunction& logits, const ExportMetadata& metadata,
+std::vector<ImagePrediction> predictImages(const LogitsFunction& logits, const ExportMetadata& metadata,
                                                 const std::vector<std::string>& images, int topK);
 
 }  // namespace ft::exporting

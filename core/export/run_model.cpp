@@ -8,53 +8,48 @@
 #include "common/error.h"
 #include "data/data_source.h"
 #include "data/transforms.h"
-#include "train/checkpoint.h"
-#include "train/run_folder.h"
+#include "run/checkpoint.h"
+#include "run/run_folder.h"
 
 namespace fs = std::filesystem;
 
 namespace ft::exporting {
 
 RunModel loadRunModel(const std::string& runDir, const std::string& which) {
-  if (which != "best" && which != "last")
-    throw UserError("checkpoint \"" + which + "\" is not known; use best or last");
-  const train::RunPaths paths(runDir);
-  if (!fs::exists(paths.config))
-    throw UserError(runDir + ": no config.json here, so this is not a run folder");
-  RunModel run;
-  run.checkpoint = which == "best" ? paths.bestCheckpoint : paths.lastCheckpoint;
-  if (!fs::exists(run.checkpoint))
-    throw UserError(run.checkpoint + ": missing; the run has not finished an epoch yet");
-  run.config = config::loadConfigFile(paths.config);
+  run::checkCheckpointName(which);
+  const auto paths = run::openRunFolder(runDir);
+  RunModel loaded;
+  loaded.checkpoint = run::existingCheckpoint(paths, which);
+  loaded.config = run::loadRunConfig(paths);
 
   // The checkpoint's own state says how the model was built (class names, preprocessing).
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(run.checkpoint);
+    archive.load_from(loaded.checkpoint);
   } catch (const c10::Error&) {
-    throw UserError(run.checkpoint + ": damaged checkpoint; use the other one (best/last)");
+    throw UserError(loaded.checkpoint + ": damaged checkpoint; use the other one (best/last)");
   }
   c10::IValue stateValue;
   if (!archive.try_read("finetune_state", stateValue) || !stateValue.isString())
-    throw UserError(run.checkpoint + ": this file is not a FineTune Studio checkpoint");
+    throw UserError(loaded.checkpoint + ": this file is not a FineTune Studio checkpoint");
   try {
     const auto state = nlohmann::json::parse(stateValue.toStringRef());
-    run.metadata.architecture = run.config.model.architecture;
-    run.metadata.classNames = state.at("class_names").get<std::vector<std::string>>();
-    run.metadata.inputSize = state.at("input_size").get<int>();
-    run.metadata.mean = state.at("mean").get<std::array<float, 3>>();
-    run.metadata.std = state.at("std").get<std::array<float, 3>>();
+    loaded.metadata.architecture = loaded.config.model.architecture;
+    loaded.metadata.classNames = state.at("class_names").get<std::vector<std::string>>();
+    loaded.metadata.inputSize = state.at("input_size").get<int>();
+    loaded.metadata.mean = state.at("mean").get<std::array<float, 3>>();
+    loaded.metadata.std = state.at("std").get<std::array<float, 3>>();
   } catch (const std::exception&) {
-    throw UserError(run.checkpoint + ": the checkpoint's state is incomplete or damaged; use the other one (best/last)");
+    throw UserError(loaded.checkpoint + ": the checkpoint's state is incomplete or damaged; use the other one (best/last)");
   }
-  run.metadata.imageChannels = imageChannelsFor(run.config.data);
-  run.metadata.sourceRun = runDir;
+  loaded.metadata.imageChannels = imageChannelsFor(loaded.config.data);
+  loaded.metadata.sourceRun = runDir;
 
-  run.model = models::ResNet(models::parseArchitecture(run.metadata.architecture),
-                             int(run.metadata.classNames.size()));
-  train::readModelState(archive, *run.model, run.checkpoint, /*skipMismatchedHead=*/false);
-  run.model->eval();
-  return run;
+  loaded.model = models::ResNet(models::parseArchitecture(loaded.metadata.architecture),
+                             int(loaded.metadata.classNames.size()));
+  run::readModelState(archive, *loaded.model, loaded.checkpoint, /*skipMismatchedHead=*/false);
+  loaded.model->eval();
+  return loaded;
 }
 
 int imageChannelsFor(const config::DataConfig& data) {

@@ -6,7 +6,7 @@
 #include <numeric>
 
 #include "common/error.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 
 namespace ft::train {
 
@@ -23,7 +23,7 @@ data::LoaderOptions validationLoaderOptions(const config::RunConfig& config,
   return options;
 }
 
-api::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
+run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
                                     torch::Device device, const std::vector<std::string>& classNames,
                                     const std::string& checkpoint, int epoch,
                                     const EvaluationProgress& progress) {
@@ -52,7 +52,7 @@ void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& l
   accumulator.add(probabilities.data_ptr<float>(), rows, cpuLabels.data_ptr<std::int64_t>(), indices.data());
 }
 
-std::string evaluationSummary(const api::EvaluationReport& report) {
+std::string evaluationSummary(const run::EvaluationReport& report) {
   char line[256];
   std::snprintf(line, sizeof line, "Evaluation of %s (epoch %d, %lld images): top-1 %.2f%%, top-%zu %.2f%%, macro F1 %.4f",
                 report.checkpoint.c_str(), report.epoch, static_cast<long long>(report.samples),
@@ -66,13 +66,13 @@ std::string evaluationSummary(const api::EvaluationReport& report) {
          report.classNames[std::size_t(c.predictedClass)] + " (" + std::to_string(c.count) + ")";
 }
 
-std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::ResNet& lastModel,
+std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::ResNet& lastModel,
                                               data::BatchLoader& validationLoader,
                                               torch::Device device,
                                               const std::vector<std::string>& classNames,
                                               int lastEpoch, int bestEpoch,
                                               const EvaluationProgress& progress,
-                                              const api::EvaluationReport* lastReport) {
+                                              const run::EvaluationReport* lastReport) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point start) {
     char text[32];
@@ -83,21 +83,21 @@ std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::Res
   auto start = Clock::now();
   auto last = lastReport ? *lastReport
                          : evaluateModel(*lastModel, validationLoader, device, classNames, "last", lastEpoch, progress);
-  saveEvaluation(paths.dir, last, stampOf(paths.lastCheckpoint));
+  run::saveEvaluation(paths.dir, last, run::stampOf(paths.lastCheckpoint));
   lines.push_back(evaluationSummary(last) + (lastReport ? " (from the final validation)" : seconds(start)));
 
-  api::EvaluationReport best;
+  run::EvaluationReport best;
   start = Clock::now();
   if (bestEpoch == lastEpoch) {
     best = std::move(last);  // best.ckpt holds the same weights
     best.checkpoint = "best";
   } else {
     models::ResNet bestModel(lastModel->architecture(), lastModel->numClasses());
-    loadCheckpoint(paths.bestCheckpoint, *bestModel, nullptr);
+    run::loadCheckpoint(paths.bestCheckpoint, *bestModel, nullptr);
     bestModel->to(device);
     best = evaluateModel(*bestModel, validationLoader, device, classNames, "best", bestEpoch, progress);
   }
-  saveEvaluation(paths.dir, best, stampOf(paths.bestCheckpoint));
+  run::saveEvaluation(paths.dir, best, run::stampOf(paths.bestCheckpoint));
   lines.push_back(evaluationSummary(best) + (bestEpoch == lastEpoch ? " (same as last)" : seconds(start)));
   return lines;
 }

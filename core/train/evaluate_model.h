@@ -8,12 +8,12 @@
 
 #include <torch/torch.h>
 
-#include "api/results_api.h"
+#include "run/evaluation_report.h"
 #include "config/run_config.h"
 #include "data/loader.h"
 #include "models/resnet.h"
 #include "train/evaluation.h"
-#include "train/run_folder.h"
+#include "run/run_folder.h"
 
 namespace ft::train {
 
@@ -28,7 +28,7 @@ using EvaluationProgress = std::function<bool(std::int64_t, std::int64_t)>;
 // Runs `model` in eval mode under inference mode over every batch of `loader` (which must not
 // shuffle: its n-th sample is sampleIndex n) on `device`, softmax probabilities -> report.
 // The model's train/eval mode is left in eval. Cancelling throws ft::UserError("cancelled").
-api::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
+run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
                                     torch::Device device, const std::vector<std::string>& classNames,
                                     const std::string& checkpoint, int epoch,
                                     const EvaluationProgress& progress = {});
@@ -39,19 +39,19 @@ void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& l
                       const torch::Tensor& labels);
 
 // One line for the log: top-1, top-5, macro F1 and the most confused pair.
-std::string evaluationSummary(const api::EvaluationReport& report);
+std::string evaluationSummary(const run::EvaluationReport& report);
 
 // At the end of a completed run: evaluates checkpoints best and last, stores both in the run
 // folder and returns one summary line each. `lastModel` holds the weights of last.ckpt; best.ckpt
 // is read into a copy unless it was saved after the same epoch (then one evaluation serves
 // both). `lastReport`, when given, is last.ckpt's evaluation already made (the trainer's final
 // validation pass) and saves a pass. Epochs are 1-based. Throws (ft::UserError, c10::Error).
-std::vector<std::string> evaluateCompletedRun(const RunPaths& paths, models::ResNet& lastModel,
+std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::ResNet& lastModel,
                                               data::BatchLoader& validationLoader,
                                               torch::Device device,
                                               const std::vector<std::string>& classNames,
                                               int lastEpoch, int bestEpoch,
                                               const EvaluationProgress& progress = {},
-                                              const api::EvaluationReport* lastReport = nullptr);
+                                              const run::EvaluationReport* lastReport = nullptr);
 
 }  // namespace ft::train

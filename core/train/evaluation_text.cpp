@@ -30,7 +30,7 @@ std::string fixed(double value, int decimals) {
 
 }  // namespace
 
-std::string formatEvaluationText(const api::EvaluationReport& report, std::size_t confusedPairs,
+std::string formatEvaluationText(const run::EvaluationReport& report, std::size_t confusedPairs,
                                  std::size_t maxHeaderWidth) {
   const auto& names = report.classNames;
   const std::size_t n = names.size();

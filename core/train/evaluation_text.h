@@ -5,13 +5,13 @@
 #include <cstddef>
 #include <string>
 
-#include "api/results_api.h"
+#include "run/evaluation_report.h"
 
 namespace ft::train {
 
 // Columns are headed by class names when every name fits in a column of at most
 // `maxHeaderWidth` characters, else by class indices with a legend below the table.
-std::string formatEvaluationText(const api::EvaluationReport& report, std::size_t confusedPairs = 5,
+std::string formatEvaluationText(const run::EvaluationReport& report, std::size_t confusedPairs = 5,
                                  std::size_t maxHeaderWidth = 8);
 
 }  // namespace ft::train

@@ -17,7 +17,8 @@
 #include "data/stats.h"
 #include "export/model_export.h"
 #include "models/resnet.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
+#include "train/batch_source.h"
 #include "train/device.h"
 #include "train/device_select.h"
 #include "train/feature_cache.h"
@@ -25,10 +26,20 @@
 #include "train/fused_adam.h"
 #include "train/evaluate_model.h"
 #include "train/lr_schedule.h"
-#include "train/run_folder.h"
+#include "run/metrics_file.h"
+#include "run/run_folder.h"
 #include "weights/official_weights.h"
 
 namespace ft::train {
+
+using run::EpochEvent;
+using run::FinishedEvent;
+using run::FinishStatus;
+using run::IterationEvent;
+using run::LogLevel;
+using run::Phase;
+using run::RunPaths;
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -65,6 +76,24 @@ std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig
   groups.emplace_back(head, std::make_unique<torch::optim::AdamOptions>(options));
   groups.emplace_back(backbone, std::make_unique<torch::optim::AdamOptions>(options));
   return std::make_unique<FusedAdam>(std::move(groups), options, c.optimizer == "adamw");
+}
+
+// "Epoch 2/40 (frozen) | train loss 0.6931 | train acc 75.00% | val loss ... | 12.3 s, 800 img/s,
+// waited 0.1 s for data": the log's line per epoch.
+std::string epochLine(const run::EpochEvent& event, double waitedSeconds) {
+  std::ostringstream line;
+  line.setf(std::ios::fixed);
+  line.precision(4);
+  line << "Epoch " << event.epoch + 1 << "/" << event.epochs << " (" << run::phaseName(event.phase)
+       << ") | train loss " << event.trainLoss << " | train acc ";
+  line.precision(2);
+  line << event.trainAccuracy << "% | val loss ";
+  line.precision(4);
+  line << event.validationLoss << " | val acc ";
+  line.precision(2);
+  line << event.validationAccuracy << "% | " << event.seconds << " s, " << std::setprecision(0)
+       << event.imagesPerSecond << " img/s, waited " << std::setprecision(1) << waitedSeconds << " s for data";
+  return line.str();
 }
 
 // Running sums of the epoch in progress; part of the checkpoint so a resumed epoch reports
@@ -120,16 +149,18 @@ struct Trainer::Impl {
   models::ResNet model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<data::BatchLoader> trainLoader, validationLoader;
+  std::unique_ptr<BatchSource> trainBatches, validationBatches;  // the loaders, on the device
   // Frozen phase with train.feature_cache: the backbone's outputs, computed once (issue 6).
   data::LoaderOptions featureCacheOptions;
   CachedFeatures trainCache, validationCache;
   // Frozen backbone's forward in bfloat16 (train.frozen_precision, resolved for the device).
   bool bf16Frozen = false;
+  std::string pendingPrecisionLine;  // why bfloat16 or not, logged with the run summary
   bool cachedEpoch(int forEpoch) const {
     return config.train.featureCache && forEpoch < config.train.freezeEpochs;
   }
   std::unique_ptr<LrSchedule> schedule;
-  std::unique_ptr<MetricsWriter> metrics;
+  std::unique_ptr<run::MetricsWriter> metrics;
 
   // Trainer state (saved in checkpoints).
   int epoch = 0;                  // epoch in progress (0-based)
@@ -189,33 +220,64 @@ struct Trainer::Impl {
   }
 
   void setUp();
+  void openRunFolderForResume();
+  void openData();
+  data::TransformOptions makeTransforms();
+  void buildModel();
+  void loadStartingWeights();
+  void makeLoaders(const data::TransformOptions& trainTransform);
+  void logRunSummary(int threads);
+  void createRunFolderForNewRun();
+  void restoreOrStartMetrics();
+
   void setPhase(int forEpoch, bool announce);
+  bool ensureTrainCache();
+  bool waitWhilePaused(double& pausedSeconds);
+  torch::Tensor logits(const SourceBatch& batch, bool training);
   bool trainEpoch();  // false when stopped mid-epoch
   std::pair<double, double> evaluate();
+  EpochEvent endEpoch(double validationLoss, double validationAccuracy, double evaluationSeconds);
   void saveLast();
   void evaluateCheckpoints();
   // The final epoch's validation pass, kept as the evaluation of last.ckpt.
-  std::optional<api::EvaluationReport> finalEvaluation;
+  std::optional<run::EvaluationReport> finalEvaluation;
   FinishedEvent finish(FinishStatus status, const std::string& message);
 };
 
+// Set-up, in the order a bad input should be found: config, device, data, model and weights,
+// loaders; only then is the run folder created (or opened, when resuming), so a run that cannot
+// start leaves nothing behind.
 void Trainer::Impl::setUp() {
   config::validate(config);
   device = resolveDevice(config.device.device);
   const int threads = applyThreadCount(config.device.threads);
+  if (resuming) openRunFolderForResume();
+  openData();
+  const auto trainTransform = makeTransforms();
+  buildModel();
+  makeLoaders(trainTransform);
+  logRunSummary(threads);
+  if (!resuming) createRunFolderForNewRun();
+  restoreOrStartMetrics();
+}
 
-  if (resuming) {
-    setPaths(requestedDir);
-    logger = makeRunLogger(paths->log);
-    log(LogLevel::Info, "Resuming run in " + paths->dir);
-  }
+void Trainer::Impl::openRunFolderForResume() {
+  setPaths(requestedDir);
+  logger = run::makeRunLogger(paths->log);
+  log(LogLevel::Info, "Resuming run in " + paths->dir);
+}
 
-  const auto& c = config;
-  data = data::openData(c.data, c.train.seed);
+void Trainer::Impl::openData() {
+  data = data::openData(config.data, config.train.seed);
   log(LogLevel::Info, data.description);
   for (const auto& warning : data.report.warnings)
     log(LogLevel::Warning, warning.path + ": " + warning.message);
+}
 
+// The training transform (augmenting when configured); the validation one (evalTransform) is
+// the same without augmentation. "dataset" normalisation measures the training images.
+data::TransformOptions Trainer::Impl::makeTransforms() {
+  const auto& c = config;
   data::TransformOptions transform;
   transform.inputSize = c.transform.inputSize;
   transform.cropPadding = c.transform.cropPadding;
@@ -227,76 +289,89 @@ void Trainer::Impl::setUp() {
   }
   evalTransform = transform;
   evalTransform.augment = false;
+  transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
+  return transform;
+}
 
+void Trainer::Impl::buildModel() {
+  const auto& c = config;
   torch::manual_seed(c.train.seed);
-  const auto arch = models::parseArchitecture(c.model.architecture);
-  model = models::ResNet(arch, int(data.classNames.size()));
-  if (c.model.weights != "none" && !resuming) {  // a resumed run takes its weights from last.ckpt
-    weights::FetchOptions fetch;  // "imagenet": cached, or downloaded with progress in the log
-    fetch.download.cancel = &stopRequested;
-    int loggedTenth = -1;
-    fetch.download.progress = [this, &loggedTenth](std::int64_t received, std::int64_t total) {
-      const int tenth = total > 0 ? int(received * 10 / total) : -1;
-      if (tenth < 0 || tenth == loggedTenth) return;
-      loggedTenth = tenth;
-      log(LogLevel::Info, "Downloading starting weights: " + std::to_string(tenth * 10) + "% of " +
-                              std::to_string(total / 1000000) + " MB");
-    };
-    log(LogLevel::Info, "Starting weights: " + exporting::loadStartingWeights(c.model.weights, *model, fetch));
-  }
+  model = models::ResNet(models::parseArchitecture(c.model.architecture), int(data.classNames.size()));
+  if (c.model.weights != "none" && !resuming) loadStartingWeights();  // a resumed run has last.ckpt
   model->to(device);
   optimizer = makeOptimizer(c.optim, model);
+  if (c.train.freezeEpochs > 0) {
+    const auto precision = resolveFrozenPrecision(c.train.frozenPrecision, device);
+    bf16Frozen = precision.bf16;
+    pendingPrecisionLine = precision.reason;
+  }
+}
 
+// "imagenet": cached, or downloaded with its progress in the log; a file: read safely.
+void Trainer::Impl::loadStartingWeights() {
+  weights::FetchOptions fetch;
+  fetch.download.cancel = &stopRequested;
+  int loggedTenth = -1;
+  fetch.download.progress = [this, &loggedTenth](std::int64_t received, std::int64_t total) {
+    const int tenth = total > 0 ? int(received * 10 / total) : -1;
+    if (tenth < 0 || tenth == loggedTenth) return;
+    loggedTenth = tenth;
+    log(LogLevel::Info, "Downloading starting weights: " + std::to_string(tenth * 10) + "% of " +
+                            std::to_string(total / 1000000) + " MB");
+  };
+  log(LogLevel::Info, "Starting weights: " + exporting::loadStartingWeights(config.model.weights, *model, fetch));
+}
+
+void Trainer::Impl::makeLoaders(const data::TransformOptions& trainTransform) {
+  const auto& c = config;
   data::LoaderOptions trainOptions;
   trainOptions.batchSize = c.train.batchSize;
   trainOptions.shuffle = true;
   trainOptions.seed = c.train.seed;
   trainOptions.workers = c.train.workers;
   trainOptions.prefetch = c.train.prefetch;
-  trainOptions.transform = transform;
-  trainOptions.transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
+  trainOptions.transform = trainTransform;
   trainLoader = std::make_unique<data::BatchLoader>(data.train, trainOptions);
   featureCacheOptions = validationLoaderOptions(c, evalTransform);  // unaugmented, in order
+  validationLoader = std::make_unique<data::BatchLoader>(data.validation, validationLoaderOptions(c, evalTransform));
+  trainBatches = loaderBatches(*trainLoader, device);
+  validationBatches = loaderBatches(*validationLoader, device);
 
-  validationLoader = std::make_unique<data::BatchLoader>(data.validation,
-                                                          validationLoaderOptions(c, evalTransform));
-
-  schedule = std::make_unique<LrSchedule>(c.optim, c.train.epochs,
-                                          std::int64_t(trainLoader->batchesPerEpoch()));
+  schedule = std::make_unique<LrSchedule>(c.optim, c.train.epochs, std::int64_t(trainLoader->batchesPerEpoch()));
   schedule->setBaseRates({c.optim.headLr, c.optim.headLr});
+}
 
+void Trainer::Impl::logRunSummary(int threads) {
   std::ostringstream summary;
-  summary << models::architectureDisplayName(arch) << ", " << data.classNames.size()
+  summary << models::architectureDisplayName(model->architecture()) << ", " << data.classNames.size()
           << " classes, " << trainLoader->samplesPerEpoch() << " training and "
           << validationLoader->samplesPerEpoch() << " validation images, input "
-          << transform.inputSize << "x" << transform.inputSize << ", device "
+          << evalTransform.inputSize << "x" << evalTransform.inputSize << ", device "
           << device.str() << " (" << threads << " threads)";
   log(LogLevel::Info, summary.str());
-  if (c.train.freezeEpochs > 0) {
-    const auto precision = resolveFrozenPrecision(c.train.frozenPrecision, device);
-    bf16Frozen = precision.bf16;
-    log(LogLevel::Info, precision.reason);
-  }
+  if (!pendingPrecisionLine.empty()) log(LogLevel::Info, pendingPrecisionLine);
+}
 
+// Created only once the data and the model are known to be good: bad input leaves nothing.
+void Trainer::Impl::createRunFolderForNewRun() {
+  setPaths(run::createRunFolder(config.output.runsDir, config.output.name, requestedDir));
+  config::saveConfigFile(config, paths->config);
+  logger = run::makeRunLogger(paths->log);
+  logger->info("Starting run in " + paths->dir);
+  for (const auto& [level, message] : pendingLog) logger->log(level, message);
+  pendingLog.clear();
+  if (observer) observer->onLog({LogLevel::Info, "Starting run in " + paths->dir});
+}
+
+void Trainer::Impl::restoreOrStartMetrics() {
   if (!resuming) {
-    // Created only once the data and the model are known to be good: bad input leaves nothing.
-    setPaths(createRunFolder(config.output.runsDir, config.output.name, requestedDir));
-    config::saveConfigFile(config, paths->config);
-    logger = makeRunLogger(paths->log);
-    logger->info("Starting run in " + paths->dir);
-    for (const auto& [level, message] : pendingLog) logger->log(level, message);
-    pendingLog.clear();
-    if (observer) observer->onLog({LogLevel::Info, "Starting run in " + paths->dir});
+    metrics = std::make_unique<run::MetricsWriter>(paths->metrics);
+    return;
   }
-
-  if (resuming) {
-    restoreState(loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));
-    metrics = std::make_unique<MetricsWriter>(paths->metrics, iteration, epochsCompleted);
-    log(LogLevel::Info, "Resumed at epoch " + std::to_string(epoch + 1) + ", batch " +
-                            std::to_string(progress.batch + 1));
-  } else {
-    metrics = std::make_unique<MetricsWriter>(paths->metrics);
-  }
+  restoreState(run::loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));
+  metrics = std::make_unique<run::MetricsWriter>(paths->metrics, iteration, epochsCompleted);
+  log(LogLevel::Info, "Resumed at epoch " + std::to_string(epoch + 1) + ", batch " +
+                          std::to_string(progress.batch + 1));
 }
 
 // Frozen while epoch < freeze_epochs. Entering the unfrozen phase (at the start of epoch
@@ -323,79 +398,79 @@ void Trainer::Impl::setPhase(int forEpoch, bool atEpochStart) {
                        counts.total, rates});
 }
 
+// The frozen phase with train.feature_cache trains the head from the backbone's outputs,
+// computed on the first cached epoch; false when a stop came first.
+bool Trainer::Impl::ensureTrainCache() {
+  if (!trainCache.empty()) return true;
+  log(LogLevel::Info, "Feature cache: computing the frozen backbone's outputs for " +
+                          withThousands(std::int64_t(data.train.indices.size())) +
+                          " training images once; frozen epochs then train the head from "
+                          "them, without augmentation");
+  trainCache = computeFeatures(*model, data.train, featureCacheOptions, device,
+                               [this] { return stopRequested.load(); }, bf16Frozen);
+  if (trainCache.empty()) return false;
+  std::ostringstream line;
+  line.setf(std::ios::fixed);
+  line.precision(1);
+  line << "Feature cache ready: " << trainCache.features.size(0) << " x " << trainCache.features.size(1)
+       << " in " << trainCache.seconds << " s (" << double(trainCache.features.numel()) * 4.0 / 1e6 << " MB)";
+  log(LogLevel::Info, line.str());
+  return true;
+}
+
+// Waits while paused; false when a stop was requested (before or during the pause).
+bool Trainer::Impl::waitWhilePaused(double& pausedSeconds) {
+  if (paused) {
+    const auto pauseStart = Clock::now();
+    log(LogLevel::Info, "Paused");
+    std::unique_lock<std::mutex> lock(pauseMutex);
+    pauseChanged.wait(lock, [&] { return !paused || stopRequested; });
+    pausedSeconds += secondsSince(pauseStart);
+    if (!stopRequested) log(LogLevel::Info, "Resumed");
+  }
+  return !stopRequested;
+}
+
+// Logits of a batch: the head alone on cached features; while frozen, the backbone may run in
+// bfloat16 for training (frozen_precision.h); validation always runs in float32.
+torch::Tensor Trainer::Impl::logits(const SourceBatch& batch, bool training) {
+  if (batch.features) return model->classify(batch.inputs);
+  if (training && bf16Frozen && epoch < config.train.freezeEpochs)
+    return model->classify(bf16Features(*model, batch.inputs));
+  return model->forward(batch.inputs);
+}
+
 bool Trainer::Impl::trainEpoch() {
   const bool frozen = epoch < config.train.freezeEpochs;
   model->train();
   if (frozen && config.train.freezeBatchNorm) model->setBackboneBatchNormEval(true);
-  const bool cached = cachedEpoch(epoch);
   const auto start = Clock::now();
   const double secondsBefore = progress.trainSeconds;
   double pausedSeconds = 0.0;
   auto trainSeconds = [&] { return secondsBefore + secondsSince(start) - pausedSeconds; };
-  std::vector<std::size_t> cacheOrder;  // the order the loader would deliver this epoch's images
-  if (cached) {
-    if (trainCache.empty()) {
-      log(LogLevel::Info, "Feature cache: computing the frozen backbone's outputs for " +
-                              withThousands(std::int64_t(data.train.indices.size())) +
-                              " training images once; frozen epochs then train the head from "
-                              "them, without augmentation");
-      trainCache = computeFeatures(*model, data.train, featureCacheOptions, device,
-                                   [this] { return stopRequested.load(); }, bf16Frozen);
-      if (trainCache.empty()) {
-        progress.trainSeconds = trainSeconds();
-        return false;
-      }
-      std::ostringstream line;
-      line.setf(std::ios::fixed);
-      line.precision(1);
-      line << "Feature cache ready: " << trainCache.features.size(0) << " x "
-           << trainCache.features.size(1) << " in " << trainCache.seconds << " s ("
-           << double(trainCache.features.numel()) * 4.0 / 1e6 << " MB)";
-      log(LogLevel::Info, line.str());
-    }
-    cacheOrder = data::epochOrder(trainCache.size(), true, config.train.seed, epoch);
-  } else {
-    trainLoader->startEpoch(epoch, std::size_t(progress.batch));
+  const bool cached = cachedEpoch(epoch);
+  if (cached && !ensureTrainCache()) {
+    progress.trainSeconds = trainSeconds();
+    return false;
   }
-  const auto batchSize = std::size_t(config.train.batchSize);
-  const std::int64_t batches =
-      cached ? std::int64_t((cacheOrder.size() + batchSize - 1) / batchSize)
-             : std::int64_t(trainLoader->batchesPerEpoch());
+  auto cachedSource = cached ? cachedBatches(trainCache, std::size_t(config.train.batchSize), true, config.train.seed)
+                             : nullptr;
+  BatchSource& source = cached ? *cachedSource : *trainBatches;
+  source.startEpoch(epoch, std::size_t(progress.batch));
+  const std::int64_t batches = source.batchesPerEpoch();
   while (true) {
-    if (paused) {
-      const auto pauseStart = Clock::now();
-      log(LogLevel::Info, "Paused");
-      std::unique_lock<std::mutex> lock(pauseMutex);
-      pauseChanged.wait(lock, [&] { return !paused || stopRequested; });
-      pausedSeconds += secondsSince(pauseStart);
-      if (!stopRequested) log(LogLevel::Info, "Resumed");
-    }
-    if (stopRequested) {
+    if (!waitWhilePaused(pausedSeconds)) {
       progress.trainSeconds = trainSeconds();
       return false;
     }
-    torch::Tensor inputs, labels;  // images, or their cached backbone features
-    if (cached) {
-      if (progress.batch >= batches) break;
-      const auto rows = batchRows(cacheOrder, std::size_t(progress.batch), batchSize, device);
-      inputs = trainCache.features.index_select(0, rows);
-      labels = trainCache.labels.index_select(0, rows);
-    } else {
-      auto batch = trainLoader->next();
-      if (!batch) break;
-      inputs = batch->images.to(device);
-      labels = batch->labels.to(device);
-    }
+    auto batch = source.next();
+    if (!batch) break;
     schedule->beginIteration(iteration);
     const auto rates = applyRates();
 
     optimizer->zero_grad();
-    // Frozen: only the head learns, so the backbone may run in bfloat16 (frozen_precision.h).
-    auto output = cached       ? model->classify(inputs)
-                  : bf16Frozen && epoch < config.train.freezeEpochs
-                      ? model->classify(bf16Features(*model, inputs))
-                      : model->forward(inputs);
-    auto loss = torch::nn::functional::cross_entropy(output, labels);
+    auto output = logits(*batch, /*training=*/true);
+    auto loss = torch::nn::functional::cross_entropy(output, batch->labels);
     loss.backward();
     optimizer->step();
 
@@ -408,9 +483,8 @@ bool Trainer::Impl::trainEpoch() {
               << ") and start again; checkpoints saved so far are kept";
       throw UserError(message.str());
     }
-    const std::int64_t size = labels.size(0);
-    progress.correct += output.argmax(1).eq(labels).sum().item<std::int64_t>();
-    progress.seen += size;
+    progress.correct += output.argmax(1).eq(batch->labels).sum().item<std::int64_t>();
+    progress.seen += batch->labels.size(0);
     progress.lossSum += lossValue;
     ++progress.batch;
     ++iteration;
@@ -441,32 +515,22 @@ std::pair<double, double> Trainer::Impl::evaluate() {
   const bool cached = cachedEpoch(epoch);
   if (cached && validationCache.empty())
     validationCache = computeFeatures(*model, data.validation, featureCacheOptions, device);
-  if (!cached) validationLoader->startEpoch(0);
+  auto cachedSource = cached ? cachedBatches(validationCache, std::size_t(config.train.evalBatchSize), false, 0)
+                             : nullptr;
+  BatchSource& source = cached ? *cachedSource : *validationBatches;
+  source.startEpoch(0);
   // The final epoch's pass is also the evaluation of last.ckpt (evaluateCheckpoints).
   std::optional<EvaluationAccumulator> finalPass;
   if (!cached && epoch + 1 == config.train.epochs) finalPass.emplace(data.classNames);
   double lossSum = 0.0;
   std::int64_t batches = 0, correct = 0, seen = 0;
-  const std::int64_t cachedRows = std::int64_t(validationCache.size());
-  const std::int64_t evalBatch = config.train.evalBatchSize;
-  while (true) {
-    torch::Tensor output, labels;
-    if (cached) {
-      if (seen >= cachedRows) break;
-      const auto size = std::min(evalBatch, cachedRows - seen);
-      output = model->classify(validationCache.features.narrow(0, seen, size));
-      labels = validationCache.labels.narrow(0, seen, size);
-    } else {
-      auto batch = validationLoader->next();
-      if (!batch) break;
-      labels = batch->labels.to(device);
-      output = model->forward(batch->images.to(device));
-    }
-    lossSum += torch::nn::functional::cross_entropy(output, labels).item<double>();
-    correct += output.argmax(1).eq(labels).sum().item<std::int64_t>();
-    seen += labels.size(0);
+  while (auto batch = source.next()) {
+    const auto output = logits(*batch, /*training=*/false);
+    lossSum += torch::nn::functional::cross_entropy(output, batch->labels).item<double>();
+    correct += output.argmax(1).eq(batch->labels).sum().item<std::int64_t>();
+    seen += batch->labels.size(0);
     ++batches;
-    if (finalPass) accumulateLogits(*finalPass, output, labels);
+    if (finalPass) accumulateLogits(*finalPass, output, batch->labels);
   }
   if (finalPass) finalEvaluation = finalPass->finish("last", epoch + 1);
   // As the seed: mean of the batch losses, accuracy in percent.
@@ -474,7 +538,7 @@ std::pair<double, double> Trainer::Impl::evaluate() {
 }
 
 void Trainer::Impl::saveLast() {
-  saveCheckpoint(paths->lastCheckpoint, *model, optimizer.get(), state());
+  run::saveCheckpoint(paths->lastCheckpoint, *model, optimizer.get(), state());
 }
 
 // A completed run's checkpoints evaluated on the validation set (evaluation/ in the run folder).
@@ -496,6 +560,38 @@ void Trainer::Impl::evaluateCheckpoints() {
                                "); the run is complete. Evaluate it later with `finetune-cli evaluate " +
                                paths->dir + "`");
   }
+}
+
+// Closes the epoch just validated: the scheduler's step, the event, best and last checkpoints.
+EpochEvent Trainer::Impl::endEpoch(double validationLoss, double validationAccuracy, double evaluationSeconds) {
+  schedule->endEpoch(epoch, validationLoss);
+  EpochEvent event;
+  event.epoch = epoch;
+  event.epochs = config.train.epochs;
+  event.phase = epoch < config.train.freezeEpochs ? Phase::Frozen : Phase::Unfrozen;
+  const std::int64_t batches = std::max<std::int64_t>(1, progress.batch);
+  event.trainLoss = progress.lossSum / double(batches);
+  event.trainAccuracy = progress.seen ? 100.0 * double(progress.correct) / double(progress.seen) : 0.0;
+  event.validationLoss = validationLoss;
+  event.validationAccuracy = validationAccuracy;
+  event.trainSeconds = progress.trainSeconds;
+  event.seconds = progress.trainSeconds + evaluationSeconds;
+  event.imagesPerSecond = progress.trainSeconds > 0 ? double(progress.seen) / progress.trainSeconds : 0.0;
+  event.learningRates = schedule->rates();
+  event.best = validationAccuracy > bestAccuracy;
+
+  lastAccuracy = validationAccuracy;
+  if (event.best) {
+    bestAccuracy = validationAccuracy;
+    bestEpoch = epoch;
+  }
+  epochsCompleted = epoch + 1;
+  ++epoch;
+  progress = EpochProgress{};
+  metrics->write(event);
+  saveLast();
+  if (event.best) run::saveCheckpoint(paths->bestCheckpoint, *model, nullptr, state());
+  return event;
 }
 
 FinishedEvent Trainer::Impl::finish(FinishStatus status, const std::string& message) {
@@ -523,14 +619,11 @@ Trainer::Trainer(config::RunConfig config, TrainingObserver* observer, std::stri
 }
 
 std::unique_ptr<Trainer> Trainer::resumeFrom(const std::string& runDir, TrainingObserver* observer) {
-  const RunPaths paths(runDir);
-  if (!std::filesystem::exists(paths.config))
-    throw UserError(runDir + ": no config.json here, so this is not a run folder. Give the "
-                    "folder that `train` created under runs/");
+  const auto paths = run::openRunFolder(runDir);
   if (!std::filesystem::exists(paths.lastCheckpoint))
     throw UserError(paths.lastCheckpoint + ": missing, so the run cannot be resumed; the run "
                     "stopped before its first checkpoint. Start it again with --config " + paths.config);
-  auto trainer = std::make_unique<Trainer>(config::loadConfigFile(paths.config), observer, runDir);
+  auto trainer = std::make_unique<Trainer>(run::loadRunConfig(paths), observer, runDir);
   trainer->m_impl->resuming = true;
   return trainer;
 }
@@ -557,51 +650,8 @@ FinishedEvent Trainer::run() {
       }
       const auto evaluationStart = Clock::now();
       const auto [valLoss, valAccuracy] = s.evaluate();
-      const double evaluationSeconds = secondsSince(evaluationStart);
-      s.schedule->endEpoch(s.epoch, valLoss);
-      const auto rates = s.schedule->rates();
-
-      EpochEvent event;
-      event.epoch = s.epoch;
-      event.epochs = epochs;
-      event.phase = s.epoch < s.config.train.freezeEpochs ? Phase::Frozen : Phase::Unfrozen;
-      const std::int64_t batches = std::max<std::int64_t>(1, s.progress.batch);
-      event.trainLoss = s.progress.lossSum / double(batches);
-      event.trainAccuracy = s.progress.seen ? 100.0 * double(s.progress.correct) / double(s.progress.seen) : 0.0;
-      event.validationLoss = valLoss;
-      event.validationAccuracy = valAccuracy;
-      event.trainSeconds = s.progress.trainSeconds;
-      event.seconds = s.progress.trainSeconds + evaluationSeconds;
-      event.imagesPerSecond = s.progress.trainSeconds > 0 ? double(s.progress.seen) / s.progress.trainSeconds : 0.0;
-      event.learningRates = rates;
-      event.best = valAccuracy > s.bestAccuracy;
-
-      s.lastAccuracy = valAccuracy;
-      if (event.best) {
-        s.bestAccuracy = valAccuracy;
-        s.bestEpoch = s.epoch;
-      }
-      s.epochsCompleted = s.epoch + 1;
-      ++s.epoch;
-      s.progress = EpochProgress{};
-      s.metrics->write(event);
-      s.saveLast();
-      if (event.best) saveCheckpoint(s.paths->bestCheckpoint, *s.model, nullptr, s.state());
-
-      std::ostringstream line;
-      line.setf(std::ios::fixed);
-      line.precision(4);
-      line << "Epoch " << event.epoch + 1 << "/" << epochs << " (" << phaseName(event.phase)
-           << ") | train loss " << event.trainLoss << " | train acc ";
-      line.precision(2);
-      line << event.trainAccuracy << "% | val loss ";
-      line.precision(4);
-      line << valLoss << " | val acc ";
-      line.precision(2);
-      line << valAccuracy << "% | " << event.seconds << " s, " << std::setprecision(0)
-           << event.imagesPerSecond << " img/s, waited " << std::setprecision(1)
-           << s.trainLoader->waitSeconds() << " s for data";
-      s.log(LogLevel::Info, line.str());
+      const auto event = s.endEpoch(valLoss, valAccuracy, secondsSince(evaluationStart));
+      s.log(LogLevel::Info, epochLine(event, s.trainLoader->waitSeconds()));
       if (s.observer) s.observer->onEpoch(event);
     }
     std::ostringstream done;

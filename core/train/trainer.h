@@ -6,7 +6,7 @@
 #include <string>
 
 #include "config/run_config.h"
-#include "train/events.h"
+#include "train/observer.h"
 
 namespace ft::train {
 
@@ -20,7 +20,7 @@ class Trainer {
 
   // Runs to the end, to a stop request or to an error; call it on the worker thread.
   // Errors come back as FinishStatus::Failed with a message naming the file and the fix.
-  FinishedEvent run();
+  run::FinishedEvent run();
 
   // Thread-safe controls, checked before every batch.
   void requestStop();

@@ -20,8 +20,8 @@ namespace {
 
 class LogRecorder : public train::TrainingObserver {
  public:
-  std::vector<train::LogEvent> logs;
-  void onLog(const train::LogEvent& e) override { logs.push_back(e); }
+  std::vector<run::LogEvent> logs;
+  void onLog(const run::LogEvent& e) override { logs.push_back(e); }
 };
 
 constexpr int kValidationImages = 40;
@@ -46,26 +46,26 @@ class EvaluationRun : public ::testing::Test {
     c.output.runsDir = (s_dir->path() / "runs").string();
     s_recorder = new LogRecorder;
     train::Trainer trainer(c, s_recorder, (s_dir->path() / "run").string());
-    s_result = new train::FinishedEvent(trainer.run());
+    s_result = new run::FinishedEvent(trainer.run());
   }
   static void TearDownTestSuite() {
     delete s_result;
     delete s_recorder;
     delete s_dir;
   }
-  void SetUp() override { ASSERT_EQ(s_result->status, train::FinishStatus::Completed) << s_result->message; }
+  void SetUp() override { ASSERT_EQ(s_result->status, run::FinishStatus::Completed) << s_result->message; }
 
   static std::string run() { return s_result->runDir; }
   static fs::path dir() { return s_dir->path(); }
 
   static test::TempDir* s_dir;
   static LogRecorder* s_recorder;
-  static train::FinishedEvent* s_result;
+  static run::FinishedEvent* s_result;
 };
 
 test::TempDir* EvaluationRun::s_dir = nullptr;
 LogRecorder* EvaluationRun::s_recorder = nullptr;
-train::FinishedEvent* EvaluationRun::s_result = nullptr;
+run::FinishedEvent* EvaluationRun::s_result = nullptr;
 
 std::int64_t total(const std::vector<std::vector<std::int64_t>>& m) {
   std::int64_t sum = 0;
@@ -106,7 +106,7 @@ TEST_F(EvaluationRun, HookEvaluateRunImagesAndErrors) {
     for (const auto& log : s_recorder->logs) {
       if (log.message.rfind("Evaluation of ", 0) != 0) continue;
       ++lines;
-      EXPECT_EQ(log.level, train::LogLevel::Info);
+      EXPECT_EQ(log.level, run::LogLevel::Info);
       EXPECT_NE(log.message.find("top-1"), std::string::npos) << log.message;
       EXPECT_NE(log.message.find("top-5"), std::string::npos) << log.message;
       EXPECT_NE(log.message.find("macro F1"), std::string::npos) << log.message;

@@ -72,12 +72,12 @@ TEST(StudioApi, EstimateAndHistoryOfARealRun) {
 
   train::Trainer trainer(c, nullptr);
   const auto result = trainer.run();
-  ASSERT_EQ(result.status, train::FinishStatus::Completed) << result.message;
+  ASSERT_EQ(result.status, run::FinishStatus::Completed) << result.message;
   const auto history = api::readRunHistory(result.runDir);
   EXPECT_EQ(history.iterations.size(), 6u);
   ASSERT_EQ(history.epochs.size(), 2u);
-  EXPECT_EQ(history.epochs[0].phase, train::Phase::Frozen);
-  EXPECT_EQ(history.epochs[1].phase, train::Phase::Unfrozen);
+  EXPECT_EQ(history.epochs[0].phase, run::Phase::Frozen);
+  EXPECT_EQ(history.epochs[1].phase, run::Phase::Unfrozen);
   EXPECT_DOUBLE_EQ(history.epochs[1].validationAccuracy, result.finalValidationAccuracy);
   EXPECT_EQ(history.iterations.back().learningRates.size(), 2u);
   EXPECT_TRUE(history.complete);

@@ -50,7 +50,7 @@ class ExportPredictTest : public ::testing::Test {
     c.output.runsDir = (s_dir->path() / "runs").string();
     train::Trainer trainer(c, nullptr, (s_dir->path() / "run").string());
     const auto result = trainer.run();
-    ASSERT_EQ(result.status, train::FinishStatus::Completed) << result.message;
+    ASSERT_EQ(result.status, run::FinishStatus::Completed) << result.message;
 
     // Image files: test images as gray PNGs, one as an RGB PNG with equal channels, a damaged one.
     const auto test = data::loadIdxDataset(s_dir->path() / "data", data::IdxSplit::Test);

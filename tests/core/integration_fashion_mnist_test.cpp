@@ -25,7 +25,7 @@ TEST(Integration, FashionMnistSubsetLearnsInOneEpoch) {
   c.output.name = "integration";
   ft::train::Trainer trainer(c, nullptr);
   const auto result = trainer.run();
-  ASSERT_EQ(result.status, ft::train::FinishStatus::Completed) << result.message;
+  ASSERT_EQ(result.status, ft::run::FinishStatus::Completed) << result.message;
   EXPECT_GE(result.finalValidationAccuracy, 60.0);
   std::printf("1 epoch on 2,000 images: %.2f%% on 1,000 test images\n", result.finalValidationAccuracy);
 }

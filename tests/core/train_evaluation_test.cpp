@@ -206,7 +206,7 @@ class EvaluationFiles : public ::testing::Test {
   }
   std::string run() const { return m_dir.path().string(); }
   std::string stamped(const EvaluationReport& r) {
-    ft::train::saveEvaluation(run(), r, ft::train::stampOf((m_dir / "checkpoints" / (r.checkpoint + ".ckpt")).string()));
+    ft::run::saveEvaluation(run(), r, ft::run::stampOf((m_dir / "checkpoints" / (r.checkpoint + ".ckpt")).string()));
     return ft::api::evaluationPath(run(), r.checkpoint);
   }
 

@@ -10,7 +10,7 @@
 #include "common/error.h"
 #include "config/run_config.h"
 #include "models/resnet.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "train/trainer.h"
 #include "test_support.h"
 #include "training_support.h"
@@ -70,8 +70,8 @@ TEST_F(FeatureCacheTest, CachedFrozenEpochsGiveTheSameHeadAsTheFullNetwork) {
   train::Trainer cached(config("cached", true, 2, 2), &cachedEvents);
   const auto plainResult = plain.run();
   const auto cachedResult = cached.run();
-  ASSERT_EQ(plainResult.status, train::FinishStatus::Completed) << plainResult.message;
-  ASSERT_EQ(cachedResult.status, train::FinishStatus::Completed) << cachedResult.message;
+  ASSERT_EQ(plainResult.status, run::FinishStatus::Completed) << plainResult.message;
+  ASSERT_EQ(cachedResult.status, run::FinishStatus::Completed) << cachedResult.message;
 
   const auto a = test::checkpointTensors(plainResult.runDir), b = test::checkpointTensors(cachedResult.runDir);
   ASSERT_EQ(a.size(), b.size());
@@ -111,8 +111,8 @@ TEST_F(FeatureCacheTest, UnfrozenEpochsAfterTheCacheTrainTheWholeNetwork) {
   Recorder plainEvents, cachedEvents;
   const auto plainResult = train::Trainer(config("plain3", false, 2, 1), &plainEvents).run();
   const auto cachedResult = train::Trainer(config("cached3", true, 2, 1), &cachedEvents).run();
-  ASSERT_EQ(plainResult.status, train::FinishStatus::Completed) << plainResult.message;
-  ASSERT_EQ(cachedResult.status, train::FinishStatus::Completed) << cachedResult.message;
+  ASSERT_EQ(plainResult.status, run::FinishStatus::Completed) << plainResult.message;
+  ASSERT_EQ(cachedResult.status, run::FinishStatus::Completed) << cachedResult.message;
   // After unfreezing both paths run the same full network from the same head: the weights
   // agree closely, and the backbone did move.
   const auto a = test::checkpointTensors(plainResult.runDir), b = test::checkpointTensors(cachedResult.runDir);
@@ -127,17 +127,17 @@ TEST_F(FeatureCacheTest, UnfrozenEpochsAfterTheCacheTrainTheWholeNetwork) {
 TEST_F(FeatureCacheTest, StopAndResumeInACachedEpochMatchesTheUninterruptedRun) {
   Recorder whole;
   const auto wholeResult = train::Trainer(config("whole", true, 2, 2), &whole).run();
-  ASSERT_EQ(wholeResult.status, train::FinishStatus::Completed) << wholeResult.message;
+  ASSERT_EQ(wholeResult.status, run::FinishStatus::Completed) << wholeResult.message;
 
   Recorder first;
   const std::string dir = (m_dir / "runs" / "interrupted").string();
   train::Trainer interrupted(config("interrupted", true, 2, 2), &first, dir);
   first.trainer = &interrupted;
   first.stopAtIteration = 5;  // epoch 2, batch 2
-  ASSERT_EQ(interrupted.run().status, train::FinishStatus::Stopped);
+  ASSERT_EQ(interrupted.run().status, run::FinishStatus::Stopped);
   Recorder second;
   const auto resumed = train::Trainer::resumeFrom(dir, &second)->run();
-  ASSERT_EQ(resumed.status, train::FinishStatus::Completed) << resumed.message;
+  ASSERT_EQ(resumed.status, run::FinishStatus::Completed) << resumed.message;
 
   const auto a = test::checkpointTensors(wholeResult.runDir), b = test::checkpointTensors(dir);
   EXPECT_LE(maxDifference(a.at("fc.weight"), b.at("fc.weight")), 1e-5);

@@ -14,7 +14,7 @@
 #include "common/error.h"
 #include "config/run_config.h"
 #include "models/resnet.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "train/frozen_precision.h"
 #include "train/trainer.h"
 #include "test_support.h"
@@ -144,8 +144,8 @@ TEST_F(FrozenBf16RunTest, TrainsTheHeadCloseToFloat32) {
   test::Recorder fp32Events, bf16Events;
   const auto fp32 = train::Trainer(config("fp32", "float32", false), &fp32Events).run();
   const auto bf16 = train::Trainer(config("bf16", "bfloat16", false), &bf16Events).run();
-  ASSERT_EQ(fp32.status, train::FinishStatus::Completed) << fp32.message;
-  ASSERT_EQ(bf16.status, train::FinishStatus::Completed) << bf16.message;
+  ASSERT_EQ(fp32.status, run::FinishStatus::Completed) << fp32.message;
+  ASSERT_EQ(bf16.status, run::FinishStatus::Completed) << bf16.message;
   EXPECT_EQ(bf16Events.logsContaining("Frozen backbone forward in bfloat16"), 1);
   EXPECT_EQ(fp32Events.logsContaining("Frozen backbone forward in float32"), 1);
 
@@ -176,8 +176,8 @@ TEST_F(FrozenBf16RunTest, CachedAndUncachedAgree) {
   test::Recorder plainEvents, cachedEvents;
   const auto plain = train::Trainer(config("plain", "bfloat16", false), &plainEvents).run();
   const auto cached = train::Trainer(config("cached", "bfloat16", true), &cachedEvents).run();
-  ASSERT_EQ(plain.status, train::FinishStatus::Completed) << plain.message;
-  ASSERT_EQ(cached.status, train::FinishStatus::Completed) << cached.message;
+  ASSERT_EQ(plain.status, run::FinishStatus::Completed) << plain.message;
+  ASSERT_EQ(cached.status, run::FinishStatus::Completed) << cached.message;
   const double diff = maxDifference(test::checkpointTensors(plain.runDir).at("fc.weight"),
                                     test::checkpointTensors(cached.runDir).at("fc.weight"));
   std::printf("bfloat16 head: max |cached - uncached| = %.3g\n", diff);

@@ -14,15 +14,15 @@
 #include "config/run_config.h"
 #include "export/model_export.h"
 #include "models/resnet.h"
-#include "train/checkpoint.h"
-#include "train/run_folder.h"
+#include "run/checkpoint.h"
+#include "run/run_folder.h"
 #include "train/trainer.h"
 #include "test_support.h"
 #include "training_support.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
-using train::FinishStatus;
+using run::FinishStatus;
 
 namespace {
 
@@ -53,7 +53,7 @@ class TrainerTest : public ::testing::Test {
   static std::map<std::string, torch::Tensor> loadWeights(const std::string& checkpoint,
                                                           const config::RunConfig& c, int classes) {
     models::ResNet model(models::parseArchitecture(c.model.architecture), classes);
-    train::loadCheckpoint(checkpoint, *model, nullptr);
+    run::loadCheckpoint(checkpoint, *model, nullptr);
     std::map<std::string, torch::Tensor> out;
     for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
     for (const auto& b : model->named_buffers()) out[b.key()] = b.value().clone();
@@ -84,10 +84,10 @@ TEST_F(TrainerTest, FreezeScheduleCountsAndLearningRates) {
   ASSERT_EQ(result.status, FinishStatus::Completed) << result.message;
 
   ASSERT_EQ(recorder.phases.size(), 2u);
-  EXPECT_EQ(recorder.phases[0].phase, train::Phase::Frozen);
+  EXPECT_EQ(recorder.phases[0].phase, run::Phase::Frozen);
   EXPECT_EQ(recorder.phases[0].frozenParameters, 11176512);
   EXPECT_EQ(recorder.phases[0].totalParameters, 11181642);
-  EXPECT_EQ(recorder.phases[1].phase, train::Phase::Unfrozen);
+  EXPECT_EQ(recorder.phases[1].phase, run::Phase::Unfrozen);
   EXPECT_EQ(recorder.phases[1].frozenParameters, 0);
   bool logged = false;
   for (const auto& line : recorder.logs) logged |= line.find("11,176,512 / 11,181,642") != std::string::npos;
@@ -98,7 +98,7 @@ TEST_F(TrainerTest, FreezeScheduleCountsAndLearningRates) {
   EXPECT_EQ(recorder.iterations.back().learningRates, (std::vector<double>{5e-4, 2e-5}));
   EXPECT_EQ(recorder.iterations.back().iteration, 10);
   ASSERT_EQ(recorder.epochs.size(), 2u);
-  EXPECT_EQ(recorder.epochs[0].phase, train::Phase::Frozen);
+  EXPECT_EQ(recorder.epochs[0].phase, run::Phase::Frozen);
   EXPECT_EQ(recorder.finishedCount, 1);
 
   // The run folder holds what it promises.
@@ -226,7 +226,7 @@ TEST_F(TrainerTest, ExportReloadsWithSameOutputsAndSeedsANewRun) {
 
   auto loaded = exporting::loadLibTorchExport(exported);
   models::ResNet reference(models::Architecture::ResNet18, 10);
-  train::loadCheckpoint((fs::path(result.runDir) / "checkpoints/best.ckpt").string(), *reference, nullptr);
+  run::loadCheckpoint((fs::path(result.runDir) / "checkpoints/best.ckpt").string(), *reference, nullptr);
   reference->eval();
   torch::NoGradGuard noGrad;
   const auto input = torch::randn({4, 3, 32, 32});
@@ -296,8 +296,8 @@ TEST_F(TrainerTest, StopWhilePausedEndsTheRun) {
 
 TEST(RunFolder, AutomaticNamesNeverCollide) {
   ft::test::TempDir dir("runfolder");
-  const auto a = train::createRunFolder(dir.path().string(), "same");
-  const auto b = train::createRunFolder(dir.path().string(), "same");
+  const auto a = run::createRunFolder(dir.path().string(), "same");
+  const auto b = run::createRunFolder(dir.path().string(), "same");
   EXPECT_NE(a, b);
   EXPECT_TRUE(fs::exists(b));
 }

@@ -10,33 +10,33 @@
 #include <torch/torch.h>
 
 #include "models/resnet.h"
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 #include "train/trainer.h"
 
 namespace ft::test {
 
 class Recorder : public train::TrainingObserver {
  public:
-  std::vector<train::IterationEvent> iterations;
-  std::vector<train::EpochEvent> epochs;
-  std::vector<train::PhaseEvent> phases;
+  std::vector<run::IterationEvent> iterations;
+  std::vector<run::EpochEvent> epochs;
+  std::vector<run::PhaseEvent> phases;
   std::vector<std::string> logs;
   int finishedCount = 0;
   train::Trainer* trainer = nullptr;
   std::int64_t stopAtIteration = -1;  // request a stop after this global iteration
   int stopAfterEpoch = -1;            // request a stop when this epoch (0-based) ends
 
-  void onIteration(const train::IterationEvent& e) override {
+  void onIteration(const run::IterationEvent& e) override {
     iterations.push_back(e);
     if (trainer && e.iteration == stopAtIteration) trainer->requestStop();
   }
-  void onEpoch(const train::EpochEvent& e) override {
+  void onEpoch(const run::EpochEvent& e) override {
     epochs.push_back(e);
     if (trainer && e.epoch == stopAfterEpoch) trainer->requestStop();
   }
-  void onPhase(const train::PhaseEvent& e) override { phases.push_back(e); }
-  void onLog(const train::LogEvent& e) override { logs.push_back(e.message); }
-  void onFinished(const train::FinishedEvent&) override { ++finishedCount; }
+  void onPhase(const run::PhaseEvent& e) override { phases.push_back(e); }
+  void onLog(const run::LogEvent& e) override { logs.push_back(e.message); }
+  void onFinished(const run::FinishedEvent&) override { ++finishedCount; }
 
   // How many log lines contain `text`.
   int logsContaining(const std::string& text) const {
@@ -50,7 +50,7 @@ class Recorder : public train::TrainingObserver {
 inline std::map<std::string, torch::Tensor> checkpointTensors(const std::string& runDir,
                                                               const std::string& which = "last") {
   models::ResNet model(models::Architecture::ResNet18, 10);
-  train::loadCheckpoint((std::filesystem::path(runDir) / "checkpoints" / (which + ".ckpt")).string(), *model,
+  run::loadCheckpoint((std::filesystem::path(runDir) / "checkpoints" / (which + ".ckpt")).string(), *model,
                         nullptr);
   std::map<std::string, torch::Tensor> out;
   for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();

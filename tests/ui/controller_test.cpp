@@ -18,11 +18,11 @@
 #include "training_controller.h"
 
 namespace fs = std::filesystem;
-using ft::train::FinishedEvent;
-using ft::train::FinishStatus;
-using ft::train::IterationEvent;
-using ft::train::Phase;
-using ft::train::PhaseEvent;
+using ft::run::FinishedEvent;
+using ft::run::FinishStatus;
+using ft::run::IterationEvent;
+using ft::run::Phase;
+using ft::run::PhaseEvent;
 using ft::ui::TrainingController;
 
 namespace {
@@ -177,7 +177,7 @@ class ControllerTest final : public QObject {
     // The engine logs "Paused" when its worker actually stops before the next batch; events
     // arrive in order, so every iteration done before the pause has arrived by then.
     bool workerPaused = false;
-    connect(&controller, &TrainingController::logLine, this, [&](const ft::train::LogEvent& e) {
+    connect(&controller, &TrainingController::logLine, this, [&](const ft::run::LogEvent& e) {
       if (e.message == "Paused") workerPaused = true;
     });
     controller.start(tinyConfig("pause"));
@@ -255,8 +255,8 @@ class ControllerTest final : public QObject {
     controller.start(tinyConfig("busy", 1));
     controller.start(tinyConfig("busy-again", 1));
     QCOMPARE(logSpy.count(), 1);  // the refusal, at once
-    QCOMPARE(int(logSpy.at(0).at(0).value<ft::train::LogEvent>().level),
-             int(ft::train::LogLevel::Warning));
+    QCOMPARE(int(logSpy.at(0).at(0).value<ft::run::LogEvent>().level),
+             int(ft::run::LogLevel::Warning));
     controller.stop();
     QTRY_COMPARE_WITH_TIMEOUT(finishedSpy.count(), 1, kRunTimeoutMs);
     QTest::qWait(200);

@@ -23,14 +23,15 @@
 #include "language.h"
 #include "live_text_label.h"
 #include "test_support.h"
-#include "train/run_folder.h"
+#include "run/metrics_file.h"
+#include "run/run_folder.h"
 
-using ft::train::EpochEvent;
-using ft::train::IterationEvent;
-using ft::train::LogEvent;
-using ft::train::LogLevel;
-using ft::train::Phase;
-using ft::train::PhaseEvent;
+using ft::run::EpochEvent;
+using ft::run::IterationEvent;
+using ft::run::LogEvent;
+using ft::run::LogLevel;
+using ft::run::Phase;
+using ft::run::PhaseEvent;
 using ft::ui::DashboardPage;
 using ft::ui::DashboardSeries;
 
@@ -296,10 +297,10 @@ class DashboardTest final : public QObject {
     ft::config::RunConfig config;
     config.train.epochs = 3;
     config.train.freezeEpochs = 1;
-    const ft::train::RunPaths paths(dir.path().string());
+    const ft::run::RunPaths paths(dir.path().string());
     ft::config::saveConfigFile(config, paths.config);
     {
-      ft::train::MetricsWriter metrics(paths.metrics);
+      ft::run::MetricsWriter metrics(paths.metrics);
       for (int i = 1; i <= 4; ++i) metrics.write(iterationEvent(i, 4, 2.0 - 0.1 * i));
       metrics.write(epochEvent(0, 3, Phase::Frozen, 30, 35));
       for (int i = 5; i <= 8; ++i) metrics.write(iterationEvent(i, 4, 1.0 - 0.05 * i));
@@ -355,8 +356,8 @@ class DashboardTest final : public QObject {
 
   void statusLineFollowsTheLanguage() {
     DashboardPage page;
-    ft::train::FinishedEvent finished;
-    finished.status = ft::train::FinishStatus::Completed;
+    ft::run::FinishedEvent finished;
+    finished.status = ft::run::FinishStatus::Completed;
     finished.message = "final validation accuracy 70.00%, best 72.50% (epoch 2)";
     finished.epochsCompleted = 3;
     finished.bestEpoch = 1;
@@ -431,7 +432,7 @@ class DashboardTest final : public QObject {
     QVERIFY2(page.saveMetricsCsv(path, &error), qPrintable(error));
     const QStringList lines = csvLines(path);
     QCOMPARE(lines.size(), 1 + 5 + 1);  // header, iterations 1..5, epoch 1
-    QCOMPARE(lines[0], QString::fromLatin1(ft::train::MetricsWriter::header()));
+    QCOMPARE(lines[0], QString::fromLatin1(ft::run::MetricsWriter::header()));
     QVERIFY(lines[1].startsWith(QStringLiteral("iteration,1,1,")));
     QVERIFY(lines[4].startsWith(QStringLiteral("iteration,1,4,")));
     QVERIFY2(lines[4].contains(QStringLiteral("4,4,,9,")), qPrintable(lines[4]));  // the repeat's loss
@@ -449,10 +450,10 @@ class DashboardTest final : public QObject {
     QVERIFY(rows[12].startsWith(QStringLiteral("epoch,2,")));
 
     // With a run folder: its metrics.csv, every row it holds.
-    const ft::train::RunPaths paths((dir / "run").string());
+    const ft::run::RunPaths paths((dir / "run").string());
     std::filesystem::create_directories(paths.dir);
     {
-      ft::train::MetricsWriter metrics(paths.metrics);
+      ft::run::MetricsWriter metrics(paths.metrics);
       for (int i = 1; i <= 7; ++i) metrics.write(iterationEvent(i, 7, 1.0 / i));
       metrics.write(epochEvent(0, 1, Phase::Unfrozen, 50, 55));
       metrics.flush();

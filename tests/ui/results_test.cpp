@@ -37,8 +37,8 @@
 #include "try_it_panel.h"
 
 namespace fs = std::filesystem;
-using ft::train::EpochEvent;
-using ft::train::FinishedEvent;
+using ft::run::EpochEvent;
+using ft::run::FinishedEvent;
 using ft::ui::ResultsPage;
 using State = ft::ui::ResultsPage::EvaluationState;
 
@@ -123,7 +123,7 @@ class ResultsTest final : public QObject {
     Collector collector;
     ft::train::Trainer trainer(c, &collector);
     m_finished = trainer.run();
-    QCOMPARE(int(m_finished.status), int(ft::train::FinishStatus::Completed));
+    QCOMPARE(int(m_finished.status), int(ft::run::FinishStatus::Completed));
     m_runDir = QString::fromStdString(m_finished.runDir);
     m_epochs = collector.epochs;
     QCOMPARE(m_epochs.size(), 2);

@@ -177,8 +177,8 @@ class WizardTest final : public QObject {
     QVERIFY(wizard.isTraining());
     QVERIFY(!wizard.canGoNext());
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 300000);
-    const auto event = finished.first().first().value<ft::train::FinishedEvent>();
-    QVERIFY2(event.status == ft::train::FinishStatus::Completed, event.message.c_str());
+    const auto event = finished.first().first().value<ft::run::FinishedEvent>();
+    QVERIFY2(event.status == ft::run::FinishStatus::Completed, event.message.c_str());
     QCOMPARE(event.epochsCompleted, 2);
 
     auto* dashboard = wizard.dashboardPage();
@@ -244,8 +244,8 @@ class WizardTest final : public QObject {
     window.close();
     answerYes.stop();
     QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 120000);
-    const auto event = finished.first().first().value<ft::train::FinishedEvent>();
-    QVERIFY2(event.status == ft::train::FinishStatus::Stopped, event.message.c_str());
+    const auto event = finished.first().first().value<ft::run::FinishedEvent>();
+    QVERIFY2(event.status == ft::run::FinishStatus::Stopped, event.message.c_str());
     QTRY_VERIFY(!window.isVisible());  // closed once the training had stopped
     const auto history = ft::api::readRunHistory(event.runDir);
     QVERIFY(history.resumable);  // the checkpoint is kept

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-namespace ft::train {
+namespace ft::run {
 
 enum class Phase { Frozen, Unfrozen };
 std::string phaseName(Phase phase);  // "frozen" | "unfrozen"
@@ -65,22 +65,10 @@ struct FinishedEvent {
   double finalValidationAccuracy = 0.0;
 };
 
-// Callbacks arrive on the training thread; implementations must be quick and thread-safe
-// (a GUI queues them, the CLI prints them).
-class TrainingObserver {
- public:
-  virtual ~TrainingObserver() = default;
-  virtual void onIteration(const IterationEvent&) {}
-  virtual void onEpoch(const EpochEvent&) {}
-  virtual void onPhase(const PhaseEvent&) {}
-  virtual void onLog(const LogEvent&) {}
-  virtual void onFinished(const FinishedEvent&) {}
-};
-
 nlohmann::json toJson(const IterationEvent& event);
 nlohmann::json toJson(const EpochEvent& event);
 nlohmann::json toJson(const PhaseEvent& event);
 nlohmann::json toJson(const LogEvent& event);
 nlohmann::json toJson(const FinishedEvent& event);
 
-}  // namespace ft::train
+}  // namespace ft::run

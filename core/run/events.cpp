@@ -1,8 +1,8 @@
-#include "train/events.h"
+#include "run/events.h"
 
 #include <nlohmann/json.hpp>
 
-namespace ft::train {
+namespace ft::run {
 
 std::string phaseName(Phase phase) { return phase == Phase::Frozen ? "frozen" : "unfrozen"; }
 
@@ -72,4 +72,4 @@ nlohmann::json toJson(const FinishedEvent& e) {
           {"final_val_accuracy", e.finalValidationAccuracy}};
 }
 
-}  // namespace ft::train
+}  // namespace ft::run

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
-namespace ft::train {
+namespace ft::run {
 
 // Writes named parameters and buffers of `model` (and the optimiser state if given) plus
 // `state` to `path` atomically. Throws ft::UserError naming the file (disk full, ...).
@@ -24,4 +24,4 @@ void writeModelState(torch::serialize::OutputArchive& archive, const torch::nn::
 void readModelState(torch::serialize::InputArchive& archive, torch::nn::Module& model,
                     const std::string& file, bool skipMismatchedHead);
 
-}  // namespace ft::train
+}  // namespace ft::run

@@ -1,11 +1,11 @@
-#include "train/checkpoint.h"
+#include "run/checkpoint.h"
 
 #include <sstream>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 
-namespace ft::train {
+namespace ft::run {
 namespace {
 
 const char* kStateKey = "finetune_state";
@@ -98,4 +98,4 @@ nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
   return nlohmann::json::parse(stateValue.toStringRef());
 }
 
-}  // namespace ft::train
+}  // namespace ft::run
