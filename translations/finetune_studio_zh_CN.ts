@@ -72,7 +72,7 @@ Predicted: %2
     </message>
 </context>
 <context>
-    <name>ft::ui::DashboardPage</name>
+    <name>ft::ui::DashboardCharts</name>
     <message>
         <source>Training loss per iteration</source>
         <translation>每次迭代的训练损失</translation>
@@ -129,6 +129,32 @@ Predicted: %2
         <source>Backbone unfrozen</source>
         <translation>主干网络已解冻</translation>
     </message>
+</context>
+<context>
+    <name>ft::ui::DashboardExport</name>
+    <message>
+        <source>Cannot create the folder %1.</source>
+        <translation>无法创建文件夹 %1。</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: check that the folder is writable.</source>
+        <translation>无法写入 %1：请检查该文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>Cannot replace %1: check that the file is writable.</source>
+        <translation>无法替换 %1：请检查该文件是否可写。</translation>
+    </message>
+    <message>
+        <source>Cannot copy %1 to %2: check that the folder is writable.</source>
+        <translation>无法将 %1 复制到 %2：请检查该文件夹是否可写。</translation>
+    </message>
+    <message>
+        <source>There are no metrics to save yet.</source>
+        <translation>还没有可保存的指标。</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::DashboardPage</name>
     <message>
         <source>Stop</source>
         <translation>停止</translation>
@@ -246,26 +272,6 @@ Predicted: %2
     <message>
         <source>Save the loss, accuracy and learning rate of every iteration and epoch as a CSV file (the run folder&apos;s metrics.csv)</source>
         <translation>将每次迭代和每轮的损失、准确率和学习率保存为 CSV 文件（即运行目录中的 metrics.csv）</translation>
-    </message>
-    <message>
-        <source>Cannot create the folder %1.</source>
-        <translation>无法创建文件夹 %1。</translation>
-    </message>
-    <message>
-        <source>Cannot write %1: check that the folder is writable.</source>
-        <translation>无法写入 %1：请检查该文件夹是否可写。</translation>
-    </message>
-    <message>
-        <source>Cannot replace %1: check that the file is writable.</source>
-        <translation>无法替换 %1：请检查该文件是否可写。</translation>
-    </message>
-    <message>
-        <source>Cannot copy %1 to %2: check that the folder is writable.</source>
-        <translation>无法将 %1 复制到 %2：请检查该文件夹是否可写。</translation>
-    </message>
-    <message>
-        <source>There are no metrics to save yet.</source>
-        <translation>还没有可保存的指标。</translation>
     </message>
     <message>
         <source>Save the charts into a folder</source>

@@ -7,9 +7,10 @@
 #include <QChartView>
 #include <QEvent>
 #include <QLabel>
-#include <QLegend>
 #include <QValueAxis>
 #include <QVBoxLayout>
+
+#include "chart_helpers.h"
 
 namespace ft::ui {
 namespace {
@@ -26,13 +27,9 @@ ClassMetricsView::ClassMetricsView(QWidget* parent) : QWidget(parent) {
   m_confused->setWordWrap(true);
   m_confused->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
-  m_chart = new QChart;
-  m_chart->setAnimationOptions(QChart::NoAnimation);
-  m_chart->legend()->setAlignment(Qt::AlignBottom);
-  m_chart->setMargins(QMargins(4, 4, 4, 4));
+  m_chart = charts::makeChart();
   m_series = new QBarSeries;
-  const QColor colors[] = {QColor(31, 119, 180), QColor(255, 127, 14), QColor(44, 160, 44)};
-  for (const QColor& color : colors) {
+  for (const QColor& color : {charts::kTrainColor, charts::kValidationColor, charts::kHeadColor}) {
     auto* set = new QBarSet(QString());
     set->setColor(color);
     set->setBorderColor(color);
@@ -40,17 +37,13 @@ ClassMetricsView::ClassMetricsView(QWidget* parent) : QWidget(parent) {
   }
   m_chart->addSeries(m_series);
   m_classAxis = new QBarCategoryAxis;
-  m_valueAxis = new QValueAxis;
-  m_valueAxis->setRange(0.0, 100.0);
-  m_valueAxis->setTickCount(6);
-  m_valueAxis->setLabelFormat(QStringLiteral("%d"));
   m_chart->addAxis(m_classAxis, Qt::AlignBottom);
-  m_chart->addAxis(m_valueAxis, Qt::AlignLeft);
+  m_valueAxis = charts::addValueAxis(m_chart, Qt::AlignLeft);
+  charts::applyRange(m_valueAxis, 0.0, 100.0, 20.0);
+  m_valueAxis->setLabelFormat(QStringLiteral("%d"));
   m_series->attachAxis(m_classAxis);
   m_series->attachAxis(m_valueAxis);
-  m_view = new QChartView(m_chart);
-  m_view->setRenderHint(QPainter::Antialiasing);
-  m_view->setMinimumSize(320, 240);
+  m_view = charts::makeChartView(m_chart, 320, 200);
 
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_summary);
