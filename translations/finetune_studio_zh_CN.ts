@@ -679,46 +679,6 @@ Predicted: %2
         <source>ImageNet weights were trained on 224×224 images: a smaller input trains faster but keeps less of what they learned.</source>
         <translation>ImageNet 权重是在 224×224 的图像上训练的：较小的输入训练更快，但保留的已学知识更少。</translation>
     </message>
-    <message>
-        <source>%1 of %2 (%3%)</source>
-        <translation>%1 / %2（%3%）</translation>
-    </message>
-    <message>
-        <source>Downloading %1 into %2…</source>
-        <translation>正在下载 %1 到 %2…</translation>
-    </message>
-    <message>
-        <source>Looking for %1 on this machine…</source>
-        <translation>正在本机查找 %1…</translation>
-    </message>
-    <message>
-        <source>%1 is already on this machine (%2): nothing to download.</source>
-        <translation>%1 已在本机（%2），无需下载。</translation>
-    </message>
-    <message>
-        <source>%1 was downloaded and verified: %2</source>
-        <translation>%1 已下载并通过校验：%2</translation>
-    </message>
-    <message>
-        <source>%1 (%2) is not on this machine yet: it will be downloaded from %3 when training starts, or now.</source>
-        <translation>本机还没有 %1（%2）：开始训练时会从 %3 下载，也可以现在下载。</translation>
-    </message>
-    <message>
-        <source>%1 is not on this machine yet: it will be downloaded from %2 when training starts, or now.</source>
-        <translation>本机还没有 %1：开始训练时会从 %2 下载，也可以现在下载。</translation>
-    </message>
-    <message>
-        <source>Download cancelled; nothing was saved.</source>
-        <translation>下载已取消，未保存任何文件。</translation>
-    </message>
-    <message>
-        <source>Download now</source>
-        <translation>立即下载</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>取消</translation>
-    </message>
 </context>
 <context>
     <name>ft::ui::ResultsPage</name>
@@ -1599,6 +1559,49 @@ Predicted: %4 (%5%)</source>
     <message>
         <source>%1 predicted; %2 could not be read.</source>
         <translation>已预测 %1；%2 个文件无法读取。</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::WeightsDownloadPanel</name>
+    <message>
+        <source>Download now</source>
+        <translation>立即下载</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>%1 of %2 (%3%)</source>
+        <translation>%1 / %2（%3%）</translation>
+    </message>
+    <message>
+        <source>Downloading %1 into %2…</source>
+        <translation>正在下载 %1 到 %2…</translation>
+    </message>
+    <message>
+        <source>Looking for %1 on this machine…</source>
+        <translation>正在本机查找 %1…</translation>
+    </message>
+    <message>
+        <source>%1 is already on this machine (%2): nothing to download.</source>
+        <translation>%1 已在本机（%2），无需下载。</translation>
+    </message>
+    <message>
+        <source>%1 was downloaded and verified: %2</source>
+        <translation>%1 已下载并通过校验：%2</translation>
+    </message>
+    <message>
+        <source>%1 (%2) is not on this machine yet: it will be downloaded from %3 when training starts, or now.</source>
+        <translation>本机还没有 %1（%2）：开始训练时会从 %3 下载，也可以现在下载。</translation>
+    </message>
+    <message>
+        <source>%1 is not on this machine yet: it will be downloaded from %2 when training starts, or now.</source>
+        <translation>本机还没有 %1：开始训练时会从 %2 下载，也可以现在下载。</translation>
+    </message>
+    <message>
+        <source>Download cancelled; nothing was saved.</source>
+        <translation>下载已取消，未保存任何文件。</translation>
     </message>
 </context>
 <context>

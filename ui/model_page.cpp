@@ -10,18 +10,15 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
-#include <QProgressBar>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
-#include <QThread>
-#include <QUrl>
 #include <QVBoxLayout>
-#include <map>
 
 #include "api/studio_api.h"
 #include "background_runner.h"
 #include "studio_settings.h"
+#include "weights_download_panel.h"
 
 namespace ft::ui {
 namespace {
@@ -34,22 +31,10 @@ QString displayName(const std::string& id) {
   return text;
 }
 
-// Sizes of torchvision's published files (the "_file_size" of its weights' metadata, in MiB),
-// to say how much a download is before it starts; 0 when we do not know the file.
-qint64 knownFileSize(const std::string& fileName) {
-  static const std::map<std::string, double> mebibytes{{"resnet18-f37072fd.pth", 44.661},
-                                                       {"resnet34-b627a593.pth", 83.275},
-                                                       {"resnet50-0676ba61.pth", 97.781},
-                                                       {"resnet50-11ad3fa6.pth", 97.79}};
-  const auto it = mebibytes.find(fileName);
-  return it == mebibytes.end() ? 0 : qint64(it->second * 1024 * 1024);
-}
-
 }  // namespace
 
 ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   m_runner = new BackgroundRunner(this);
-  m_cacheRunner = new BackgroundRunner(this);
   m_architecture = new QComboBox(this);
   m_architecture->setObjectName(QStringLiteral("architecture"));
   for (const auto& id : api::architectures())
@@ -78,33 +63,8 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   weights->addWidget(m_imageNet);
 
   // Under the ImageNet choice: is the official file here, and a download of it now.
-  m_downloadStatus = new QLabel(this);
-  m_downloadStatus->setObjectName(QStringLiteral("weightsDownloadStatus"));
-  m_downloadStatus->setWordWrap(true);
-  m_downloadStatus->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  m_downloadProgress = new QProgressBar(this);
-  m_downloadProgress->setObjectName(QStringLiteral("weightsDownloadProgress"));
-  m_downloadProgress->setRange(0, 100);
-  m_downloadButton = new QPushButton(this);
-  m_downloadButton->setObjectName(QStringLiteral("downloadWeights"));
-  m_cancelButton = new QPushButton(this);
-  m_cancelButton->setObjectName(QStringLiteral("cancelDownload"));
-  m_downloadError = new QLabel(this);
-  m_downloadError->setObjectName(QStringLiteral("weightsDownloadError"));
-  m_downloadError->setWordWrap(true);
-  m_downloadError->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  m_downloadError->setStyleSheet(QStringLiteral("color: #b00020;"));
-  auto* downloadRow = new QHBoxLayout;
-  downloadRow->addWidget(m_downloadProgress, 1);
-  downloadRow->addWidget(m_downloadButton);
-  downloadRow->addWidget(m_cancelButton);
-  downloadRow->addStretch(0);
-  auto* download = new QVBoxLayout;
-  download->setContentsMargins(24, 0, 0, 0);  // under the radio button's text
-  download->addWidget(m_downloadStatus);
-  download->addLayout(downloadRow);
-  download->addWidget(m_downloadError);
-  weights->addLayout(download);
+  m_downloads = new WeightsDownloadPanel(this);
+  weights->addWidget(m_downloads);
 
   weights->addLayout(fileRow);
   m_weightsHint = new QLabel(this);
@@ -177,22 +137,12 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
     updateWeightsRow();
   });
   connect(m_weightsBrowse, &QPushButton::clicked, this, &ModelPage::browseWeights);
-  connect(m_downloadButton, &QPushButton::clicked, this, &ModelPage::startDownload);
-  connect(m_cancelButton, &QPushButton::clicked, this, &ModelPage::cancelDownload);
   retranslateUi();
   updateWeightsRow();
   describe();
 }
 
-ModelPage::~ModelPage() {
-  // Stop a download still running; its thread posts to this page, so it must end first.
-  if (m_downloadThread) {
-    m_cancel->store(true);
-    m_downloadThread->wait();
-    delete m_downloadThread;
-    m_downloadThread = nullptr;
-  }
-}
+ModelPage::~ModelPage() = default;
 
 QString ModelPage::title() const { return tr("Model"); }
 
@@ -290,214 +240,20 @@ void ModelPage::updateWeightsRow() {
   Q_EMIT completeChanged();
 }
 
-std::optional<api::WeightsFile> ModelPage::chosenWeightsFile(QString* error) const {
-  if (m_testFile) return m_testFile;
-  try {
-    return api::officialWeightsFor(m_architecture->currentData().toString().toStdString(),
-                                       m_imageNetName.toStdString())
-        .file;
-  } catch (const std::exception& e) {
-    if (error) *error = QString::fromStdString(e.what());
-    return std::nullopt;
-  }
+void ModelPage::checkCache() {
+  m_downloads->check(m_imageNet->isChecked(), m_architecture->currentData().toString().toStdString(),
+                     m_imageNetName.toStdString());
 }
+
+bool ModelPage::isDownloading() const { return m_downloads->isDownloading(); }
+bool ModelPage::isCheckingCache() const { return m_downloads->isCheckingCache(); }
+QString ModelPage::downloadStatusText() const { return m_downloads->statusText(); }
+QString ModelPage::downloadErrorText() const { return m_downloads->errorText(); }
+void ModelPage::startDownload() { m_downloads->startDownload(); }
+void ModelPage::cancelDownload() { m_downloads->cancelDownload(); }
 
 void ModelPage::setWeightsFileForTesting(const std::string& fileName, const std::string& sha256Prefix) {
-  m_testFile = api::WeightsFile{fileName, sha256Prefix};
-  checkCache();
-}
-
-QString ModelPage::downloadStatusText() const { return m_downloadStatus->text(); }
-QString ModelPage::downloadErrorText() const { return m_downloadErrorMessage; }
-
-void ModelPage::checkCache() {
-  if (m_downloadThread) return;  // the download's end checks again
-  m_downloadErrorMessage.clear();
-  m_cachedPath.clear();
-  if (!m_imageNet->isChecked()) {
-    m_cacheRunner->cancel();
-    m_checkingCache = false;
-    m_cacheState = CacheState::Unknown;
-    showDownloadState();
-    return;
-  }
-  QString error;
-  const auto file = chosenWeightsFile(&error);
-  if (!file) {
-    m_cacheRunner->cancel();
-    m_checkingCache = false;
-    m_cacheState = CacheState::Unknown;
-    m_downloadErrorMessage = error;
-    showDownloadState();
-    return;
-  }
-  m_cacheState = CacheState::Checking;
-  m_checkingCache = true;
-  showDownloadState();
-  // A found copy is hashed (up to 100 MB): not on the GUI thread.
-  m_cacheRunner->run<QString>(
-      [target = *file] { return QString::fromStdString(api::findCachedWeights(target)); },
-      [this](const QString& path) {
-        m_checkingCache = false;
-        m_cachedPath = path;
-        m_cacheState = path.isEmpty() ? CacheState::Missing : CacheState::Cached;
-        showDownloadState();
-      },
-      [this](const QString& message) {
-        m_checkingCache = false;
-        m_cacheState = CacheState::Missing;
-        m_downloadErrorMessage = message;
-        showDownloadState();
-      });
-}
-
-void ModelPage::startDownload() {
-  if (m_downloadThread) return;
-  QString error;
-  const auto file = chosenWeightsFile(&error);
-  if (!file) {
-    m_downloadErrorMessage = error;
-    showDownloadState();
-    return;
-  }
-  m_cacheRunner->cancel();
-  m_checkingCache = false;
-  m_downloadErrorMessage.clear();
-  m_downloadingName = QString::fromStdString(file->fileName);
-  m_downloadProgress->setRange(0, 0);  // busy until the size is known
-  m_downloadProgress->resetFormat();
-  m_cancel = std::make_shared<std::atomic<bool>>(false);
-  m_downloadThread = QThread::create([this, target = *file, cancel = m_cancel] {
-    api::FetchOptions options;  // base URL and cache folder from the environment
-    options.download.cancel = cancel.get();
-    qint64 lastStep = -2;
-    options.download.progress = [this, &lastStep](std::int64_t received, std::int64_t total) {
-      // One update per 0.1 % (or per 256 KiB while the size is unknown), and always the last.
-      const qint64 step = total > 0 ? received * 1000 / total : -2 - (received >> 18);
-      if (step == lastStep && received != total) return;
-      lastStep = step;
-      QMetaObject::invokeMethod(
-          this, [this, received, total] { downloadProgress(received, total); }, Qt::QueuedConnection);
-    };
-    QString path, message;
-    bool cancelled = false;
-    try {
-      path = QString::fromStdString(api::fetchWeights(target, options));
-    } catch (const api::DownloadCancelled&) {
-      cancelled = true;
-    } catch (const std::exception& e) {
-      message = QString::fromStdString(e.what());  // the engine's message, shown verbatim
-    }
-    QMetaObject::invokeMethod(
-        this, [this, path, message, cancelled] { downloadFinished(path, message, cancelled); },
-        Qt::QueuedConnection);
-  });
-  m_downloadThread->start();
-  showDownloadState();
-}
-
-void ModelPage::cancelDownload() {
-  if (m_cancel) m_cancel->store(true);
-  m_cancelButton->setEnabled(false);  // until the download has stopped
-}
-
-void ModelPage::downloadProgress(qint64 received, qint64 total) {
-  if (!m_downloadThread) return;
-  const QLocale locale;
-  if (total > 0) {
-    m_downloadProgress->setRange(0, 100);
-    const int percent = int(received * 100 / total);
-    m_downloadProgress->setValue(percent);
-    m_downloadProgress->setFormat(tr("%1 of %2 (%3%)")
-                                      .arg(locale.formattedDataSize(received, 1),
-                                           locale.formattedDataSize(total, 1))
-                                      .arg(percent));
-  } else {
-    m_downloadProgress->setRange(0, 0);
-    m_downloadProgress->setToolTip(locale.formattedDataSize(received, 1));
-  }
-}
-
-void ModelPage::downloadFinished(const QString& path, const QString& error, bool cancelled) {
-  if (m_downloadThread) {
-    m_downloadThread->wait();
-    delete m_downloadThread;
-    m_downloadThread = nullptr;
-  }
-  m_cancelButton->setEnabled(true);
-  m_downloadProgress->setToolTip(QString());
-  const auto file = chosenWeightsFile();
-  if (m_imageNet->isChecked() && (!file || QString::fromStdString(file->fileName) != m_downloadingName)) {
-    checkCache();  // the choice changed meanwhile: say what the new one needs
-    return;
-  }
-  m_downloadErrorMessage = error;
-  if (cancelled) {
-    m_cacheState = CacheState::Cancelled;
-  } else if (!error.isEmpty()) {
-    m_cacheState = CacheState::Missing;
-  } else {
-    m_cacheState = CacheState::Downloaded;
-    m_cachedPath = path;
-  }
-  showDownloadState();
-}
-
-void ModelPage::showDownloadState() {
-  const bool downloading = m_downloadThread != nullptr;
-  const bool visible = downloading || m_imageNet->isChecked();
-  const bool missing = m_cacheState == CacheState::Missing || m_cacheState == CacheState::Cancelled;
-  m_downloadStatus->setVisible(visible);
-  m_downloadProgress->setVisible(visible && (downloading || m_cacheState == CacheState::Downloaded));
-  if (!downloading && m_cacheState == CacheState::Downloaded) {
-    m_downloadProgress->setRange(0, 100);
-    m_downloadProgress->setValue(100);
-  }
-  m_downloadButton->setVisible(visible && !downloading && missing);
-  m_cancelButton->setVisible(downloading);
-  m_downloadError->setText(m_downloadErrorMessage);
-  m_downloadError->setVisible(visible && !m_downloadErrorMessage.isEmpty());
-
-  const auto file = chosenWeightsFile();
-  const QString name = downloading ? m_downloadingName
-                       : file      ? QString::fromStdString(file->fileName)
-                                   : QString();
-  QString status;
-  if (downloading) {
-    status = tr("Downloading %1 into %2…")
-                 .arg(name, QString::fromStdString(api::weightsCacheDir()));
-  } else if (file) {
-    switch (m_cacheState) {
-      case CacheState::Unknown:
-        break;
-      case CacheState::Checking:
-        status = tr("Looking for %1 on this machine…").arg(name);
-        break;
-      case CacheState::Cached:
-        status = tr("%1 is already on this machine (%2): nothing to download.").arg(name, m_cachedPath);
-        break;
-      case CacheState::Downloaded:
-        status = tr("%1 was downloaded and verified: %2").arg(name, m_cachedPath);
-        break;
-      case CacheState::Missing:
-      case CacheState::Cancelled: {
-        const QString host = QUrl(QString::fromStdString(api::weightsUrl(*file))).host();
-        const qint64 size = knownFileSize(file->fileName);
-        status = size > 0
-                     ? tr("%1 (%2) is not on this machine yet: it will be downloaded from %3 when "
-                          "training starts, or now.")
-                           .arg(name, QLocale().formattedDataSize(size, 1), host)
-                     : tr("%1 is not on this machine yet: it will be downloaded from %2 when "
-                          "training starts, or now.")
-                           .arg(name, host);
-        if (m_cacheState == CacheState::Cancelled)
-          status = tr("Download cancelled; nothing was saved.") + QLatin1Char(' ') + status;
-        break;
-      }
-    }
-  }
-  m_downloadStatus->setText(status);
-  m_downloadStatus->setVisible(visible && !status.isEmpty());
+  m_downloads->setFileForTesting(fileName, sha256Prefix);
 }
 
 void ModelPage::browseWeights() {
@@ -529,12 +285,9 @@ void ModelPage::retranslateUi() {
   setFormLabel(m_sizeForm, m_normalization, tr("Normalisation:"));
   m_normalization->setItemText(0, tr("ImageNet mean and standard deviation"));
   m_normalization->setItemText(1, tr("Measured on this data set"));
-  m_downloadButton->setText(tr("Download now"));
-  m_cancelButton->setText(tr("Cancel"));
   m_inputHint->setText(tr("Images are resized to this square size. 32 suits the built-in "
                           "Fashion-MNIST (28×28) and CIFAR-10; ImageNet weights want 224."));
   showSummary();
-  showDownloadState();
 }
 
 }  // namespace ft::ui

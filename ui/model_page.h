@@ -2,17 +2,10 @@
 // Step 2: the network. Architecture, starting weights (random, torchvision's ImageNet weights
 // or a weights file: a previous run's export, a .pth or .safetensors state dict),
 // input size, and how many parameters train while the backbone is frozen. For ImageNet weights:
-// whether the official file is already here, and a download of it now, with progress and Cancel.
-#include <atomic>
-#include <memory>
-#include <optional>
-
-#include "api/weights_api.h"
+// whether the official file is already here, and a download of it now (WeightsDownloadPanel).
 #include "wizard_step.h"
 
 class QButtonGroup;
-class QProgressBar;
-class QThread;
 class QComboBox;
 class QFormLayout;
 class QGroupBox;
@@ -25,12 +18,13 @@ class QSpinBox;
 namespace ft::ui {
 
 class BackgroundRunner;
+class WeightsDownloadPanel;
 
 class ModelPage : public WizardStep {
   Q_OBJECT
  public:
   explicit ModelPage(QWidget* parent = nullptr);
-  ~ModelPage() override;  // cancels a download and waits for its thread
+  ~ModelPage() override;
 
   QString title() const override;
   bool isComplete() const override;
@@ -44,8 +38,8 @@ class ModelPage : public WizardStep {
 
   // ImageNet weights: is the official file here, and a download of it now (optional: the
   // trainer downloads it on start too).
-  bool isDownloading() const { return m_downloadThread != nullptr; }
-  bool isCheckingCache() const { return m_checkingCache; }
+  bool isDownloading() const;
+  bool isCheckingCache() const;
   QString downloadStatusText() const;
   QString downloadErrorText() const;
   void startDownload();
@@ -65,11 +59,7 @@ class ModelPage : public WizardStep {
   void showSummary();
   void browseWeights();
   void updateWeightsRow();
-  std::optional<api::WeightsFile> chosenWeightsFile(QString* error = nullptr) const;
   void checkCache();
-  void showDownloadState();
-  void downloadProgress(qint64 received, qint64 total);
-  void downloadFinished(const QString& path, const QString& error, bool cancelled);
 
   QGroupBox* m_networkBox;
   QGroupBox* m_sizeBox;
@@ -90,12 +80,7 @@ class ModelPage : public WizardStep {
   QLabel* m_parameters;
   QLabel* m_headNote;
   BackgroundRunner* m_runner;
-  BackgroundRunner* m_cacheRunner;
-  QLabel* m_downloadStatus;
-  QProgressBar* m_downloadProgress;
-  QPushButton* m_downloadButton;
-  QPushButton* m_cancelButton;
-  QLabel* m_downloadError;
+  WeightsDownloadPanel* m_downloads;
 
   QString m_imageNetName = QStringLiteral("imagenet");  // or "imagenet1k_v2" from a loaded file
   int m_classes = 10;
@@ -105,15 +90,6 @@ class ModelPage : public WizardStep {
   qint64 m_trainableFrozen = -1;
   QString m_error;
 
-  enum class CacheState { Unknown, Checking, Cached, Missing, Downloaded, Cancelled };
-  CacheState m_cacheState = CacheState::Unknown;
-  bool m_checkingCache = false;
-  QString m_cachedPath;      // where the verified file is (Cached, Downloaded)
-  QString m_downloadErrorMessage;  // the engine's message, verbatim
-  QString m_downloadingName;
-  QThread* m_downloadThread = nullptr;
-  std::shared_ptr<std::atomic<bool>> m_cancel;
-  std::optional<api::WeightsFile> m_testFile;
   bool m_loading = false;            // load() is setting fields, not the user
   bool m_inputSizeEdited = false;    // the user changed the input size by hand
 };
