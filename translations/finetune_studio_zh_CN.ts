@@ -588,6 +588,57 @@ Predicted: %2
     </message>
 </context>
 <context>
+    <name>ft::ui::ModelExportPanel</name>
+    <message>
+        <source>Export model…</source>
+        <translation>导出模型…</translation>
+    </message>
+    <message>
+        <source>Save the model as a LibTorch archive (.pt), torchvision weights (.pth), safetensors or ONNX (.onnx), with its metadata; the export is reloaded and checked</source>
+        <translation>将模型保存为 LibTorch 存档（.pt）、torchvision 权重（.pth）、safetensors 或 ONNX（.onnx），并附带元数据；导出后会重新载入并校验</translation>
+    </message>
+    <message>
+        <source>LibTorch model (*.pt)</source>
+        <translation>LibTorch 模型 (*.pt)</translation>
+    </message>
+    <message>
+        <source>torchvision weights for PyTorch (*.pth)</source>
+        <translation>PyTorch 可用的 torchvision 权重 (*.pth)</translation>
+    </message>
+    <message>
+        <source>safetensors weights (*.safetensors)</source>
+        <translation>safetensors 权重 (*.safetensors)</translation>
+    </message>
+    <message>
+        <source>ONNX model (*.onnx)</source>
+        <translation>ONNX 模型 (*.onnx)</translation>
+    </message>
+    <message>
+        <source>Export model</source>
+        <translation>导出模型</translation>
+    </message>
+    <message>
+        <source>There is no run to export yet.</source>
+        <translation>还没有可导出的训练运行。</translation>
+    </message>
+    <message>
+        <source>Exporting the %1 checkpoint to %2…</source>
+        <translation>正在将%1检查点导出到 %2…</translation>
+    </message>
+    <message>
+        <source>last</source>
+        <translation>最后</translation>
+    </message>
+    <message>
+        <source>best</source>
+        <translation>最佳</translation>
+    </message>
+    <message>
+        <source>Exported: %1</source>
+        <translation>已导出：%1</translation>
+    </message>
+</context>
+<context>
     <name>ft::ui::ModelPage</name>
     <message>
         <source>Model</source>
@@ -735,10 +786,6 @@ Predicted: %2
         <translation>最后一轮</translation>
     </message>
     <message>
-        <source>Export model…</source>
-        <translation>导出模型…</translation>
-    </message>
-    <message>
         <source>Best validation accuracy: %1 (epoch %2)</source>
         <translation>最佳验证准确率：%1（第 %2 轮）</translation>
     </message>
@@ -763,22 +810,6 @@ Predicted: %2
         <translation>解冻</translation>
     </message>
     <message>
-        <source>Export model</source>
-        <translation>导出模型</translation>
-    </message>
-    <message>
-        <source>LibTorch model (*.pt)</source>
-        <translation>LibTorch 模型 (*.pt)</translation>
-    </message>
-    <message>
-        <source>There is no run to export yet.</source>
-        <translation>还没有可导出的训练运行。</translation>
-    </message>
-    <message>
-        <source>Exported: %1</source>
-        <translation>已导出：%1</translation>
-    </message>
-    <message>
         <source>1 epoch</source>
         <translation>1 轮</translation>
     </message>
@@ -801,14 +832,6 @@ Predicted: %2
     <message>
         <source>Failed after %1: %2</source>
         <translation>训练 %1 后失败：%2</translation>
-    </message>
-    <message>
-        <source>torchvision weights for PyTorch (*.pth)</source>
-        <translation>PyTorch 可用的 torchvision 权重 (*.pth)</translation>
-    </message>
-    <message>
-        <source>safetensors weights (*.safetensors)</source>
-        <translation>safetensors 权重 (*.safetensors)</translation>
     </message>
     <message>
         <source>Cancel</source>
@@ -847,10 +870,6 @@ Predicted: %2
         <translation>试一试</translation>
     </message>
     <message>
-        <source>Save the model as a LibTorch archive (.pt), torchvision weights (.pth), safetensors or ONNX (.onnx), with its metadata; the export is reloaded and checked</source>
-        <translation>将模型保存为 LibTorch 存档（.pt）、torchvision 权重（.pth）、safetensors 或 ONNX（.onnx），并附带元数据；导出后会重新载入并校验</translation>
-    </message>
-    <message>
         <source>Click a cell to see its images.</source>
         <translation>点击一个单元格以查看其中的图像。</translation>
     </message>
@@ -869,22 +888,6 @@ Predicted: %2
     <message>
         <source>Evaluation cancelled; Evaluate starts it again.</source>
         <translation>评估已取消；点击“评估”可重新开始。</translation>
-    </message>
-    <message>
-        <source>ONNX model (*.onnx)</source>
-        <translation>ONNX 模型 (*.onnx)</translation>
-    </message>
-    <message>
-        <source>Exporting the %1 checkpoint to %2…</source>
-        <translation>正在将%1检查点导出到 %2…</translation>
-    </message>
-    <message>
-        <source>last</source>
-        <translation>最后</translation>
-    </message>
-    <message>
-        <source>best</source>
-        <translation>最佳</translation>
     </message>
     <message>
         <source>1 image</source>

@@ -1,10 +1,7 @@
 #include "results_page.h"
 
 #include <QComboBox>
-#include <QDir>
 #include <QEvent>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -19,10 +16,10 @@
 #include <algorithm>
 
 #include "api/studio_api.h"
-#include "background_runner.h"
-#include "common/error.h"
 #include "class_metrics_view.h"
 #include "confusion_matrix_view.h"
+#include "evaluation_loader.h"
+#include "model_export_panel.h"
 #include "thumbnail_gallery.h"
 #include "try_it_panel.h"
 
@@ -59,8 +56,10 @@ const char* const kErrorStyle = "color: #c80000;";
 }  // namespace
 
 ResultsPage::ResultsPage(QWidget* parent) : QWidget(parent) {
-  m_evaluationRunner = new BackgroundRunner(this);
-  m_exportRunner = new BackgroundRunner(this);
+  m_evaluations = new EvaluationLoader(this);
+  connect(m_evaluations, &EvaluationLoader::progress, this, &ResultsPage::onEvaluationProgress);
+  connect(m_evaluations, &EvaluationLoader::loaded, this, &ResultsPage::showEvaluation);
+  connect(m_evaluations, &EvaluationLoader::failed, this, &ResultsPage::evaluationFailed);
 
   m_title = new QLabel;
   QFont titleFont = m_title->font();
@@ -153,32 +152,24 @@ ResultsPage::ResultsPage(QWidget* parent) : QWidget(parent) {
   m_tabs->addTab(m_misclassified, QString());
   m_tabs->addTab(m_tryIt, QString());
 
-  m_exportButton = new QPushButton;
-  m_exportButton->setObjectName(QStringLiteral("exportButton"));
-  connect(m_exportButton, &QPushButton::clicked, this, &ResultsPage::chooseExportPath);
-  m_exportMessage = new QLabel;
-  m_exportMessage->setObjectName(QStringLiteral("exportMessage"));
-  m_exportMessage->setWordWrap(true);
-  m_exportMessage->setTextInteractionFlags(Qt::TextSelectableByMouse);
-  connect(m_exportRunner, &BackgroundRunner::busyChanged, this, [this](bool) { fillSummary(); });
-
-  auto* exportRow = new QHBoxLayout;
-  exportRow->addWidget(m_exportButton);
-  exportRow->addWidget(m_exportMessage, 1);
+  m_export = new ModelExportPanel;
+  connect(m_export, &ModelExportPanel::exportRequested, this,
+          [this] { m_export->chooseAndExport(selectedCheckpoint()); });
+  connect(m_export, &ModelExportPanel::exported, this, &ResultsPage::exported);
+  connect(m_export, &ModelExportPanel::exportFinished, this, &ResultsPage::exportFinished);
 
   auto* layout = new QVBoxLayout(this);
   layout->addWidget(m_title);
   layout->addLayout(checkpointRow);
   layout->addWidget(m_tabs, 1);
-  layout->addLayout(exportRow);
+  layout->addWidget(m_export);
   retranslateUi();
 }
 
 ResultsPage::~ResultsPage() {
-  // An evaluation still running stops at its next batch; the runners then wait for it.
-  if (m_cancel) m_cancel->store(true);
-  delete m_evaluationRunner;
-  delete m_exportRunner;
+  // Workers post to this page: they end (an evaluation at its next batch) before it goes.
+  delete m_evaluations;
+  delete m_export;
 }
 
 void ResultsPage::retranslateUi() {
@@ -198,10 +189,6 @@ void ResultsPage::retranslateUi() {
   m_tabs->setTabText(ClassesTab, tr("Per class"));
   m_tabs->setTabText(MisclassifiedTab, tr("Misclassified"));
   m_tabs->setTabText(TryItTab, tr("Try it"));
-  m_exportButton->setText(tr("Export model…"));
-  m_exportButton->setToolTip(
-      tr("Save the model as a LibTorch archive (.pt), torchvision weights (.pth), safetensors or "
-         "ONNX (.onnx), with its metadata; the export is reloaded and checked"));
   fillSummary();
   fillTable();
   updateEvaluationStatus();
@@ -219,8 +206,7 @@ void ResultsPage::showRun(const QString& runDir, const QList<ft::run::EpochEvent
   m_runDir = runDir;
   m_epochs = epochs;
   m_finished = finished;
-  m_lastExportMessage.clear();
-  m_exportMessage->clear();
+  m_export->clearMessage();
   fillSummary();
   fillTable();
   m_tryIt->setRun(haveEpochs() ? m_runDir : QString(), selectedCheckpoint());
@@ -282,7 +268,7 @@ void ResultsPage::fillSummary() {
   m_statusLabel->setStyleSheet(f.status == ft::run::FinishStatus::Failed
                                    ? QString::fromLatin1(kErrorStyle) : QString());
   const bool canExport = !m_runDir.isEmpty() && haveEpochs();
-  m_exportButton->setEnabled(canExport && !isExporting());
+  m_export->setRun(m_runDir, canExport);
   m_checkpoint->setEnabled(canExport);
 }
 
@@ -321,8 +307,7 @@ void ResultsPage::onCheckpointChanged() {
 }
 
 void ResultsPage::evaluate() {
-  if (m_cancel) m_cancel->store(true);  // an evaluation of the other checkpoint stops
-  m_evaluationRunner->cancel();
+  m_evaluations->abandon();
   clearEvaluation();
   if (m_runDir.isEmpty() || !haveEpochs()) {
     m_evaluationState = EvaluationState::None;
@@ -332,37 +317,17 @@ void ResultsPage::evaluate() {
   m_evaluationState = EvaluationState::Loading;
   m_progressDone = m_progressTotal = 0;
   updateEvaluationStatus();
-  auto cancel = std::make_shared<std::atomic<bool>>(false);
-  m_cancel = cancel;
-  const quint64 ticket = ++m_evaluationTicket;
-  const std::string runDir = m_runDir.toStdString();
-  const std::string which = selectedCheckpoint().toStdString();
-  m_evaluationRunner->run<ft::api::EvaluationReport>(
-      [this, runDir, which, cancel, ticket] {
-        // The trainer stores both checkpoints' evaluations when a run completes; a stopped run
-        // or an older folder has none yet.
-        if (auto stored = ft::api::readEvaluation(runDir, which)) return *stored;
-        if (cancel->load()) throw ft::UserError("cancelled");
-        return ft::api::evaluateRun(runDir, which, [this, cancel, ticket](std::int64_t done, std::int64_t total) {
-          if (cancel->load()) return false;
-          QMetaObject::invokeMethod(
-              this, [this, ticket, done, total] { onEvaluationProgress(ticket, done, total); },
-              Qt::QueuedConnection);
-          return true;
-        });
-      },
-      [this](const ft::api::EvaluationReport& report) { showEvaluation(report); },
-      [this, cancel](const QString& message) { evaluationFailed(message, cancel->load()); });
+  m_evaluations->load(m_runDir, selectedCheckpoint());
 }
 
 void ResultsPage::cancelEvaluation() {
-  if (m_evaluationState != EvaluationState::Loading || !m_cancel) return;
-  m_cancel->store(true);
+  if (m_evaluationState != EvaluationState::Loading) return;
+  m_evaluations->cancel();
   m_cancelButton->setEnabled(false);
 }
 
-void ResultsPage::onEvaluationProgress(quint64 ticket, qint64 done, qint64 total) {
-  if (ticket != m_evaluationTicket || m_evaluationState != EvaluationState::Loading) return;
+void ResultsPage::onEvaluationProgress(qint64 done, qint64 total) {
+  if (m_evaluationState != EvaluationState::Loading) return;
   m_progressDone = done;
   m_progressTotal = total;
   updateEvaluationStatus();
@@ -454,7 +419,7 @@ void ResultsPage::updateEvaluationStatus() {
   const bool evaluating = loading && m_progressTotal > 0;
   m_evaluationProgress->setVisible(evaluating);
   m_cancelButton->setVisible(evaluating);
-  m_cancelButton->setEnabled(!(m_cancel && m_cancel->load()));
+  m_cancelButton->setEnabled(!m_evaluations->isCancelling());
   if (evaluating) {
     m_evaluationProgress->setRange(0, int(std::min<qint64>(m_progressTotal, INT32_MAX)));
     m_evaluationProgress->setValue(int(std::min(m_progressDone, m_progressTotal)));
@@ -492,8 +457,6 @@ void ResultsPage::updateEvaluationStatus() {
 
 QString ResultsPage::evaluationStatusText() const { return m_evaluationStatus->text(); }
 
-// ---- Export -------------------------------------------------------------------------------
-
 QString ResultsPage::selectedCheckpoint() const { return m_checkpoint->currentData().toString(); }
 
 void ResultsPage::setSelectedCheckpoint(const QString& which) {
@@ -502,71 +465,17 @@ void ResultsPage::setSelectedCheckpoint(const QString& which) {
 }
 
 QString ResultsPage::defaultExportPath(const QString& which) const {
-  return QDir(m_runDir).filePath(QStringLiteral("exports/model-%1.pt").arg(which));
+  return ModelExportPanel::defaultPath(m_runDir, which);
 }
 
 QString ResultsPage::summaryText() const {
   return QStringList{m_bestLabel->text(), m_finalLabel->text(), m_statusLabel->text()}.join(QLatin1Char('\n'));
 }
 
-bool ResultsPage::isExporting() const { return m_exportRunner->isBusy(); }
+bool ResultsPage::isExporting() const { return m_export->isExporting(); }
 
-void ResultsPage::chooseExportPath() {
-  if (m_runDir.isEmpty()) return;
-  const QString which = selectedCheckpoint();
-  const QString suggested = defaultExportPath(which);
-  QDir().mkpath(QFileInfo(suggested).absolutePath());
-  // The format follows the file's extension (the engine picks it from the name).
-  const QString pt = tr("LibTorch model (*.pt)");
-  const QString pth = tr("torchvision weights for PyTorch (*.pth)");
-  const QString safetensors = tr("safetensors weights (*.safetensors)");
-  const QString onnx = tr("ONNX model (*.onnx)");
-  QString filter = pt;
-  QString path = QFileDialog::getSaveFileName(
-      this, tr("Export model"), suggested,
-      QStringList{pt, pth, safetensors, onnx}.join(QStringLiteral(";;")), &filter);
-  if (path.isEmpty()) return;
-  if (QFileInfo(path).suffix().isEmpty())
-    path += filter == pth           ? QStringLiteral(".pth")
-            : filter == safetensors ? QStringLiteral(".safetensors")
-            : filter == onnx        ? QStringLiteral(".onnx")
-                                    : QStringLiteral(".pt");
-  exportTo(path, which);
-}
+QString ResultsPage::lastExportMessage() const { return m_export->lastMessage(); }
 
-void ResultsPage::exportTo(const QString& path, const QString& which) {
-  if (m_runDir.isEmpty()) {
-    m_lastExportMessage = tr("There is no run to export yet.");
-    m_exportMessage->setText(m_lastExportMessage);
-    m_exportMessage->setStyleSheet(QString::fromLatin1(kErrorStyle));
-    Q_EMIT exportFinished(false);
-    return;
-  }
-  m_lastExportMessage = tr("Exporting the %1 checkpoint to %2…")
-                            .arg(which == QLatin1String("last") ? tr("last") : tr("best"), path);
-  m_exportMessage->setText(m_lastExportMessage);
-  m_exportMessage->setStyleSheet(QString());
-  m_exportButton->setEnabled(false);
-  const std::string runDir = m_runDir.toStdString();
-  m_exportRunner->run<std::string>(
-      [runDir, which = which.toStdString(), target = path.toStdString()] {
-        return ft::api::exportRun(runDir, which, target);
-      },
-      [this, path](const std::string& description) {
-        // The engine's description: architecture, classes, input, file, and how the reloaded
-        // export compared with the checkpoint.
-        m_lastExportMessage = tr("Exported: %1").arg(QString::fromStdString(description));
-        m_exportMessage->setText(m_lastExportMessage);
-        m_exportMessage->setStyleSheet(QString());
-        Q_EMIT exported(path);
-        Q_EMIT exportFinished(true);
-      },
-      [this](const QString& message) {
-        m_lastExportMessage = message;  // already says what to do
-        m_exportMessage->setText(m_lastExportMessage);
-        m_exportMessage->setStyleSheet(QString::fromLatin1(kErrorStyle));
-        Q_EMIT exportFinished(false);
-      });
-}
+void ResultsPage::exportTo(const QString& path, const QString& which) { m_export->exportTo(path, which); }
 
 }  // namespace ft::ui

@@ -6,14 +6,12 @@
 // .onnx).
 //
 // Nothing slow runs on the GUI thread: the stored evaluation is read (or, when the run folder has
-// none, computed with a progress bar and Cancel), thumbnails are decoded, images predicted and
-// models exported on worker threads (BackgroundRunner); results come back as queued calls.
+// none, computed with a progress bar and Cancel: EvaluationLoader), thumbnails are decoded,
+// images predicted and models exported (ModelExportPanel) on worker threads; results come back
+// as queued calls.
 #include <QList>
 #include <QString>
 #include <QWidget>
-
-#include <atomic>
-#include <memory>
 
 #include "api/results_api.h"
 #include "event_types.h"
@@ -31,9 +29,10 @@ struct RunHistory;
 
 namespace ft::ui {
 
-class BackgroundRunner;
 class ClassMetricsView;
 class ConfusionMatrixView;
+class EvaluationLoader;
+class ModelExportPanel;
 class ThumbnailGallery;
 class TryItPanel;
 
@@ -62,7 +61,7 @@ class ResultsPage : public QWidget {
   // verbatim) is shown on the page.
   void exportTo(const QString& path, const QString& which);
   bool isExporting() const;
-  QString lastExportMessage() const { return m_lastExportMessage; }
+  QString lastExportMessage() const;
 
   // (Re)loads the selected checkpoint's evaluation: the stored one, else evaluateRun.
   void evaluate();
@@ -101,9 +100,8 @@ class ResultsPage : public QWidget {
   void retranslateUi();
   void fillSummary();
   void fillTable();
-  void chooseExportPath();
   void onCheckpointChanged();
-  void onEvaluationProgress(quint64 ticket, qint64 done, qint64 total);
+  void onEvaluationProgress(qint64 done, qint64 total);
   void showEvaluation(const ft::api::EvaluationReport& report);
   void evaluationFailed(const QString& message, bool cancelled);
   void clearEvaluation();
@@ -115,14 +113,11 @@ class ResultsPage : public QWidget {
   QString m_runDir;
   QList<ft::run::EpochEvent> m_epochs;
   ft::run::FinishedEvent m_finished;
-  QString m_lastExportMessage;
 
   // Evaluation of the selected checkpoint.
   ft::api::EvaluationReport m_report;
   EvaluationState m_evaluationState = EvaluationState::None;
   QString m_evaluationError;
-  std::shared_ptr<std::atomic<bool>> m_cancel;
-  quint64 m_evaluationTicket = 0;
   qint64 m_progressDone = 0;
   qint64 m_progressTotal = 0;
   int m_cellTrue = -1;
@@ -145,10 +140,8 @@ class ResultsPage : public QWidget {
   ClassMetricsView* m_classMetrics = nullptr;
   ThumbnailGallery* m_misclassified = nullptr;
   TryItPanel* m_tryIt = nullptr;
-  QPushButton* m_exportButton = nullptr;
-  QLabel* m_exportMessage = nullptr;
-  BackgroundRunner* m_evaluationRunner = nullptr;
-  BackgroundRunner* m_exportRunner = nullptr;
+  ModelExportPanel* m_export = nullptr;
+  EvaluationLoader* m_evaluations = nullptr;
 };
 
 }  // namespace ft::ui
