@@ -2,13 +2,14 @@
 """GUI overhead (issue 6): the same run through the studio, charts streaming, against the CLI.
 
 Writes one configuration with `finetune-cli train ... --save-config`, then runs it alternately
-with `finetune-cli train --config` and `finetune-studio --bench-run` (the wizard drives the run,
-the dashboard shows it; the studio reports its event loop's longest stall, the longest run of
+with `finetune-cli train --config` and `finetune-studio-bench CONFIG` (bench/studio_bench.cpp,
+built with the tests and never installed: the studio's own window, the wizard drives the run,
+the dashboard shows it; it reports the event loop's longest stall, the longest run of
 back-to-back event dispatches on the GUI thread, timed without waking it, and the GUI thread's
 CPU seconds while training) and prints medians. Both sides write the same run folder; "training
 seconds" is the sum of the epochs' seconds from metrics.csv (data + training + evaluation), the
 figure the GUI can slow down; end-to-end wall time also includes the studio's start-up (window,
-data preview, the review page's 3-batch estimate).
+data preview, the review page's estimate: 2 warm-up + 5 timed batches per phase).
 
   /usr/bin/python3 bench/gui_overhead.py --reps 3 --epochs 2 --freeze-epochs 1 --train-limit 10000
 
@@ -64,7 +65,7 @@ def run_studio(args, config, runs_dir, tmp):
     with open(studio_config, "w") as f:
         json.dump(cfg, f)
     env = dict(os.environ, XDG_CONFIG_HOME=os.path.join(tmp, "xdg"))  # fresh QSettings
-    cmd = [args.studio, "--bench-run", studio_config]
+    cmd = [args.studio_bench, studio_config]
     if shutil.which("xvfb-run") and not args.offscreen:
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1600x1000x24"] + cmd
         display = "xvfb"
@@ -79,7 +80,7 @@ def run_studio(args, config, runs_dir, tmp):
         if line.startswith("{") and '"bench_gui"' in line:
             report = json.loads(line)
     if proc.returncode != 0 or report is None:
-        raise RuntimeError(f"finetune-studio failed ({proc.returncode}): {proc.stdout[-1000:]} {proc.stderr[-2000:]}")
+        raise RuntimeError(f"finetune-studio-bench failed ({proc.returncode}): {proc.stdout[-1000:]} {proc.stderr[-2000:]}")
     seconds, epochs = epoch_seconds(report["run_dir"])
     return {"wall_seconds": wall, "training_seconds": seconds, "epochs": epochs, "display": display,
             "longest_stall_ms": report["longest_stall_ms"], "stalls_over_50ms": report["stalls_over_50ms"],
@@ -90,7 +91,8 @@ def run_studio(args, config, runs_dir, tmp):
 def main():
     ap = argparse.ArgumentParser(description="Studio vs CLI, same run (issue 6)")
     ap.add_argument("--cli", default=os.path.join(ROOT, "build", "app", "finetune-cli"))
-    ap.add_argument("--studio", default=os.path.join(ROOT, "build", "app", "finetune-studio"))
+    ap.add_argument("--studio-bench", default=os.path.join(ROOT, "build", "bench", "finetune-studio-bench"),
+                    help="finetune-studio-bench (cmake --build build --target finetune-studio-bench)")
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--epochs", type=int, default=2)
