@@ -1259,6 +1259,10 @@ Predicted: %2
         <source>Results</source>
         <translation>结果</translation>
     </message>
+    <message>
+        <source>Go to this step</source>
+        <translation>转到此步骤</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::ThumbnailGalleryModel</name>

@@ -9,6 +9,7 @@
 #include <QFileInfo>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
 
@@ -100,9 +101,26 @@ void MainWindow::updateActions() {
 
 void MainWindow::restoreWindow() {
   QSettings settings;
-  if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
-    resize(1280, 820);
+  const bool restored = restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+  const QScreen* screen = this->screen();
+  if (!screen) {
+    if (!restored) resize(kPreferredSize);
+    return;
+  }
+  // The preferred size, or less on a small screen (1366x768, 1280x720): the whole window with
+  // its title bar on screen. A geometry saved on a larger monitor shrinks the same way.
+  const QRect available = screen->availableGeometry();
+  const QSize room = (available.size() - kFrameAllowance).expandedTo(minimumSizeHint());
+  if (!restored) {
+    const QSize size = kPreferredSize.boundedTo(room);
+    resize(size);
+    move(available.center() - QPoint(size.width() / 2, size.height() / 2 + kFrameAllowance.height() / 2));
+  } else if (!isMaximized() && (width() > room.width() || height() > room.height() ||
+                                !available.intersects(geometry()))) {
+    resize(size().boundedTo(room));
+    move(available.topLeft());
+  }
 }
 
 void MainWindow::openRun() {

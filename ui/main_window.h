@@ -1,8 +1,10 @@
 #pragma once
 // The studio's window: the wizard in the middle; File (open a run, open/save a configuration,
 // quit), View > Language (English / 简体中文, switched at runtime) and Help. Closing during
-// training asks, then stops cleanly (the checkpoint is kept) before the window goes.
+// training asks, then stops cleanly (the checkpoint is kept) before the window goes. It opens
+// at a size that fits the screen; every page fits 1280x720.
 #include <QMainWindow>
+#include <QSize>
 
 class QAction;
 class QActionGroup;
@@ -15,6 +17,11 @@ class StudioWizard;
 class MainWindow : public QMainWindow {
   Q_OBJECT
  public:
+  // The first window's size where the screen has room; a smaller screen gets its available
+  // area less kFrameAllowance (the title bar and borders the window manager adds).
+  static constexpr QSize kPreferredSize{1280, 820};
+  static constexpr QSize kFrameAllowance{16, 40};
+
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 

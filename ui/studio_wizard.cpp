@@ -6,8 +6,11 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QStackedWidget>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 #include "dashboard_page.h"
 #include "data_page.h"
@@ -68,11 +71,18 @@ void StudioWizard::buildUi() {
   m_steps->setObjectName(QStringLiteral("stepList"));
   m_steps->setFocusPolicy(Qt::NoFocus);
   m_steps->setSelectionMode(QAbstractItemView::NoSelection);
-  m_steps->setFixedWidth(170);
+  m_steps->setFixedWidth(kStepListWidth);
   m_steps->setFrameShape(QFrame::NoFrame);
   m_steps->setStyleSheet(QStringLiteral("QListWidget { background: transparent; }"
                                         "QListWidget::item { padding: 6px 4px; }"));
+  // Long titles wrap (Chinese or a large font) instead of widening the list.
+  m_steps->setWordWrap(true);
+  m_steps->setTextElideMode(Qt::ElideNone);
+  m_steps->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
   for (int step = 0; step < StepCount; ++step) m_steps->addItem(QString());
+  // A step already reached is a link back to it (stepClicked checks that it may be visited).
+  connect(m_steps, &QListWidget::itemClicked, this,
+          [this](QListWidgetItem* item) { stepClicked(m_steps->row(item)); });
 
   m_stack = new QStackedWidget(this);
   m_data = new DataPage(m_stack);
@@ -81,10 +91,19 @@ void StudioWizard::buildUi() {
   m_review = new ReviewPage(m_stack);
   m_dashboard = new DashboardPage(m_stack);
   m_results = new ResultsPage(m_stack);
+  // The configuration pages scroll when the window is shorter than their content (a 1280x720
+  // screen, a large font): Back and Next below them stay on screen. The dashboard and the
+  // results lay themselves out in whatever room there is.
   for (QWidget* page : {static_cast<QWidget*>(m_data), static_cast<QWidget*>(m_model),
-                        static_cast<QWidget*>(m_training), static_cast<QWidget*>(m_review),
-                        static_cast<QWidget*>(m_dashboard), static_cast<QWidget*>(m_results)})
-    m_stack->addWidget(page);
+                        static_cast<QWidget*>(m_training), static_cast<QWidget*>(m_review)}) {
+    auto* scroll = new QScrollArea(m_stack);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setWidget(page);
+    m_stack->addWidget(scroll);
+  }
+  m_stack->addWidget(m_dashboard);
+  m_stack->addWidget(m_results);
 
   m_message = new QLabel(this);
   m_message->setObjectName(QStringLiteral("wizardMessage"));
@@ -186,9 +205,34 @@ void StudioWizard::goToStep(Step step) {
     configStep(step)->enter(m_config);
   }
   m_stack->setCurrentIndex(step);
-  updateStepList();
+  m_furthestStep = std::max(m_furthestStep, step);
   updateButtons();
   Q_EMIT stepChanged(step);
+}
+
+bool StudioWizard::canVisitStep(Step step) const {
+  const Step current = currentStep();
+  if (step < DataStep || step >= StepCount || step == current) return false;
+  // While training the dashboard stays (as Back does); a step not reached yet is not a link.
+  if (m_running || step > m_furthestStep) return false;
+  switch (step) {
+    case DashboardStep:
+      return true;  // a run was started or opened: the dashboard shows it
+    case ResultsStep:
+      return m_haveResults;
+    default:
+      // A configuration page, when every page before it is complete (as Next would demand).
+      for (int earlier = DataStep; earlier < step; ++earlier)
+        if (!configStep(earlier)->isComplete()) return false;
+      return true;
+  }
+}
+
+void StudioWizard::stepClicked(int step) {
+  if (!canVisitStep(Step(step))) return;
+  const Step current = currentStep();
+  if (current <= ReviewStep) configStep(current)->store(m_config);
+  goToStep(Step(step));
 }
 
 void StudioWizard::startTraining() {
@@ -290,6 +334,7 @@ void StudioWizard::updateButtons() {
   m_next->setEnabled(canNext);
   m_back->setText(tr("Back"));
   m_back->setEnabled(step != DataStep && !(step == DashboardStep && m_running));
+  updateStepList();  // which steps are links follows the same state
 }
 
 void StudioWizard::updateStepList() {
@@ -301,15 +346,18 @@ void StudioWizard::updateStepList() {
     item->setText(QStringLiteral("%1.  %2").arg(step + 1).arg(titles[step]));
     QFont font = item->font();
     font.setBold(step == current);
+    const bool link = canVisitStep(Step(step));
+    font.setUnderline(link && step > current);  // a step ahead that was reached before
     item->setFont(font);
     item->setForeground(step == current ? palette().color(QPalette::Highlight)
-                        : step < current ? palette().color(QPalette::Text)
-                                         : palette().color(QPalette::PlaceholderText));
+                        : link || step < current ? palette().color(QPalette::Text)
+                                                 : palette().color(QPalette::PlaceholderText));
+    item->setFlags(link || step == current ? Qt::ItemIsEnabled : Qt::NoItemFlags);
+    item->setToolTip(link ? tr("Go to this step") : QString());
   }
 }
 
 void StudioWizard::retranslateUi() {
-  updateStepList();
   updateButtons();
   if (m_messageText) m_message->setText(m_messageText());
 }

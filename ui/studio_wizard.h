@@ -1,7 +1,7 @@
 #pragma once
 // The studio's wizard: Data set -> Model -> Training -> Review -> live dashboard -> results.
 // A step list on the left, the page in the middle, Back/Next below; Next is enabled only when
-// the page is complete. The wizard owns the one RunConfig the pages edit and the controller
+// the page is complete. A step already reached is a link in the step list. The wizard owns the one RunConfig the pages edit and the controller
 // that runs it on a worker thread.
 #include <QList>
 #include <functional>
@@ -30,6 +30,7 @@ class StudioWizard : public QWidget {
   Q_OBJECT
  public:
   enum Step { DataStep, ModelStep, TrainingStep, ReviewStep, DashboardStep, ResultsStep, StepCount };
+  static constexpr int kStepListWidth = 170;
 
   explicit StudioWizard(QWidget* parent = nullptr);
   ~StudioWizard() override;
@@ -37,6 +38,11 @@ class StudioWizard : public QWidget {
   Step currentStep() const;
   bool canGoNext() const;
   bool isTraining() const;
+  // Whether the step list's entry for `step` is a link now: a step already reached (the
+  // furthest step so far and every one before it), not the current one, not while training,
+  // and for a configuration page only when every page before it is complete.
+  bool canVisitStep(Step step) const;
+  QListWidget* stepList() const { return m_steps; }
 
   // Every field of every page, plus the fields no page shows (kept from the last load).
   config::RunConfig currentConfig() const;
@@ -77,6 +83,7 @@ class StudioWizard : public QWidget {
   void retranslateUi();
   void updateButtons();
   void updateStepList();
+  void stepClicked(int step);
   void startTraining();
   void onFinished(const run::FinishedEvent& event);
   // The message is a function so that a language switch retranslates it.
@@ -99,6 +106,7 @@ class StudioWizard : public QWidget {
   config::RunConfig m_config;
   QString m_runDir;
   QList<run::EpochEvent> m_epochs;
+  Step m_furthestStep = DataStep;
   bool m_running = false;
   bool m_haveResults = false;
   std::function<QString()> m_messageText;

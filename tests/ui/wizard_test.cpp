@@ -263,6 +263,75 @@ class WizardTest final : public QObject {
     QTRY_COMPARE(next->text(), QStringLiteral("Next"));
   }
 
+  // Every page fits a 1280x720 screen (issue 11): the window can be made that small, and then
+  // Back and Next are inside it, in both languages.
+  void everyPageFitsA1280x720Screen() {
+    ft::ui::MainWindow window;
+    window.resize(1280, 720);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    StudioWizard* wizard = window.wizard();
+    for (const char* language : {ft::ui::kEnglish, ft::ui::kChinese}) {
+      QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(language)));
+      QCoreApplication::processEvents();  // LanguageChange is posted
+      for (int step = StudioWizard::DataStep; step < StudioWizard::StepCount; ++step) {
+        wizard->goToStep(StudioWizard::Step(step));
+        QCoreApplication::processEvents();
+        const QSize minimum = window.minimumSizeHint();
+        const QString where = QStringLiteral("%1, step %2: minimum %3x%4")
+                                  .arg(QLatin1String(language)).arg(step + 1)
+                                  .arg(minimum.width()).arg(minimum.height());
+        qInfo("%s", qPrintable(where));
+        QVERIFY2(minimum.width() <= 1280 && minimum.height() <= 720, qPrintable(where));
+        QCOMPARE(window.size(), QSize(1280, 720));
+        for (const char* name : {"backButton", "nextButton"}) {
+          auto* button = child<QPushButton>(&window, name);
+          const QRect rect(button->mapTo(&window, QPoint(0, 0)), button->size());
+          QVERIFY2(button->isVisible() && window.rect().contains(rect), qPrintable(where + QLatin1String(name)));
+        }
+      }
+    }
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish)));
+  }
+
+  // The step list: a step already reached is a link back to it; one not reached yet is not.
+  void clickingAReachedStepGoesThere() {
+    StudioWizard wizard;
+    wizard.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&wizard));
+    const auto click = [&wizard](StudioWizard::Step step) {
+      QListWidget* list = wizard.stepList();
+      QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+                        list->visualItemRect(list->item(step)).center());
+    };
+    wizard.setDataPath(path(m_data.path()));
+    QTRY_VERIFY_WITH_TIMEOUT(wizard.canGoNext(), 60000);
+    QVERIFY(!wizard.canVisitStep(StudioWizard::ModelStep));  // not reached yet
+    click(StudioWizard::ModelStep);
+    QCOMPARE(wizard.currentStep(), StudioWizard::DataStep);
+
+    wizard.next();
+    wizard.next();
+    QCOMPARE(wizard.currentStep(), StudioWizard::TrainingStep);
+    child<QSpinBox>(&wizard, "epochs")->setValue(9);
+    click(StudioWizard::ReviewStep);  // a future step: nothing happens
+    QCOMPARE(wizard.currentStep(), StudioWizard::TrainingStep);
+    click(StudioWizard::DashboardStep);
+    QCOMPARE(wizard.currentStep(), StudioWizard::TrainingStep);
+    QVERIFY(!(wizard.stepList()->item(StudioWizard::ReviewStep)->flags() & Qt::ItemIsEnabled));
+
+    click(StudioWizard::DataStep);  // completed: goes there, keeping what was chosen
+    QCOMPARE(wizard.currentStep(), StudioWizard::DataStep);
+    QCOMPARE(wizard.currentConfig().train.epochs, 9);
+    QVERIFY(wizard.stepList()->item(StudioWizard::TrainingStep)->flags() & Qt::ItemIsEnabled);
+    click(StudioWizard::TrainingStep);  // reached before, and every page up to it is complete
+    QCOMPARE(wizard.currentStep(), StudioWizard::TrainingStep);
+    click(StudioWizard::ModelStep);
+    QCOMPARE(wizard.currentStep(), StudioWizard::ModelStep);
+    QVERIFY(!wizard.canVisitStep(StudioWizard::ReviewStep));  // still never reached
+    QVERIFY(!wizard.canVisitStep(StudioWizard::ResultsStep));
+  }
+
   void translationFileIsComplete() {
     QFile ts(QStringLiteral(FT_SOURCE_DIR "/translations/finetune_studio_zh_CN.ts"));
     QVERIFY(ts.open(QIODevice::ReadOnly));
