@@ -1216,6 +1216,10 @@ Predicted: %2
         <source>; frozen backbone in bfloat16</source>
         <translation>；冻结的骨干网络使用 bfloat16</translation>
     </message>
+    <message>
+        <source>Measured while other programs kept about %1 cores busy: the real run may be faster.</source>
+        <translation>测量时其他程序占用了约 %1 个 CPU 核心：实际训练可能会更快。</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::StudioWizard</name>

@@ -19,8 +19,6 @@
 namespace ft::ui {
 namespace {
 
-constexpr int kEstimateBatches = 3;
-
 QString number(double value) { return QString::number(value, 'g', 4); }
 QString text(const std::string& value) { return QString::fromStdString(value).toHtmlEscaped(); }
 
@@ -61,11 +59,19 @@ ReviewPage::ReviewPage(QWidget* parent) : WizardStep(parent) {
   m_estimate = new QLabel(this);
   m_estimate->setObjectName(QStringLiteral("estimate"));
   m_estimate->setWordWrap(true);
+  m_busyNote = new QLabel(this);
+  m_busyNote->setObjectName(QStringLiteral("estimateBusyNote"));
+  m_busyNote->setWordWrap(true);
+  m_busyNote->setStyleSheet(QStringLiteral("color: #9a6700;"));
+  m_busyNote->hide();
   m_measureAgain = new QPushButton(this);
   m_measureAgain->setObjectName(QStringLiteral("measureAgain"));
   m_estimateBox = new QGroupBox(this);
+  auto* estimateText = new QVBoxLayout;
+  estimateText->addWidget(m_estimate);
+  estimateText->addWidget(m_busyNote);
   auto* estimateLayout = new QHBoxLayout(m_estimateBox);
-  estimateLayout->addWidget(m_estimate, 1);
+  estimateLayout->addLayout(estimateText, 1);
   estimateLayout->addWidget(m_measureAgain, 0, Qt::AlignTop);
 
   auto* layout = new QVBoxLayout(this);
@@ -121,13 +127,7 @@ void ReviewPage::measure() {
   m_runner->run<api::EpochEstimate>(
       [config] { return api::estimateRun(config, kEstimateBatches); },
       [this](const api::EpochEstimate& estimate) {
-        m_measuring = false;
-        m_measured = true;
-        m_frozenSeconds = estimate.frozenSecondsPerEpoch;
-        m_unfrozenSeconds = estimate.unfrozenSecondsPerEpoch;
-        m_totalSeconds = estimate.totalSeconds;
-        m_batchesMeasured = estimate.batchesMeasured;
-        showEstimate();
+        showMeasuredEstimate(estimate);
         Q_EMIT estimateFinished(true);
       },
       [this](const QString& message) {
@@ -138,7 +138,17 @@ void ReviewPage::measure() {
       });
 }
 
+void ReviewPage::showMeasuredEstimate(const api::EpochEstimate& estimate) {
+  m_measuring = false;
+  m_measured = true;
+  m_estimateError.clear();
+  m_estimateResult = estimate;
+  showEstimate();
+}
+
 QString ReviewPage::estimateText() const { return m_estimate->text(); }
+
+QString ReviewPage::busyNoteText() const { return m_busyNote->isVisibleTo(this) ? m_busyNote->text() : QString(); }
 
 static QString duration(double seconds) {
   const auto total = qint64(std::llround(seconds));
@@ -149,6 +159,14 @@ static QString duration(double seconds) {
 
 void ReviewPage::showEstimate() {
   m_measureAgain->setEnabled(!m_measuring && m_validationError.isEmpty());
+  const api::EpochEstimate& e = m_estimateResult;
+  const bool busy = !m_measuring && m_measured && m_estimateError.isEmpty() && e.machineBusy;
+  // Other programs took CPU while the batches were timed: the figures are too slow, say so.
+  m_busyNote->setText(busy ? tr("Measured while other programs kept about %1 cores busy: the real "
+                                "run may be faster.")
+                                 .arg(QLocale().toString(e.busyCores, 'f', 1))
+                           : QString());
+  m_busyNote->setVisible(busy);
   if (m_measuring) {
     m_estimate->setText(tr("Measuring a few real batches of this configuration…"));
   } else if (!m_estimateError.isEmpty()) {
@@ -159,11 +177,11 @@ void ReviewPage::showEstimate() {
     const int frozen = m_config.train.freezeEpochs;
     const int unfrozen = m_config.train.epochs - frozen;
     QStringList parts;
-    if (frozen > 0) parts << tr("about %1 per frozen epoch").arg(duration(m_frozenSeconds));
-    if (unfrozen > 0) parts << tr("about %1 per unfrozen epoch").arg(duration(m_unfrozenSeconds));
+    if (frozen > 0) parts << tr("about %1 per frozen epoch").arg(duration(e.frozenSecondsPerEpoch));
+    if (unfrozen > 0) parts << tr("about %1 per unfrozen epoch").arg(duration(e.unfrozenSecondsPerEpoch));
     m_estimate->setText(tr("Time per epoch, measured on %n real batches: %1. The whole run: "
-                           "about %2.", nullptr, m_batchesMeasured)
-                            .arg(parts.join(tr("; ")), duration(m_totalSeconds)));
+                           "about %2.", nullptr, e.batchesMeasured)
+                            .arg(parts.join(tr("; ")), duration(e.totalSeconds)));
   }
 }
 

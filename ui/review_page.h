@@ -1,6 +1,8 @@
 #pragma once
 // Step 4: the whole configuration in words, where the run goes, and how long an epoch will
-// take, measured on a few real batches of this very configuration (in the background).
+// take, measured on a few real batches of this very configuration (in the background), and
+// whether other programs were keeping the machine busy meanwhile.
+#include "api/studio_api.h"
 #include "wizard_step.h"
 
 class QFormLayout;
@@ -16,6 +18,9 @@ class BackgroundRunner;
 class ReviewPage : public WizardStep {
   Q_OBJECT
  public:
+  // Batches timed per phase after 2 warm-up ones (api::estimateRun takes their median).
+  static constexpr int kEstimateBatches = 5;
+
   explicit ReviewPage(QWidget* parent = nullptr);
 
   QString title() const override;
@@ -26,6 +31,11 @@ class ReviewPage : public WizardStep {
 
   bool isMeasuring() const { return m_measuring; }
   QString estimateText() const;
+  // "Measured while other programs kept about 1.5 cores busy…" when the estimate says the
+  // machine was busy; empty otherwise.
+  QString busyNoteText() const;
+  // Shows a finished measurement (what the worker hands back; tests give their own).
+  void showMeasuredEstimate(const api::EpochEstimate& estimate);
 
  Q_SIGNALS:
   void estimateFinished(bool ok);
@@ -50,6 +60,7 @@ class ReviewPage : public WizardStep {
   QLabel* m_summary;
   QLabel* m_problem;
   QLabel* m_estimate;
+  QLabel* m_busyNote;
   QPushButton* m_measureAgain;
   BackgroundRunner* m_runner;
 
@@ -58,10 +69,7 @@ class ReviewPage : public WizardStep {
   bool m_measuring = false;
   bool m_measured = false;
   QString m_estimateError;
-  double m_frozenSeconds = 0.0;
-  double m_unfrozenSeconds = 0.0;
-  double m_totalSeconds = 0.0;
-  int m_batchesMeasured = 0;
+  api::EpochEstimate m_estimateResult;
 };
 
 }  // namespace ft::ui

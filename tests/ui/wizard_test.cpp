@@ -165,7 +165,8 @@ class WizardTest final : public QObject {
     QCOMPARE(wizard.currentStep(), StudioWizard::ReviewStep);
     QVERIFY(wizard.canGoNext());
     QTRY_VERIFY_WITH_TIMEOUT(!wizard.reviewPage()->isMeasuring(), 120000);
-    QVERIFY2(wizard.reviewPage()->estimateText().contains(QStringLiteral("3 real batches")),
+    QVERIFY2(wizard.reviewPage()->estimateText().contains(
+                 QStringLiteral("%1 real batches").arg(ft::ui::ReviewPage::kEstimateBatches)),
              qPrintable(wizard.reviewPage()->estimateText()));
 
     int iterations = 0;
@@ -330,6 +331,34 @@ class WizardTest final : public QObject {
     QCOMPARE(wizard.currentStep(), StudioWizard::ModelStep);
     QVERIFY(!wizard.canVisitStep(StudioWizard::ReviewStep));  // still never reached
     QVERIFY(!wizard.canVisitStep(StudioWizard::ResultsStep));
+  }
+
+  // The review page says when the estimate was measured on a busy machine, in both languages.
+  void reviewSaysWhenTheMachineWasBusy() {
+    ft::ui::ReviewPage page;
+    ft::api::EpochEstimate estimate;
+    estimate.frozenSecondsPerEpoch = 12.0;
+    estimate.unfrozenSecondsPerEpoch = 30.0;
+    estimate.totalSeconds = 72.0;
+    estimate.batchesMeasured = ft::ui::ReviewPage::kEstimateBatches;
+    estimate.busyCores = 1.5;
+    estimate.machineBusy = true;
+    page.showMeasuredEstimate(estimate);
+    QVERIFY2(page.busyNoteText().contains(QStringLiteral("about 1.5 cores busy")) &&
+                 page.busyNoteText().contains(QStringLiteral("may be faster")),
+             qPrintable(page.busyNoteText()));
+    QVERIFY(page.estimateText().contains(QStringLiteral("5 real batches")));
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kChinese)));
+    QTRY_VERIFY2(page.busyNoteText().contains(QStringLiteral("1.5")) &&
+                     !page.busyNoteText().contains(QStringLiteral("busy")),
+                 qPrintable(page.busyNoteText()));
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish)));
+    QTRY_VERIFY(page.busyNoteText().contains(QStringLiteral("busy")));
+
+    estimate.busyCores = 0.2;
+    estimate.machineBusy = false;
+    page.showMeasuredEstimate(estimate);
+    QVERIFY(page.busyNoteText().isEmpty());
   }
 
   void translationFileIsComplete() {
