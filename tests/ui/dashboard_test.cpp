@@ -1,5 +1,6 @@
 // DashboardPage fed with synthetic events (no training): series, smoothing, markers,
-// decimation, timer coalescing, history from a run folder.
+// decimation, timer coalescing, history from a run folder, saving charts and CSV, and the
+// event loop's longest stall while events stream in from another thread.
 #include <QChartView>
 #include <QDir>
 #include <QElapsedTimer>
@@ -11,9 +12,12 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "api/studio_api.h"
 #include "chart_series_buffer.h"
@@ -23,6 +27,7 @@
 #include "language.h"
 #include "live_text_label.h"
 #include "test_support.h"
+#include "ui_test_support.h"
 #include "run/metrics_file.h"
 #include "run/run_folder.h"
 
@@ -482,19 +487,82 @@ class DashboardTest final : public QObject {
     page.flushNow();
     QElapsedTimer clock;
     const int rounds = 10;
-    double worst = 0.0;
+    double worstCpu = 0.0, worstWall = 0.0;
     clock.start();
     for (int r = 0; r < rounds; ++r) {
       QElapsedTimer one;
       one.start();
-      page.addIteration(iterationEvent(50001 + r, 1000, 0.3));
-      page.flushNow();
-      page.repaint();  // paint the four charts now, synchronously
-      worst = std::max(worst, double(one.nsecsElapsed()) / 1e6);
+      const double cpu = ft::test::cpuMsOf([&] {
+        page.addIteration(iterationEvent(50001 + r, 1000, 0.3));
+        page.flushNow();
+        page.repaint();  // paint the four charts now, synchronously
+      });
+      worstCpu = std::max(worstCpu, cpu);
+      worstWall = std::max(worstWall, double(one.nsecsElapsed()) / 1e6);
     }
-    qInfo("full redraw (flush + paint of 4 charts, 4 x <=2000 + 4 x 40 points): %.1f ms average, %.1f ms worst",
-          double(clock.nsecsElapsed()) / 1e6 / rounds, worst);
-    QVERIFY(worst < 1000.0);
+    qInfo("full redraw (flush + paint of 4 charts, 4 x <=2000 + 4 x 40 points): %.1f ms average, "
+          "worst %.1f ms wall, %.1f ms GUI thread CPU",
+          double(clock.nsecsElapsed()) / 1e6 / rounds, worstWall, worstCpu);
+    // One redraw is the longest thing the GUI thread does while training: by itself it must fit
+    // the event loop's budget. CPU time, so that a core taken by another process does not count.
+    QVERIFY2(worstCpu < ft::test::kStallBudgetMs, qPrintable(QString::number(worstCpu)));
+  }
+
+  // Events arrive as the trainer sends them, queued from a worker thread as fast as a small
+  // model trains (2,000 iterations a second), on top of a long run already drawn. The event
+  // loop keeps serving a 5 ms timer: its longest gap is the longest stall.
+  void eventLoopStaysResponsiveWhileEventsStream() {
+    DashboardPage page;
+    page.resize(1280, 900);
+    page.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&page));
+    page.setTotalEpochs(60);
+    const int perEpoch = 1000, history = 40000, streamed = 4000;
+    for (int i = 1; i <= history; ++i) page.addIteration(iterationEvent(i, perEpoch, wobble(i)));
+    for (int e = 0; e < history / perEpoch; ++e)
+      page.addEpoch(epochEvent(e, 60, e < 5 ? Phase::Frozen : Phase::Unfrozen, 50 + e * 0.5, 55 + e * 0.5));
+    page.flushNow();
+    const int flushesBefore = page.flushCount();
+
+    ft::test::StallProbe probe;
+    probe.start();
+    std::atomic<bool> sent{false};
+    std::thread trainer([&] {
+      for (int i = history + 1; i <= history + streamed; ++i) {
+        const IterationEvent e = iterationEvent(i, perEpoch, wobble(i));
+        QMetaObject::invokeMethod(&page, [&page, e] { page.addIteration(e); }, Qt::QueuedConnection);
+        if (i % perEpoch == 0) {
+          const EpochEvent epoch = epochEvent(i / perEpoch - 1, 60, Phase::Unfrozen, 70, 72);
+          QMetaObject::invokeMethod(&page, [&page, epoch] { page.addEpoch(epoch); }, Qt::QueuedConnection);
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+      }
+      sent = true;
+    });
+    struct Join {
+      std::thread& thread;
+      ~Join() { thread.join(); }  // also when a check below fails and returns
+    } join{trainer};
+    QTRY_VERIFY_WITH_TIMEOUT(sent && page.iterationPointCount() == history + streamed, 60000);
+    QTest::qWait(2 * DashboardPage::kFlushIntervalMs);  // the last redraw
+    probe.stop();
+    const int flushes = page.flushCount() - flushesBefore;
+    qInfo("%d events over %.1f s: %d redraws; longest stall %.1f ms wall (%.1f ms GUI thread CPU in "
+          "it), most GUI thread CPU between two timer ticks %.1f ms",
+          streamed, probe.seconds(), flushes, probe.longestStallMs(), probe.cpuInLongestStallMs(),
+          probe.longestStallCpuMs());
+
+    QCOMPARE(page.accuracyPointCount(), (history + streamed) / perEpoch);
+    QCOMPARE(page.series(DashboardSeries::RawLoss)->points().back().x(), double(history + streamed));
+    // Coalesced: one redraw per timer interval at most, not one per event.
+    QVERIFY2(flushes >= 2 && flushes <= probe.seconds() * 1000.0 / DashboardPage::kFlushIntervalMs + 2,
+             qPrintable(QString::number(flushes)));
+    // The GUI thread's own work in any one stall fits the budget; the wall-clock stall may in
+    // addition wait for a core (ui_test_support.h).
+    QVERIFY2(probe.longestStallCpuMs() < ft::test::kStallBudgetMs,
+             qPrintable(QString::number(probe.longestStallCpuMs())));
+    QVERIFY2(probe.longestStallMs() < ft::test::kStallBudgetMs * ft::test::kBusyMachineWallFactor,
+             qPrintable(QString::number(probe.longestStallMs())));
   }
 };
 
