@@ -3,6 +3,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
@@ -31,6 +32,11 @@ ModelExportPanel::ModelExportPanel(QWidget* parent) : QWidget(parent) {
 }
 
 ModelExportPanel::~ModelExportPanel() { delete m_runner; }
+
+void ModelExportPanel::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::LanguageChange) retranslateUi();
+  QWidget::changeEvent(event);
+}
 
 void ModelExportPanel::retranslateUi() {
   m_button->setText(tr("Export model…"));

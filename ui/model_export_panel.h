@@ -40,6 +40,9 @@ class ModelExportPanel : public QWidget {
   // The export button wants a checkpoint to export: the page answers with chooseAndExport().
   void exportRequested();
 
+ protected:
+  void changeEvent(QEvent* event) override;
+
  private:
   void showMessage(const QString& text, bool error);
   void updateButton();

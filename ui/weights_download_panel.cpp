@@ -1,5 +1,6 @@
 #include "weights_download_panel.h"
 
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -71,6 +72,11 @@ WeightsDownloadPanel::~WeightsDownloadPanel() {
     delete m_downloadThread;
     m_downloadThread = nullptr;
   }
+}
+
+void WeightsDownloadPanel::changeEvent(QEvent* event) {
+  if (event->type() == QEvent::LanguageChange) retranslateUi();
+  QWidget::changeEvent(event);
 }
 
 void WeightsDownloadPanel::retranslateUi() {

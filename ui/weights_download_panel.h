@@ -43,6 +43,9 @@ class WeightsDownloadPanel : public QWidget {
 
   void retranslateUi();
 
+ protected:
+  void changeEvent(QEvent* event) override;
+
  private:
   std::optional<api::WeightsFile> chosenFile(QString* error = nullptr) const;
   void checkCache();

@@ -258,6 +258,9 @@ class WizardTest final : public QObject {
     QCOMPARE(next->text(), QStringLiteral("Next"));
     QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kChinese)));
     QTRY_COMPARE(next->text(), QStringLiteral("下一步"));  // LanguageChange is posted
+    // Rows that are widgets of their own follow too.
+    QCOMPARE(child<QPushButton>(&wizard, "exportButton")->text(), QStringLiteral("导出模型…"));
+    QCOMPARE(child<QPushButton>(&wizard, "downloadWeights")->text(), QStringLiteral("立即下载"));
     QCOMPARE(QCoreApplication::translate("ft::ui::TrainingPage", "Epochs:"), QStringLiteral("训练轮数："));
     QCOMPARE(QCoreApplication::translate("ft::ui::MainWindow", "&File"), QStringLiteral("文件(&F)"));
     QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish)));
