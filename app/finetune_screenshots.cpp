@@ -1,5 +1,6 @@
 // finetune-screenshots: drives the studio through every page on a small data set and saves
-// each page, in English and in Simplified Chinese, as docs/screenshots/<page>-<lang>.png.
+// each page, in English and in Simplified Chinese, as docs/screenshots/<page>-<lang>.png
+// (--size 1366x768 --out docs/screenshots/1366x768: the small-screen set).
 // Run it under a real X server (scripts/screenshots.sh uses xvfb-run) so fonts render as users
 // see them. The dashboard is captured mid-training, after two (English) and three (Chinese)
 // of four epochs, so the epoch charts have lines. The results page is captured on each of its
@@ -117,15 +118,24 @@ int main(int argc, char* argv[]) {
   const QCommandLineOption validationOption(QStringLiteral("validation-limit"),
                                             QStringLiteral("Validation images"),
                                             QStringLiteral("N"), QStringLiteral("1000"));
-  parser.addOptions({outOption, dataOption, trainOption, validationOption});
+  const QCommandLineOption sizeOption(QStringLiteral("size"),
+                                      QStringLiteral("Window size, WIDTHxHEIGHT (a small screen: 1366x768)"),
+                                      QStringLiteral("WxH"), QStringLiteral("1280x800"));
+  parser.addOptions({outOption, dataOption, trainOption, validationOption, sizeOption});
   parser.process(app);
+  const QStringList size = parser.value(sizeOption).split(QLatin1Char('x'));
+  const int width = size.value(0).toInt(), height = size.size() == 2 ? size.value(1).toInt() : 0;
+  if (width <= 0 || height <= 0) {
+    std::fprintf(stderr, "finetune-screenshots: --size wants WIDTHxHEIGHT, e.g. 1366x768\n");
+    return 2;
+  }
   QDir().mkpath(parser.value(outOption));
   QTemporaryDir scratch(QDir::temp().filePath(QStringLiteral("FineTuneStudio-XXXXXX")));
   const QString runs = QDir(scratch.path()).filePath(QStringLiteral("runs"));
 
   ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish));
   ft::ui::MainWindow window;
-  window.resize(1280, 800);
+  window.resize(width, height);
   window.show();
   Capture capture(window, parser.value(outOption));
   StudioWizard* wizard = window.wizard();
