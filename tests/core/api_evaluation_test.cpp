@@ -12,6 +12,7 @@
 #include "config/run_config.h"
 #include "train/trainer.h"
 #include "test_support.h"
+#include "tiny_run.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -33,17 +34,13 @@ class EvaluationRun : public ::testing::Test {
   static void SetUpTestSuite() {
     s_dir = new test::TempDir("evaluation-run");
     test::writeSyntheticIdx(s_dir->path() / "data", 60, kValidationImages);
-    config::RunConfig c;
-    c.data.path = (s_dir->path() / "data").string();
-    c.transform.inputSize = 32;
+    auto c = test::tinyRunConfig(s_dir->path(), config::RunConfig{}.output.name);
     c.train.epochs = 2;
     c.train.freezeEpochs = 1;
     c.train.batchSize = 30;
     c.train.evalBatchSize = 16;
     c.train.workers = 1;
     c.train.seed = 3;
-    c.device.threads = 2;
-    c.output.runsDir = (s_dir->path() / "runs").string();
     s_recorder = new LogRecorder;
     train::Trainer trainer(c, s_recorder, (s_dir->path() / "run").string());
     s_result = new run::FinishedEvent(trainer.run());

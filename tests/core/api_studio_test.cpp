@@ -69,6 +69,9 @@ TEST(StudioApi, EstimateAndHistoryOfARealRun) {
   EXPECT_GT(estimate.frozenSecondsPerEpoch, 0.0);
   EXPECT_GT(estimate.unfrozenSecondsPerEpoch, estimate.frozenSecondsPerEpoch);
   EXPECT_NEAR(estimate.totalSeconds, estimate.frozenSecondsPerEpoch + estimate.unfrozenSecondsPerEpoch, 1e-9);
+  EXPECT_EQ(estimate.batchesMeasured, 2);  // after 2 warm-up batches per phase
+  EXPECT_GE(estimate.busyCores, 0.0);
+  EXPECT_EQ(estimate.machineBusy, estimate.busyCores >= 0.5);
 
   train::Trainer trainer(c, nullptr);
   const auto result = trainer.run();

@@ -6,23 +6,16 @@
 #include "common/error.h"
 #include "config/run_config.h"
 #include "test_support.h"
+#include "user_error.h"
 
 using ft::UserError;
 using namespace ft::config;
 
 namespace {
 
-// Expects `action` to throw a UserError whose message contains every one of `parts`.
-template <typename F>
-void expectUserError(F action, std::initializer_list<const char*> parts) {
-  try {
-    action();
-    FAIL() << "expected a UserError";
-  } catch (const UserError& e) {
-    for (const char* part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
-}
+using ft::test::expectUserError;
 
+// Expects `action` to throw a UserError whose message contains every one of `parts`.
 }  // namespace
 
 TEST(RunConfig, DefaultsAreTheSeedRecipe) {

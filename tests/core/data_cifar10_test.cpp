@@ -7,8 +7,11 @@
 #include "data/cifar10_dataset.h"
 #include "data/data_source.h"
 #include "test_support.h"
+#include "user_error.h"
 
 namespace {
+
+using ft::test::expectUserError;
 
 using ft::UserError;
 using namespace ft::data;
@@ -39,18 +42,6 @@ void writeCifar(const fs::path& dir, std::size_t perBatch) {
   for (int i = 1; i <= 5; ++i)
     writeFile(dir / ("data_batch_" + std::to_string(i) + ".bin"), batch(perBatch, (i - 1) * perBatch));
   writeFile(dir / "test_batch.bin", batch(perBatch, 1000));
-}
-
-template <typename Body>
-void expectUserError(Body body, std::initializer_list<std::string> parts) {
-  try {
-    body();
-    ADD_FAILURE() << "expected ft::UserError";
-  } catch (const UserError& e) {
-    for (const auto& part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << part << "\"";
-  }
 }
 
 TEST(Cifar10Dataset, ReadsInterleavedRgb) {

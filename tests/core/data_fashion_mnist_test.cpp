@@ -9,6 +9,7 @@
 #include "data/data_source.h"
 #include "data/loader.h"
 #include "data/stats.h"
+#include "test_support.h"
 
 namespace {
 
@@ -25,8 +26,7 @@ class FashionMnist : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(std::filesystem::path(kFashion) / "train-images-idx3-ubyte.gz"))
-      GTEST_SKIP() << kFashion << " is missing: install the Fashion-MNIST IDX files there to run "
-                   << "this test.";
+      FT_REFERENCE_MISSING(std::string(kFashion) + " is missing: install the Debian package dataset-fashion-mnist");
   }
 };
 

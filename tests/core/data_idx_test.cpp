@@ -10,8 +10,11 @@
 #include "data/data_source.h"
 #include "data/idx_dataset.h"
 #include "test_support.h"
+#include "user_error.h"
 
 namespace {
+
+using ft::test::expectUserError;
 
 using ft::UserError;
 using namespace ft::data;
@@ -65,19 +68,6 @@ void writeIdxSet(const fs::path& dir, bool gz, std::uint32_t train = 20, std::ui
   writeFile(dir / ("train-labels-idx1-ubyte" + suffix(gz)), labelFile(train), gz);
   writeFile(dir / ("t10k-images-idx3-ubyte" + suffix(gz)), imageFile(test), gz);
   writeFile(dir / ("t10k-labels-idx1-ubyte" + suffix(gz)), labelFile(test), gz);
-}
-
-// Runs `body`, expecting a UserError whose message contains every string in `parts`.
-template <typename Body>
-void expectUserError(Body body, std::initializer_list<std::string> parts) {
-  try {
-    body();
-    ADD_FAILURE() << "expected ft::UserError";
-  } catch (const UserError& e) {
-    for (const auto& part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << part << "\"";
-  }
 }
 
 class IdxFormat : public ::testing::TestWithParam<bool> {};

@@ -8,8 +8,11 @@
 #include "data/data_source.h"
 #include "data/image_folder_dataset.h"
 #include "test_support.h"
+#include "user_error.h"
 
 namespace {
+
+using ft::test::expectUserError;
 
 using ft::UserError;
 using namespace ft::data;
@@ -25,18 +28,6 @@ void writeImage(const fs::path& path, int b = 10, int g = 20, int r = 30) {
 void writeText(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());
   std::ofstream(path, std::ios::binary) << text;
-}
-
-template <typename Body>
-void expectUserError(Body body, std::initializer_list<std::string> parts) {
-  try {
-    body();
-    ADD_FAILURE() << "expected ft::UserError";
-  } catch (const UserError& e) {
-    for (const auto& part : parts)
-      EXPECT_NE(std::string(e.what()).find(part), std::string::npos)
-          << "message \"" << e.what() << "\" lacks \"" << part << "\"";
-  }
 }
 
 bool hasWarning(const ScanReport& report, const std::string& pathPart, const std::string& messagePart) {

@@ -19,6 +19,7 @@
 #include "export/model_export.h"
 #include "train/trainer.h"
 #include "test_support.h"
+#include "tiny_run.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -38,16 +39,13 @@ class ExportPredictTest : public ::testing::Test {
   static void SetUpTestSuite() {
     s_dir = new test::TempDir("export-predict");
     test::writeSyntheticIdx(s_dir->path() / "data", 160, 40);
-    config::RunConfig c;
-    c.data.path = (s_dir->path() / "data").string();
-    c.transform.inputSize = 32;
+    auto c = test::tinyRunConfig(s_dir->path(), config::RunConfig{}.output.name);
+    c.train.seed = config::RunConfig{}.train.seed;
     c.train.epochs = 1;
     c.train.freezeEpochs = 0;
     c.train.batchSize = 32;
     c.train.evalBatchSize = 40;
     c.train.workers = 1;
-    c.device.threads = 2;
-    c.output.runsDir = (s_dir->path() / "runs").string();
     train::Trainer trainer(c, nullptr, (s_dir->path() / "run").string());
     const auto result = trainer.run();
     ASSERT_EQ(result.status, run::FinishStatus::Completed) << result.message;

@@ -11,7 +11,7 @@
 TEST(Integration, FashionMnistSubsetLearnsInOneEpoch) {
   const std::string data = "/usr/share/datasets/fashion-mnist";
   if (!std::filesystem::exists(data + "/train-images-idx3-ubyte.gz"))
-    GTEST_SKIP() << data << " is missing: install the Debian package dataset-fashion-mnist";
+    FT_REFERENCE_MISSING(data + " is missing: install the Debian package dataset-fashion-mnist");
   ft::test::TempDir dir("integration");
   ft::config::RunConfig c;
   c.data.path = data;

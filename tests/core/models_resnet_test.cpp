@@ -137,7 +137,7 @@ class ResNetReference : public ::testing::Test {
   void need(const std::vector<std::string>& tags, bool parity) {
     const int code = ReferenceData::instance().prepare(tags, parity);
     if (code == kSkipExitCode)
-      GTEST_SKIP() << "/usr/bin/python3 cannot import torch/torchvision: no reference data";
+      FT_REFERENCE_MISSING("/usr/bin/python3 cannot import torch/torchvision: no reference data");
     ASSERT_EQ(code, 0) << "tests/python/models_reference.py failed";
   }
   const Reference& ref(const std::string& tag) { return ReferenceData::instance().get(tag); }

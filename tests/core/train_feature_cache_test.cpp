@@ -14,6 +14,7 @@
 #include "train/trainer.h"
 #include "test_support.h"
 #include "training_support.h"
+#include "tiny_run.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -30,9 +31,7 @@ class FeatureCacheTest : public ::testing::Test {
   // No augmentation and BatchNorm held: the uncached frozen phase sees exactly what the cache
   // holds, so both paths must agree.
   config::RunConfig config(const std::string& name, bool cache, int epochs, int freezeEpochs) const {
-    config::RunConfig c;
-    c.data.path = (m_dir / "data").string();
-    c.transform.inputSize = 32;
+    auto c = test::tinyRunConfig(m_dir.path(), name);
     c.transform.cropPadding = 0;
     c.transform.horizontalFlip = false;
     c.train.epochs = epochs;
@@ -46,9 +45,6 @@ class FeatureCacheTest : public ::testing::Test {
     c.train.evalBatchSize = 16;  // 40 images: a short last batch too
     c.train.workers = 2;
     c.train.seed = 11;
-    c.device.threads = 2;
-    c.output.runsDir = (m_dir / "runs").string();
-    c.output.name = name;
     return c;
   }
 

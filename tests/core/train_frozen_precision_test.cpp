@@ -19,6 +19,7 @@
 #include "train/trainer.h"
 #include "test_support.h"
 #include "training_support.h"
+#include "tiny_run.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -115,9 +116,7 @@ class FrozenBf16RunTest : public ::testing::Test {
   void SetUp() override { test::writeSyntheticIdx(m_dir / "data", 90, 40); }
 
   config::RunConfig config(const std::string& name, const std::string& precision, bool cache) const {
-    config::RunConfig c;
-    c.data.path = (m_dir / "data").string();
-    c.transform.inputSize = 32;
+    auto c = test::tinyRunConfig(m_dir.path(), name);
     c.transform.cropPadding = 0;
     c.transform.horizontalFlip = false;
     c.train.epochs = 2;
@@ -129,9 +128,6 @@ class FrozenBf16RunTest : public ::testing::Test {
     c.train.evalBatchSize = 16;
     c.train.workers = 2;
     c.train.seed = 5;
-    c.device.threads = 2;
-    c.output.runsDir = (m_dir / "runs").string();
-    c.output.name = name;
     return c;
   }
 

@@ -31,7 +31,7 @@ TEST(LrSchedule, PlateauMatchesTorchReferenceWithUnfreezeOverride) {
   ft::test::TempDir dir("plateau");
   const auto out = (dir / "rates.json").string();
   if (ft::test::runReferencePython("plateau_reference.py", out) != 0)
-    GTEST_SKIP() << "/usr/bin/python3 with torch is not available (install python3-torchvision)";
+    FT_REFERENCE_MISSING("/usr/bin/python3 with torch is not available (install python3-torchvision)");
   const auto reference = nlohmann::json::parse(std::ifstream(out));
   const auto losses = reference.at("losses").get<std::vector<double>>();
   const int unfreeze = reference.at("unfreeze_epoch");

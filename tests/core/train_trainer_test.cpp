@@ -19,6 +19,7 @@
 #include "train/trainer.h"
 #include "test_support.h"
 #include "training_support.h"
+#include "tiny_run.h"
 
 namespace fs = std::filesystem;
 using namespace ft;
@@ -35,19 +36,7 @@ class TrainerTest : public ::testing::Test {
   }
 
   config::RunConfig tinyConfig(const std::string& name) const {
-    config::RunConfig c;
-    c.data.path = (m_dir / "data").string();
-    c.transform.inputSize = 32;
-    c.train.epochs = 2;
-    c.train.freezeEpochs = 1;
-    c.train.batchSize = 32;
-    c.train.evalBatchSize = 40;
-    c.train.workers = 2;
-    c.train.seed = 7;
-    c.device.threads = 2;
-    c.output.runsDir = (m_dir / "runs").string();
-    c.output.name = name;
-    return c;
+    return test::tinyRunConfig(m_dir.path(), name);
   }
 
   static std::map<std::string, torch::Tensor> loadWeights(const std::string& checkpoint,

@@ -26,7 +26,9 @@
 #include "common/error.h"
 #include "export/model_export.h"
 #include "models/resnet.h"
+#include "loopback_http.h"
 #include "test_support.h"
+#include "user_error.h"
 #include "weights/official_weights.h"
 #include "weights/sha256.h"
 #include "weights/torch_file.h"
@@ -38,135 +40,12 @@ using ft::weights::WeightsFile;
 
 namespace {
 
+using ft::test::closedPort;
+using ft::test::expectUserError;
+using ft::test::LoopbackServer;
+using ft::test::randomBytes;
+
 // Serves registered paths over HTTP/1.1 on 127.0.0.1 at a free port, one connection at a time.
-class LoopbackServer {
- public:
-  struct Response {
-    std::string body;
-    std::size_t sendOnly = std::string::npos;  // close the connection after this many body bytes
-    int chunkDelayMs = 0;                      // pause between 16 KiB chunks
-  };
-
-  LoopbackServer() {
-    m_socket = ::socket(AF_INET, SOCK_STREAM, 0);
-    int yes = 1;
-    ::setsockopt(m_socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;  // any free port
-    if (::bind(m_socket, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(m_socket, 8) != 0)
-      throw std::runtime_error("loopback server: cannot listen");
-    socklen_t length = sizeof address;
-    ::getsockname(m_socket, reinterpret_cast<sockaddr*>(&address), &length);
-    m_port = ntohs(address.sin_port);
-    m_thread = std::thread([this] { serve(); });
-  }
-
-  ~LoopbackServer() {
-    m_stop = true;
-    m_thread.join();
-    ::close(m_socket);
-  }
-
-  void add(const std::string& path, Response response) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_responses[path] = std::move(response);
-  }
-  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/models"; }
-  int requests() const { return m_requests; }
-
- private:
-  void serve() {
-    while (!m_stop) {
-      pollfd p{m_socket, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      const int client = ::accept(m_socket, nullptr, nullptr);
-      if (client < 0) continue;
-      handle(client);
-      ::close(client);
-    }
-  }
-
-  void handle(int client) {
-    std::string request;
-    char buffer[4096];
-    while (request.find("\r\n\r\n") == std::string::npos && request.size() < 65536) {
-      const ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
-      if (n <= 0) return;
-      request.append(buffer, std::size_t(n));
-    }
-    ++m_requests;
-    const auto start = request.find(' ') + 1;
-    const std::string path = request.substr(start, request.find(' ', start) - start);
-    Response response;
-    bool found = false;
-    {
-      std::lock_guard<std::mutex> lock(m_mutex);
-      const auto it = m_responses.find(path);
-      if (it != m_responses.end()) {
-        response = it->second;
-        found = true;
-      }
-    }
-    if (!found) {
-      sendAll(client, "HTTP/1.1 404 Not Found\r\nContent-Length: 9\r\nConnection: close\r\n\r\nnot found");
-      return;
-    }
-    sendAll(client, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
-                        std::to_string(response.body.size()) + "\r\nConnection: close\r\n\r\n");
-    const std::size_t total = std::min(response.sendOnly, response.body.size());
-    for (std::size_t at = 0; at < total && !m_stop; at += 16384) {
-      if (!sendAll(client, response.body.substr(at, std::min<std::size_t>(16384, total - at)))) return;
-      if (response.chunkDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(response.chunkDelayMs));
-    }
-  }
-
-  static bool sendAll(int client, const std::string& data) {
-    std::size_t sent = 0;
-    while (sent < data.size()) {
-      const ssize_t n = ::send(client, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
-      if (n <= 0) return false;
-      sent += std::size_t(n);
-    }
-    return true;
-  }
-
-  int m_socket = -1;
-  int m_port = 0;
-  std::thread m_thread;
-  std::atomic<bool> m_stop{false};
-  std::atomic<int> m_requests{0};
-  std::mutex m_mutex;
-  std::map<std::string, Response> m_responses;
-};
-
-// A port nothing listens on: bound, then closed.
-int closedPort() {
-  const int s = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(s, reinterpret_cast<sockaddr*>(&address), sizeof address);
-  socklen_t length = sizeof address;
-  ::getsockname(s, reinterpret_cast<sockaddr*>(&address), &length);
-  ::close(s);
-  return ntohs(address.sin_port);
-}
-
-std::string randomBytes(std::size_t n, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::string out(n, '\0');
-  for (auto& c : out) c = char(rng() & 0xff);
-  return out;
-}
-
-std::string sha256(const std::string& bytes) {
-  ft::weights::Sha256 hash;
-  hash.update(bytes.data(), bytes.size());
-  return hash.hexDigest();
-}
-
 std::string readBytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
@@ -175,18 +54,6 @@ std::string readBytes(const fs::path& path) {
 std::size_t filesIn(const fs::path& dir) {
   if (!fs::exists(dir)) return 0;
   return std::size_t(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}));
-}
-
-std::string expectUserError(const std::function<void()>& action, std::initializer_list<std::string> expected) {
-  try {
-    action();
-  } catch (const UserError& e) {
-    const std::string message = e.what();
-    for (const auto& part : expected) EXPECT_NE(message.find(part), std::string::npos) << message;
-    return message;
-  }
-  ADD_FAILURE() << "no error; expected one mentioning " << *expected.begin();
-  return "";
 }
 
 class WeightsDownloadTest : public ::testing::Test {
@@ -204,7 +71,7 @@ class WeightsDownloadTest : public ::testing::Test {
   WeightsFile serve(const std::string& name, const std::string& body, LoopbackServer::Response response = {}) {
     response.body = response.body.empty() ? body : response.body;
     m_server.add("/models/" + name, response);
-    return {name, sha256(body).substr(0, 8)};
+    return {name, ft::test::sha256Hex(body).substr(0, 8)};
   }
 
   ft::test::TempDir m_dir{"weights-download"};
@@ -215,11 +82,11 @@ class WeightsDownloadTest : public ::testing::Test {
 }  // namespace
 
 TEST(WeightsSha256, KnownVectors) {
-  EXPECT_EQ(sha256(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(sha256("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-  EXPECT_TRUE(ft::weights::digestMatches(sha256("abc"), "BA7816BF"));
-  EXPECT_FALSE(ft::weights::digestMatches(sha256("abc"), "ba7816bg"));
-  EXPECT_FALSE(ft::weights::digestMatches(sha256("abc"), ""));
+  EXPECT_EQ(ft::test::sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(ft::test::sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_TRUE(ft::weights::digestMatches(ft::test::sha256Hex("abc"), "BA7816BF"));
+  EXPECT_FALSE(ft::weights::digestMatches(ft::test::sha256Hex("abc"), "ba7816bg"));
+  EXPECT_FALSE(ft::weights::digestMatches(ft::test::sha256Hex("abc"), ""));
 }
 
 TEST(WeightsCatalog, TorchvisionNamesUrlsAndCacheFolders) {
@@ -278,7 +145,7 @@ TEST_F(WeightsDownloadTest, GoodFileIsVerifiedCachedAndReused) {
   EXPECT_EQ(m_server.requests(), 1) << "a cached file was downloaded again";
 
   // A longer (full) checksum works too; a wrong one is refused.
-  EXPECT_EQ(ft::weights::findCachedWeights({"tiny-model.pth", sha256(body)}, m_options), path);
+  EXPECT_EQ(ft::weights::findCachedWeights({"tiny-model.pth", ft::test::sha256Hex(body)}, m_options), path);
   EXPECT_EQ(ft::weights::findCachedWeights({"tiny-model.pth", "00000000"}, m_options), "");
 }
 
@@ -344,7 +211,7 @@ TEST_F(WeightsDownloadTest, CancelStopsTheDownloadAndKeepsNothing) {
 
 TEST_F(WeightsDownloadTest, ExistingCopiesAreFoundAndDamagedOnesIgnored) {
   const std::string body = randomBytes(100'000, 5);
-  const WeightsFile file{"hub.pth", sha256(body).substr(0, 8)};
+  const WeightsFile file{"hub.pth", ft::test::sha256Hex(body).substr(0, 8)};
   const fs::path hub = m_dir / "torch" / "hub" / "checkpoints";
   fs::create_directories(hub);
   std::ofstream(hub / "hub.pth", std::ios::binary) << body;

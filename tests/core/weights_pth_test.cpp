@@ -23,6 +23,7 @@
 #include "export/model_export.h"
 #include "models/resnet.h"
 #include "test_support.h"
+#include "user_error.h"
 #include "weights/resnet_weights.h"
 #include "weights/safetensors.h"
 #include "weights/state_dict.h"
@@ -36,6 +37,8 @@ using ft::weights::StateDict;
 
 namespace {
 
+using ft::test::expectUserError;
+
 constexpr int kSkipExitCode = 77;
 
 torch::Tensor find(const StateDict& state, const std::string& key) {
@@ -46,21 +49,6 @@ torch::Tensor find(const StateDict& state, const std::string& key) {
 }
 
 // Runs `action`, which must throw ft::UserError whose message holds every `expected` part.
-std::string expectUserError(const std::function<void()>& action, std::initializer_list<std::string> expected) {
-  try {
-    action();
-  } catch (const UserError& e) {
-    const std::string message = e.what();
-    for (const auto& part : expected) EXPECT_NE(message.find(part), std::string::npos) << message;
-    return message;
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not a UserError: " << e.what();
-    return "";
-  }
-  ADD_FAILURE() << "no error; expected one mentioning " << *expected.begin();
-  return "";
-}
-
 double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
   return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
 }
@@ -107,7 +95,7 @@ class WeightsFilesTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { s_status = prepareReferenceFiles(&s_dir); }
   void SetUp() override {
-    if (s_status == kSkipExitCode) GTEST_SKIP() << "/usr/bin/python3 cannot import torch/torchvision";
+    if (s_status == kSkipExitCode) FT_REFERENCE_MISSING("/usr/bin/python3 cannot import torch/torchvision");
     ASSERT_EQ(s_status, 0) << "weights_reference.py make failed";
     torch::set_num_threads(2);  // as the reference (see models_reference.py)
   }

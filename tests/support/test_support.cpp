@@ -34,6 +34,11 @@ int runReferencePython(const std::string& script, const std::string& args) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+bool inCi() {
+  const char* ci = std::getenv("CI");
+  return ci && std::string(ci) == "true";
+}
+
 std::string sourceDir() { return FT_SOURCE_DIR; }
 std::string cliPath() { return FT_CLI_PATH; }
 

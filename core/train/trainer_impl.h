@@ -1,0 +1,193 @@
+#pragma once
+// The trainer's private state (train/trainer.h's pimpl), shared by trainer.cpp (the epoch loop)
+// and trainer_setup.cpp (the set-up steps). Not included outside core/train.
+#include "train/trainer.h"
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+#include <torch/torch.h>
+
+#include "data/data_source.h"
+#include "data/loader.h"
+#include "data/transforms.h"
+#include "models/resnet.h"
+#include "run/evaluation_report.h"
+#include "run/metrics_file.h"
+#include "run/run_folder.h"
+#include "train/batch_source.h"
+#include "train/feature_cache.h"
+#include "train/lr_schedule.h"
+
+namespace ft::train {
+
+using run::EpochEvent;
+using run::FinishedEvent;
+using run::FinishStatus;
+using run::IterationEvent;
+using run::LogLevel;
+using run::Phase;
+using run::RunPaths;
+
+using Clock = std::chrono::steady_clock;
+
+inline double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// Running sums of the epoch in progress; part of the checkpoint so a resumed epoch reports
+// the same figures as an uninterrupted one.
+struct EpochProgress {
+  std::int64_t batch = 0;  // batches done in this epoch
+  double lossSum = 0.0;
+  std::int64_t correct = 0;
+  std::int64_t seen = 0;
+  double trainSeconds = 0.0;
+
+  nlohmann::json toJson() const {
+    return {{"batch", batch}, {"loss_sum", lossSum}, {"correct", correct}, {"seen", seen},
+            {"train_seconds", trainSeconds}};
+  }
+  static EpochProgress fromJson(const nlohmann::json& j) {
+    EpochProgress p;
+    p.batch = j.at("batch");
+    p.lossSum = j.at("loss_sum");
+    p.correct = j.at("correct");
+    p.seen = j.at("seen");
+    p.trainSeconds = j.at("train_seconds");
+    return p;
+  }
+};
+
+struct Trainer::Impl {
+  config::RunConfig config;
+  TrainingObserver* observer;
+  std::string requestedDir;
+  bool resuming = false;
+  std::optional<RunPaths> paths;
+  mutable std::mutex runDirMutex;  // runDir() may be called from any thread
+  std::string runDirText;
+
+  void setPaths(const std::string& dir) {
+    paths.emplace(dir);
+    std::lock_guard<std::mutex> lock(runDirMutex);
+    runDirText = dir;
+  }
+
+  std::atomic<bool> stopRequested{false};
+  std::atomic<bool> paused{false};
+  std::mutex pauseMutex;
+  std::condition_variable pauseChanged;
+
+  std::shared_ptr<spdlog::logger> logger;
+  torch::Device device{torch::kCPU};
+  data::OpenedData data;
+  data::TransformOptions evalTransform;
+  models::ResNet model{nullptr};
+  std::unique_ptr<torch::optim::Optimizer> optimizer;
+  std::unique_ptr<data::BatchLoader> trainLoader, validationLoader;
+  std::unique_ptr<BatchSource> trainBatches, validationBatches;  // the loaders, on the device
+  // Frozen phase with train.feature_cache: the backbone's outputs, computed once (issue 6).
+  data::LoaderOptions featureCacheOptions;
+  CachedFeatures trainCache, validationCache;
+  // Frozen backbone's forward in bfloat16 (train.frozen_precision, resolved for the device).
+  bool bf16Frozen = false;
+  std::string pendingPrecisionLine;  // why bfloat16 or not, logged with the run summary
+  bool cachedEpoch(int forEpoch) const {
+    return config.train.featureCache && forEpoch < config.train.freezeEpochs;
+  }
+  std::unique_ptr<LrSchedule> schedule;
+  std::unique_ptr<run::MetricsWriter> metrics;
+
+  // Trainer state (saved in checkpoints).
+  int epoch = 0;                  // epoch in progress (0-based)
+  std::int64_t iteration = 0;     // global iterations done
+  EpochProgress progress;
+  double bestAccuracy = -1.0;
+  int bestEpoch = -1;
+  double lastAccuracy = 0.0;
+  int epochsCompleted = 0;
+
+  // Lines logged before the run folder exists wait here for log.txt.
+  std::vector<std::pair<spdlog::level::level_enum, std::string>> pendingLog;
+
+  void log(LogLevel level, const std::string& message) {
+    const auto spdLevel = level == LogLevel::Error     ? spdlog::level::err
+                          : level == LogLevel::Warning ? spdlog::level::warn
+                                                       : spdlog::level::info;
+    if (logger) logger->log(spdLevel, message);
+    else pendingLog.emplace_back(spdLevel, message);
+    if (observer) observer->onLog({level, message});
+  }
+
+  nlohmann::json state() const {
+    return {{"format", 1},
+            {"epoch", epoch},
+            {"iteration", iteration},
+            {"epoch_progress", progress.toJson()},
+            {"best_accuracy", bestAccuracy},
+            {"best_epoch", bestEpoch},
+            {"last_accuracy", lastAccuracy},
+            {"epochs_completed", epochsCompleted},
+            {"schedule", schedule->state()},
+            {"architecture", config.model.architecture},
+            {"class_names", data.classNames},
+            {"mean", evalTransform.mean},
+            {"std", evalTransform.std},
+            {"input_size", evalTransform.inputSize}};
+  }
+
+  void restoreState(const nlohmann::json& s) {
+    epoch = s.at("epoch");
+    iteration = s.at("iteration");
+    progress = EpochProgress::fromJson(s.at("epoch_progress"));
+    bestAccuracy = s.at("best_accuracy");
+    bestEpoch = s.at("best_epoch");
+    lastAccuracy = s.at("last_accuracy");
+    epochsCompleted = s.at("epochs_completed");
+    schedule->restore(s.at("schedule"));
+  }
+
+  std::vector<double> applyRates() {
+    const auto rates = schedule->rates();
+    auto& groups = optimizer->param_groups();
+    for (std::size_t g = 0; g < groups.size() && g < rates.size(); ++g)
+      groups[g].options().set_lr(rates[g]);
+    return rates;
+  }
+
+  void setUp();
+  void openRunFolderForResume();
+  void openData();
+  data::TransformOptions makeTransforms();
+  void buildModel();
+  void loadStartingWeights();
+  void makeLoaders(const data::TransformOptions& trainTransform);
+  void logRunSummary(int threads);
+  void createRunFolderForNewRun();
+  void restoreOrStartMetrics();
+
+  void setPhase(int forEpoch, bool announce);
+  bool ensureTrainCache();
+  bool waitWhilePaused(double& pausedSeconds);
+  torch::Tensor logits(const SourceBatch& batch, bool training);
+  bool trainEpoch();  // false when stopped mid-epoch
+  std::pair<double, double> evaluate();
+  EpochEvent endEpoch(double validationLoss, double validationAccuracy, double evaluationSeconds);
+  void saveLast();
+  void evaluateCheckpoints();
+  // The final epoch's validation pass, kept as the evaluation of last.ckpt.
+  std::optional<run::EvaluationReport> finalEvaluation;
+  FinishedEvent finish(FinishStatus status, const std::string& message);
+};
+
+}  // namespace ft::train

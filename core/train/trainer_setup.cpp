@@ -1,0 +1,152 @@
+// Trainer set-up: every step before the first batch, each a named function of Trainer::Impl.
+#include "train/trainer_impl.h"
+
+#include <sstream>
+
+#include "data/stats.h"
+#include "export/model_export.h"
+#include "models/resnet.h"
+#include "run/checkpoint.h"
+#include "run/metrics_file.h"
+#include "run/run_folder.h"
+#include "train/device.h"
+#include "train/device_select.h"
+#include "train/evaluate_model.h"
+#include "train/frozen_precision.h"
+#include "train/optimizer.h"
+#include "train/training_text.h"
+#include "weights/official_weights.h"
+
+namespace ft::train {
+
+// Set-up, in the order a bad input should be found: config, device, data, model and weights,
+// loaders; only then is the run folder created (or opened, when resuming), so a run that cannot
+// start leaves nothing behind.
+void Trainer::Impl::setUp() {
+  config::validate(config);
+  device = resolveDevice(config.device.device);
+  const int threads = applyThreadCount(config.device.threads);
+  if (resuming) openRunFolderForResume();
+  openData();
+  const auto trainTransform = makeTransforms();
+  buildModel();
+  makeLoaders(trainTransform);
+  logRunSummary(threads);
+  if (!resuming) createRunFolderForNewRun();
+  restoreOrStartMetrics();
+}
+
+void Trainer::Impl::openRunFolderForResume() {
+  setPaths(requestedDir);
+  logger = run::makeRunLogger(paths->log);
+  log(LogLevel::Info, "Resuming run in " + paths->dir);
+}
+
+void Trainer::Impl::openData() {
+  data = data::openData(config.data, config.train.seed);
+  log(LogLevel::Info, data.description);
+  for (const auto& warning : data.report.warnings)
+    log(LogLevel::Warning, warning.path + ": " + warning.message);
+}
+
+// The training transform (augmenting when configured); the validation one (evalTransform) is
+// the same without augmentation. "dataset" normalisation measures the training images.
+data::TransformOptions Trainer::Impl::makeTransforms() {
+  const auto& c = config;
+  data::TransformOptions transform;
+  transform.inputSize = c.transform.inputSize;
+  transform.cropPadding = c.transform.cropPadding;
+  transform.horizontalFlip = c.transform.horizontalFlip;
+  if (c.transform.normalization == "dataset") {
+    const auto stats = data::computeChannelStats(data.train, 2000, c.train.seed, c.transform.inputSize);
+    transform.mean = stats.mean;
+    transform.std = stats.std;
+  }
+  evalTransform = transform;
+  evalTransform.augment = false;
+  transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
+  return transform;
+}
+
+void Trainer::Impl::buildModel() {
+  const auto& c = config;
+  torch::manual_seed(c.train.seed);
+  model = models::ResNet(models::parseArchitecture(c.model.architecture), int(data.classNames.size()));
+  if (c.model.weights != "none" && !resuming) loadStartingWeights();  // a resumed run has last.ckpt
+  model->to(device);
+  optimizer = makeOptimizer(c.optim, model);
+  if (c.train.freezeEpochs > 0) {
+    const auto precision = resolveFrozenPrecision(c.train.frozenPrecision, device);
+    bf16Frozen = precision.bf16;
+    pendingPrecisionLine = precision.reason;
+  }
+}
+
+// "imagenet": cached, or downloaded with its progress in the log; a file: read safely.
+void Trainer::Impl::loadStartingWeights() {
+  weights::FetchOptions fetch;
+  fetch.download.cancel = &stopRequested;
+  int loggedTenth = -1;
+  fetch.download.progress = [this, &loggedTenth](std::int64_t received, std::int64_t total) {
+    const int tenth = total > 0 ? int(received * 10 / total) : -1;
+    if (tenth < 0 || tenth == loggedTenth) return;
+    loggedTenth = tenth;
+    log(LogLevel::Info, "Downloading starting weights: " + std::to_string(tenth * 10) + "% of " +
+                            std::to_string(total / 1000000) + " MB");
+  };
+  log(LogLevel::Info, "Starting weights: " + exporting::loadStartingWeights(config.model.weights, *model, fetch));
+}
+
+void Trainer::Impl::makeLoaders(const data::TransformOptions& trainTransform) {
+  const auto& c = config;
+  data::LoaderOptions trainOptions;
+  trainOptions.batchSize = c.train.batchSize;
+  trainOptions.shuffle = true;
+  trainOptions.seed = c.train.seed;
+  trainOptions.workers = c.train.workers;
+  trainOptions.prefetch = c.train.prefetch;
+  trainOptions.transform = trainTransform;
+  trainLoader = std::make_unique<data::BatchLoader>(data.train, trainOptions);
+  featureCacheOptions = validationLoaderOptions(c, evalTransform);  // unaugmented, in order
+  validationLoader = std::make_unique<data::BatchLoader>(data.validation, validationLoaderOptions(c, evalTransform));
+  trainBatches = loaderBatches(*trainLoader, device);
+  validationBatches = loaderBatches(*validationLoader, device);
+
+  schedule = std::make_unique<LrSchedule>(c.optim, c.train.epochs, std::int64_t(trainLoader->batchesPerEpoch()));
+  schedule->setBaseRates({c.optim.headLr, c.optim.headLr});
+}
+
+void Trainer::Impl::logRunSummary(int threads) {
+  std::ostringstream summary;
+  summary << models::architectureDisplayName(model->architecture()) << ", " << data.classNames.size()
+          << " classes, " << trainLoader->samplesPerEpoch() << " training and "
+          << validationLoader->samplesPerEpoch() << " validation images, input "
+          << evalTransform.inputSize << "x" << evalTransform.inputSize << ", device "
+          << device.str() << " (" << threads << " threads)";
+  log(LogLevel::Info, summary.str());
+  if (!pendingPrecisionLine.empty()) log(LogLevel::Info, pendingPrecisionLine);
+}
+
+// Created only once the data and the model are known to be good: bad input leaves nothing.
+void Trainer::Impl::createRunFolderForNewRun() {
+  setPaths(run::createRunFolder(config.output.runsDir, config.output.name, requestedDir));
+  config::saveConfigFile(config, paths->config);
+  logger = run::makeRunLogger(paths->log);
+  logger->info("Starting run in " + paths->dir);
+  for (const auto& [level, message] : pendingLog) logger->log(level, message);
+  pendingLog.clear();
+  if (observer) observer->onLog({LogLevel::Info, "Starting run in " + paths->dir});
+}
+
+void Trainer::Impl::restoreOrStartMetrics() {
+  if (!resuming) {
+    metrics = std::make_unique<run::MetricsWriter>(paths->metrics);
+    return;
+  }
+  restoreState(run::loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));
+  metrics = std::make_unique<run::MetricsWriter>(paths->metrics, iteration, epochsCompleted);
+  log(LogLevel::Info, "Resumed at epoch " + std::to_string(epoch + 1) + ", batch " +
+                          std::to_string(progress.batch + 1));
+}
+
+}  // namespace ft::train
