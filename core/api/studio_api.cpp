@@ -18,6 +18,7 @@
 #include "export/model_export.h"
 #include "models/resnet.h"
 #include "train/frozen_precision.h"
+#include "train/loader_options.h"
 #include "train/fused_adam.h"
 #include "train/device_select.h"
 #include "run/metrics_file.h"
@@ -96,15 +97,12 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   train::applyThreadCount(config.device.threads);
   const auto opened = data::openData(config.data, config.train.seed);
 
-  data::LoaderOptions options;
-  options.batchSize = config.train.batchSize;
-  options.seed = config.train.seed;
-  options.workers = config.train.workers;
-  options.prefetch = config.train.prefetch;
-  options.transform.inputSize = config.transform.inputSize;
-  options.transform.cropPadding = config.transform.cropPadding;
-  options.transform.horizontalFlip = config.transform.horizontalFlip;
-  data::BatchLoader loader(opened.train, options);
+  data::TransformOptions transform;  // as the trainer's (without "dataset" statistics: same cost)
+  transform.inputSize = config.transform.inputSize;
+  transform.cropPadding = config.transform.cropPadding;
+  transform.horizontalFlip = config.transform.horizontalFlip;
+  transform.augment = config.transform.cropPadding > 0 || config.transform.horizontalFlip;
+  data::BatchLoader loader(opened.train, train::trainingLoaderOptions(config, transform));
 
   models::ResNet model(models::parseArchitecture(config.model.architecture),
                        int(opened.classNames.size()));

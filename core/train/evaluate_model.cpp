@@ -10,19 +10,6 @@
 
 namespace ft::train {
 
-data::LoaderOptions validationLoaderOptions(const config::RunConfig& config,
-                                            const data::TransformOptions& evalTransform) {
-  data::LoaderOptions options;
-  options.batchSize = config.train.evalBatchSize;
-  options.shuffle = false;
-  options.seed = config.train.seed;
-  options.workers = config.train.workers;
-  options.prefetch = config.train.prefetch;
-  options.transform = evalTransform;
-  options.transform.augment = false;
-  return options;
-}
-
 run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
                                     torch::Device device, const std::vector<std::string>& classNames,
                                     const std::string& checkpoint, int epoch,

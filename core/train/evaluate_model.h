@@ -11,16 +11,12 @@
 #include "run/evaluation_report.h"
 #include "config/run_config.h"
 #include "data/loader.h"
+#include "train/loader_options.h"
 #include "models/resnet.h"
 #include "train/evaluation.h"
 #include "run/run_folder.h"
 
 namespace ft::train {
-
-// The loader options the trainer validates with: config eval batch size, the view's own order
-// (no shuffle), `evalTransform` without augmentation. Used by the trainer and by evaluateRun.
-data::LoaderOptions validationLoaderOptions(const config::RunConfig& config,
-                                            const data::TransformOptions& evalTransform);
 
 // Progress of an evaluation: (images done, images in all); return false to cancel.
 using EvaluationProgress = std::function<bool(std::int64_t, std::int64_t)>;

@@ -13,6 +13,7 @@
 #include "train/device_select.h"
 #include "train/evaluate_model.h"
 #include "train/frozen_precision.h"
+#include "train/loader_options.h"
 #include "train/optimizer.h"
 #include "train/training_text.h"
 #include "weights/official_weights.h"
@@ -99,14 +100,7 @@ void Trainer::Impl::loadStartingWeights() {
 
 void Trainer::Impl::makeLoaders(const data::TransformOptions& trainTransform) {
   const auto& c = config;
-  data::LoaderOptions trainOptions;
-  trainOptions.batchSize = c.train.batchSize;
-  trainOptions.shuffle = true;
-  trainOptions.seed = c.train.seed;
-  trainOptions.workers = c.train.workers;
-  trainOptions.prefetch = c.train.prefetch;
-  trainOptions.transform = trainTransform;
-  trainLoader = std::make_unique<data::BatchLoader>(data.train, trainOptions);
+  trainLoader = std::make_unique<data::BatchLoader>(data.train, trainingLoaderOptions(c, trainTransform));
   featureCacheOptions = validationLoaderOptions(c, evalTransform);  // unaugmented, in order
   validationLoader = std::make_unique<data::BatchLoader>(data.validation, validationLoaderOptions(c, evalTransform));
   trainBatches = loaderBatches(*trainLoader, device);

@@ -57,7 +57,7 @@ TEST(StudioApi, ModelSummaryCountsParameters) {
 TEST(StudioApi, EstimateAndHistoryOfARealRun) {
   ft::test::TempDir dir("api-run");
   ft::test::writeSyntheticIdx(dir / "data", 96, 48);
-  config::RunConfig c;
+  config::RunConfig c;  // the defaults (input size, eval batch, workers, seed), a short run
   c.data.path = (dir / "data").string();
   c.train.epochs = 2;
   c.train.freezeEpochs = 1;
