@@ -47,19 +47,12 @@ class ControllerTest final : public QObject {
   int m_runCounter = 0;
 
   ft::config::RunConfig tinyConfig(const std::string& name, int epochs = 2) {
-    ft::config::RunConfig c;
-    c.data.path = (m_dir / "data").string();
-    c.transform.inputSize = 32;
+    // Run folders are named by the second: a counter keeps quick successive runs apart.
+    auto c = ft::test::tinyRunConfig(m_dir.path(), name + "-" + std::to_string(++m_runCounter));
     c.train.epochs = epochs;
-    c.train.freezeEpochs = 1;
     c.train.batchSize = kBatch;
     c.train.evalBatchSize = 48;
     c.train.workers = 1;
-    c.train.seed = 7;
-    c.device.threads = 2;
-    c.output.runsDir = (m_dir / "runs").string();
-    // Run folders are named by the second: a counter keeps quick successive runs apart.
-    c.output.name = name + "-" + std::to_string(++m_runCounter);
     return c;
   }
 
@@ -371,3 +364,4 @@ class ControllerTest final : public QObject {
 
 QTEST_MAIN(ControllerTest)
 #include "controller_test.moc"
+#include "tiny_run.h"

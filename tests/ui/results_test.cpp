@@ -109,17 +109,10 @@ class ResultsTest final : public QObject {
   void initTestCase() {
     ft::ui::registerEventTypes();
     ft::test::writeSyntheticIdx(m_dir / "data", 96, 48);
-    ft::config::RunConfig c;
-    c.data.path = (m_dir / "data").string();
-    c.transform.inputSize = 32;
-    c.train.epochs = 2;
-    c.train.freezeEpochs = 1;
-    c.train.batchSize = 32;
+    auto c = ft::test::tinyRunConfig(m_dir.path(), "results");
     c.train.evalBatchSize = 16;
     c.train.workers = 1;
-    c.device.threads = 2;
-    c.output.runsDir = (m_dir / "runs").string();
-    c.output.name = "results";
+    c.train.seed = ft::config::RunConfig{}.train.seed;
     Collector collector;
     ft::train::Trainer trainer(c, &collector);
     m_finished = trainer.run();
@@ -574,3 +567,4 @@ class ResultsTest final : public QObject {
 
 QTEST_MAIN(ResultsTest)
 #include "results_test.moc"
+#include "tiny_run.h"
