@@ -11,7 +11,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev
   libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  fonts-wqy-microhei xvfb xauth
+  fonts-wqy-microhei xvfb xauth clang-format
   dataset-fashion-mnist python3-torchvision
 )
 BUILD_DIR=${BUILD_DIR:-build}

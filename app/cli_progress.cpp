@@ -13,8 +13,10 @@ namespace {
 std::string formatDuration(double seconds) {
   const long total = long(seconds + 0.5);
   char text[32];
-  if (total >= 3600) std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
-  else std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
+  if (total >= 3600)
+    std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", total / 3600, total / 60 % 60, total % 60);
+  else
+    std::snprintf(text, sizeof text, "%ld:%02ld", total / 60, total % 60);
   return text;
 }
 
@@ -59,10 +61,9 @@ void ConsoleObserver::onIteration(const run::IterationEvent& e) {
   const auto left = api::timeLeft(e, m_totalEpochs);
   const double eta = left ? left->epochSeconds : 0.0;
   char line[256];
-  std::snprintf(line, sizeof line, "Epoch %d [%s] %lld/%lld loss %.4f | %.0f img/s | ETA %s",
-                e.epoch + 1, bar.c_str(), static_cast<long long>(e.batch),
-                static_cast<long long>(e.batchesPerEpoch), e.loss, e.imagesPerSecond,
-                formatDuration(eta).c_str());
+  std::snprintf(line, sizeof line, "Epoch %d [%s] %lld/%lld loss %.4f | %.0f img/s | ETA %s", e.epoch + 1,
+                bar.c_str(), static_cast<long long>(e.batch), static_cast<long long>(e.batchesPerEpoch),
+                e.loss, e.imagesPerSecond, formatDuration(eta).c_str());
   if (left && left->runSeconds) {
     const std::size_t used = std::strlen(line);
     std::snprintf(line + used, sizeof line - used, " (run >= %s)", formatDuration(*left->runSeconds).c_str());
@@ -93,7 +94,7 @@ void ConsoleObserver::onLog(const run::LogEvent& e) {
   endBarLine();
   const char* prefix = e.level == run::LogLevel::Error     ? "error: "
                        : e.level == run::LogLevel::Warning ? "warning: "
-                                                             : "";
+                                                           : "";
   std::fprintf(stderr, "%s%s\n", prefix, e.message.c_str());
 }
 

@@ -112,12 +112,11 @@ int main(int argc, char* argv[]) {
   const QCommandLineOption dataOption(QStringLiteral("data"), QStringLiteral("Data set"),
                                       QStringLiteral("PATH"),
                                       QStringLiteral("/usr/share/datasets/fashion-mnist"));
-  const QCommandLineOption trainOption(QStringLiteral("train-limit"),
-                                       QStringLiteral("Training images"), QStringLiteral("N"),
-                                       QStringLiteral("2000"));
+  const QCommandLineOption trainOption(QStringLiteral("train-limit"), QStringLiteral("Training images"),
+                                       QStringLiteral("N"), QStringLiteral("2000"));
   const QCommandLineOption validationOption(QStringLiteral("validation-limit"),
-                                            QStringLiteral("Validation images"),
-                                            QStringLiteral("N"), QStringLiteral("1000"));
+                                            QStringLiteral("Validation images"), QStringLiteral("N"),
+                                            QStringLiteral("1000"));
   const QCommandLineOption sizeOption(QStringLiteral("size"),
                                       QStringLiteral("Window size, WIDTHxHEIGHT (a small screen: 1366x768)"),
                                       QStringLiteral("WxH"), QStringLiteral("1280x800"));
@@ -159,8 +158,7 @@ int main(int argc, char* argv[]) {
   child<QLineEdit>(wizard, "runsDir")->setText(runs);
   child<QLineEdit>(wizard, "runName")->setText(QStringLiteral("fashion-quick"));
   wizard->next();  // the review measures a few batches
-  if (!waitUntil([&] { return !wizard->reviewPage()->isMeasuring(); }, 5 * minute))
-    fail("the estimate");
+  if (!waitUntil([&] { return !wizard->reviewPage()->isMeasuring(); }, 5 * minute)) fail("the estimate");
   capture.both(QStringLiteral("review"));
 
   wizard->next();  // Start training

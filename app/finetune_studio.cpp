@@ -23,16 +23,14 @@ int main(int argc, char* argv[]) {
       QCoreApplication::translate("main", "Fine-tune a pretrained image classifier."));
   parser.addHelpOption();
   parser.addVersionOption();
-  const QCommandLineOption data(
-      QStringLiteral("data"),
-      QCoreApplication::translate("main", "Preselect the data set in PATH."),
-      QStringLiteral("PATH"));
+  const QCommandLineOption data(QStringLiteral("data"),
+                                QCoreApplication::translate("main", "Preselect the data set in PATH."),
+                                QStringLiteral("PATH"));
   parser.addOption(data);
   parser.process(app);
 
   ft::ui::MainWindow window;
-  if (parser.isSet(data))
-    window.wizard()->setDataPath(QFileInfo(parser.value(data)).absoluteFilePath());
+  if (parser.isSet(data)) window.wizard()->setDataPath(QFileInfo(parser.value(data)).absoluteFilePath());
   window.show();
   return app.exec();
 }

@@ -55,11 +55,15 @@ int main(int argc, char** argv) {
   const double convFlops = 2.0 * batch * channels * side * side * channels * 9;
   const double conv = convFlops / convSeconds / 1e9;
 
-  const nlohmann::json out = {{"threads", torch::get_num_threads()}, {"gemm_n", n},
-                              {"gemm_gflops", gemm}, {"conv_gflops", conv}};
-  if (json) std::cout << out.dump() << "\n";
-  else std::printf("threads %d | GEMM %dx%dx%d: %.1f GFLOP/s | conv 3x3 %lldx%lldx%lldx%lld: %.1f GFLOP/s\n",
-                   torch::get_num_threads(), n, n, n, gemm, (long long)batch, (long long)channels,
-                   (long long)side, (long long)side, conv);
+  const nlohmann::json out = {{"threads", torch::get_num_threads()},
+                              {"gemm_n", n},
+                              {"gemm_gflops", gemm},
+                              {"conv_gflops", conv}};
+  if (json)
+    std::cout << out.dump() << "\n";
+  else
+    std::printf("threads %d | GEMM %dx%dx%d: %.1f GFLOP/s | conv 3x3 %lldx%lldx%lldx%lld: %.1f GFLOP/s\n",
+                torch::get_num_threads(), n, n, n, gemm, (long long)batch, (long long)channels,
+                (long long)side, (long long)side, conv);
   return 0;
 }

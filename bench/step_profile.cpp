@@ -38,14 +38,14 @@ struct Options {
   int evalBatchSize = 256;
   int threads = 2;
   int workers = 2;
-  int batches = 120;       // timed batches per phase
-  int warmup = 5;          // untimed batches first
+  int batches = 120;  // timed batches per phase
+  int warmup = 5;     // untimed batches first
   int evalImages = 5000;
   bool channelsLast = false;
   bool inputChannelsLast = false;  // only the input batch in NHWC; weights stay NCHW
   bool bf16 = false;
   bool inferenceMode = false;  // evaluation under InferenceMode instead of NoGradGuard
-  bool fusedAdam = false;     // train::FusedAdam instead of torch::optim::Adam
+  bool fusedAdam = false;      // train::FusedAdam instead of torch::optim::Adam
   bool json = false;
 };
 
@@ -54,18 +54,23 @@ struct Split {
   std::int64_t images = 0;
   double total() const { return data + forward + backward + optimizer; }
   nlohmann::json toJson() const {
-    return {{"data_s", data}, {"forward_s", forward}, {"backward_s", backward},
-            {"optimizer_s", optimizer}, {"total_s", total()}, {"images", images},
+    return {{"data_s", data},
+            {"forward_s", forward},
+            {"backward_s", backward},
+            {"optimizer_s", optimizer},
+            {"total_s", total()},
+            {"images", images},
             {"images_per_second", total() > 0 ? double(images) / total() : 0.0}};
   }
 };
 
 torch::Tensor prepare(torch::Tensor images, const Options& o) {
-  return o.channelsLast || o.inputChannelsLast ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
+  return o.channelsLast || o.inputChannelsLast ? images.contiguous(torch::MemoryFormat::ChannelsLast)
+                                               : images;
 }
 
-Split runPhase(ft::models::ResNet& model, torch::optim::Optimizer& optimizer,
-               ft::data::BatchLoader& loader, int epoch, const Options& o) {
+Split runPhase(ft::models::ResNet& model, torch::optim::Optimizer& optimizer, ft::data::BatchLoader& loader,
+               int epoch, const Options& o) {
   Split split;
   loader.startEpoch(epoch);
   for (int b = 0; b < o.warmup + o.batches; ++b) {
@@ -83,8 +88,7 @@ Split runPhase(ft::models::ResNet& model, torch::optim::Optimizer& optimizer,
     torch::Tensor loss;
     {
       at::autocast::set_cpu_enabled(o.bf16);
-      loss = torch::nn::functional::cross_entropy(model->forward(images).to(torch::kFloat32),
-                                                  batch->labels);
+      loss = torch::nn::functional::cross_entropy(model->forward(images).to(torch::kFloat32), batch->labels);
       at::autocast::set_cpu_enabled(false);
       at::autocast::clear_cache();
     }
@@ -136,7 +140,9 @@ nlohmann::json evaluate(ft::models::ResNet& model, ft::data::BatchLoader& loader
     body();
   }
   model->train();
-  return {{"images", seen}, {"data_s", data}, {"compute_s", compute},
+  return {{"images", seen},
+          {"data_s", data},
+          {"compute_s", compute},
           {"images_per_second", (data + compute) > 0 ? double(seen) / (data + compute) : 0.0}};
 }
 
@@ -189,8 +195,9 @@ int main(int argc, char** argv) {
   groups.emplace_back(model->backboneParameters());
   std::unique_ptr<torch::optim::Optimizer> optimizerOwner;
   if (o.fusedAdam)
-    optimizerOwner = std::make_unique<ft::train::FusedAdam>(std::move(groups),
-                                                            torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
+    optimizerOwner =
+        std::make_unique<ft::train::FusedAdam>(std::move(groups),
+                                               torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
   else
     optimizerOwner = std::make_unique<torch::optim::Adam>(std::move(groups),
                                                           torch::optim::AdamOptions(1e-3).weight_decay(1e-4));
@@ -205,24 +212,32 @@ int main(int argc, char** argv) {
   for (auto& group : optimizer.param_groups()) group.options().set_lr(1e-4);
   const Split unfrozen = runPhase(model, optimizer, trainLoader, 1, o);
 
-  nlohmann::json out = {
-      {"settings", {{"arch", o.architecture}, {"input_size", o.inputSize}, {"batch_size", o.batchSize},
-                    {"eval_batch_size", o.evalBatchSize}, {"threads", torch::get_num_threads()},
-                    {"workers", o.workers}, {"batches", o.batches}, {"channels_last", o.channelsLast},
-                    {"input_channels_last", o.inputChannelsLast},
-                    {"bf16", o.bf16}, {"inference_mode", o.inferenceMode}, {"fused_adam", o.fusedAdam}}},
-      {"frozen", frozen.toJson()},
-      {"unfrozen", unfrozen.toJson()},
-      {"evaluation", evaluation}};
+  nlohmann::json out = {{"settings",
+                         {{"arch", o.architecture},
+                          {"input_size", o.inputSize},
+                          {"batch_size", o.batchSize},
+                          {"eval_batch_size", o.evalBatchSize},
+                          {"threads", torch::get_num_threads()},
+                          {"workers", o.workers},
+                          {"batches", o.batches},
+                          {"channels_last", o.channelsLast},
+                          {"input_channels_last", o.inputChannelsLast},
+                          {"bf16", o.bf16},
+                          {"inference_mode", o.inferenceMode},
+                          {"fused_adam", o.fusedAdam}}},
+                        {"frozen", frozen.toJson()},
+                        {"unfrozen", unfrozen.toJson()},
+                        {"evaluation", evaluation}};
   if (o.json) {
     std::cout << out.dump() << "\n";
     return 0;
   }
   auto row = [](const char* name, const Split& s) {
     const double t = s.total();
-    std::printf("%-9s %7.0f img/s | data %5.1f%% | forward %5.1f%% | backward %5.1f%% | optimiser %5.1f%% | %.2f s\n",
-                name, s.images / t, 100 * s.data / t, 100 * s.forward / t, 100 * s.backward / t,
-                100 * s.optimizer / t, t);
+    std::printf(
+        "%-9s %7.0f img/s | data %5.1f%% | forward %5.1f%% | backward %5.1f%% | optimiser %5.1f%% | %.2f s\n",
+        name, s.images / t, 100 * s.data / t, 100 * s.forward / t, 100 * s.backward / t,
+        100 * s.optimizer / t, t);
   };
   row("frozen", frozen);
   row("unfrozen", unfrozen);

@@ -38,7 +38,7 @@ double threadCpuSeconds() {
 // input arriving during it waits that long. (A 5 ms probe timer did the job before, but its
 // 200 wake-ups a second cost training about 4% on 2 cores: bench/gui_overhead.py.)
 class StallMeter {
-public:
+ public:
   void start() {
     m_clock.start();
     m_on = true;
@@ -67,7 +67,7 @@ public:
   long long over50() const { return m_over50; }
   long long dispatches() const { return m_dispatches; }
 
-private:
+ private:
   QElapsedTimer m_clock;
   bool m_on = false;
   int m_depth = 0;
@@ -80,7 +80,7 @@ private:
 StallMeter* g_stallMeter = nullptr;
 
 class MeteredApplication : public QApplication {
-public:
+ public:
   using QApplication::QApplication;
   bool notify(QObject* receiver, QEvent* event) override {
     if (!g_stallMeter) return QApplication::notify(receiver, event);
@@ -122,19 +122,19 @@ void startBenchRun(ft::ui::MainWindow& window, const ft::config::RunConfig& conf
     driver->stop();
     wizard->next();  // Start training
   });
-  QObject::connect(wizard, &ft::ui::StudioWizard::trainingStarted, &window,
-                   [state](const QString& runDir) {
-                     state->runDir = runDir;
-                     state->sinceTraining.start();
-                     state->guiCpuAtStart = threadCpuSeconds();
-                     state->meter.start();
-                   });
+  QObject::connect(wizard, &ft::ui::StudioWizard::trainingStarted, &window, [state](const QString& runDir) {
+    state->runDir = runDir;
+    state->sinceTraining.start();
+    state->guiCpuAtStart = threadCpuSeconds();
+    state->meter.start();
+  });
   QObject::connect(wizard, &ft::ui::StudioWizard::trainingFinished, &window,
                    [state](const ft::run::FinishedEvent& event) {
                      state->meter.stop();
                      const nlohmann::json report = {
                          {"event", "bench_gui"},
-                         {"status", event.status == ft::run::FinishStatus::Completed ? "completed" : "failed"},
+                         {"status",
+                          event.status == ft::run::FinishStatus::Completed ? "completed" : "failed"},
                          {"message", event.message},
                          {"run_dir", state->runDir.toStdString()},
                          {"seconds_since_start", double(state->sinceStart.nsecsElapsed()) / 1e9},

@@ -16,11 +16,14 @@ BackgroundRunner::~BackgroundRunner() {
 
 void BackgroundRunner::track(QThread* thread) {
   m_threads.push_back(thread);
-  connect(thread, &QThread::finished, this, [this, thread] {
-    m_threads.erase(std::remove(m_threads.begin(), m_threads.end(), thread), m_threads.end());
-    thread->wait();
-    delete thread;
-  }, Qt::QueuedConnection);
+  connect(
+      thread, &QThread::finished, this,
+      [this, thread] {
+        m_threads.erase(std::remove(m_threads.begin(), m_threads.end(), thread), m_threads.end());
+        thread->wait();
+        delete thread;
+      },
+      Qt::QueuedConnection);
   if (m_pending++ == 0) Q_EMIT busyChanged(true);
   thread->start();
 }

@@ -42,8 +42,7 @@ class BackgroundRunner : public QObject {
 };
 
 template <class Result>
-void BackgroundRunner::run(std::function<Result()> work,
-                           std::function<void(const Result&)> onResult,
+void BackgroundRunner::run(std::function<Result()> work, std::function<void(const Result&)> onResult,
                            std::function<void(const QString&)> onError) {
   const quint64 ticket = ++m_latest;
   QThread* thread = QThread::create([this, ticket, work, onResult, onError] {

@@ -28,8 +28,7 @@ QChartView* makeChartView(QChart* chart, int minimumWidth, int minimumHeight) {
   return view;
 }
 
-QLineSeries* addSeries(QChart* chart, const QColor& color, qreal width, QAbstractAxis* x,
-                       QAbstractAxis* y) {
+QLineSeries* addSeries(QChart* chart, const QColor& color, qreal width, QAbstractAxis* x, QAbstractAxis* y) {
   auto* series = new QLineSeries;
   QPen pen(color);
   pen.setWidthF(width);

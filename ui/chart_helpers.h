@@ -29,8 +29,7 @@ QChart* makeChart();
 // A view that antialiases and can shrink to `minimumWidth` x `minimumHeight`.
 QChartView* makeChartView(QChart* chart, int minimumWidth, int minimumHeight);
 
-QLineSeries* addSeries(QChart* chart, const QColor& color, qreal width, QAbstractAxis* x,
-                       QAbstractAxis* y);
+QLineSeries* addSeries(QChart* chart, const QColor& color, qreal width, QAbstractAxis* x, QAbstractAxis* y);
 // The vertical dashed "backbone unfrozen" line: a two-point series, kept out of the legend.
 QLineSeries* addMarker(QChart* chart, QAbstractAxis* x, QAbstractAxis* y);
 // Moves `marker` to x (from `low` to `high`); x < 0 hides it. An unchanged marker is left alone

@@ -5,8 +5,7 @@
 namespace ft::ui {
 
 ChartSeriesBuffer::ChartSeriesBuffer(int maxDisplayPoints)
-    : m_maxDisplayPoints(std::max(8, maxDisplayPoints)),
-      m_maxBuckets(std::size_t(m_maxDisplayPoints) / 4) {}
+    : m_maxDisplayPoints(std::max(8, maxDisplayPoints)), m_maxBuckets(std::size_t(m_maxDisplayPoints) / 4) {}
 
 void ChartSeriesBuffer::append(const QPointF& point) {
   if (m_points.empty()) {

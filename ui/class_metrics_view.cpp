@@ -110,7 +110,7 @@ void ClassMetricsView::fill() {
   const auto& r = m_report;
   const int topK = std::min<int>(5, int(r.classNames.size()));
   const QString images = r.samples == 1 ? tr("1 validation image")
-                                          : tr("%1 validation images").arg(r.samples);
+                                        : tr("%1 validation images").arg(r.samples);
   m_summary->setText(tr("Top-1 accuracy %1 · top-%2 accuracy %3 · macro F1 %4 · %5")
                          .arg(percent(r.top1))
                          .arg(topK)

@@ -12,10 +12,10 @@ namespace ft::ui {
 namespace {
 
 constexpr int kMargin = 6;
-constexpr int kAxisTitle = 18;   // room for "Predicted" / "True" titles
+constexpr int kAxisTitle = 18;  // room for "Predicted" / "True" titles
 constexpr int kMaxCell = 64;
 constexpr int kMinCell = 8;
-constexpr int kMaxLabel = 160;   // class names longer than this are elided
+constexpr int kMaxLabel = 160;  // class names longer than this are elided
 
 // White to a dark blue (ColorBrewer "Blues"), readable on a light page.
 const QColor kLow(247, 251, 255);
@@ -142,8 +142,7 @@ void ConfusionMatrixView::paintEvent(QPaintEvent*) {
   bold.setBold(true);
   painter.setFont(bold);
   painter.setPen(text);
-  painter.drawText(QRect(g.left, kMargin, n * g.cell, kAxisTitle), Qt::AlignCenter,
-                   tr("Predicted class"));
+  painter.drawText(QRect(g.left, kMargin, n * g.cell, kAxisTitle), Qt::AlignCenter, tr("Predicted class"));
   painter.save();
   painter.translate(kMargin, g.top + n * g.cell);
   painter.rotate(-90);
@@ -211,7 +210,8 @@ bool ConfusionMatrixView::event(QEvent* event) {
     auto* help = static_cast<QHelpEvent*>(event);
     const QPoint cell = cellAt(help->pos());
     if (cell.x() >= 0)
-      QToolTip::showText(help->globalPos(), toolTipFor(cell.y(), cell.x()), this, cellRect(cell.y(), cell.x()));
+      QToolTip::showText(help->globalPos(), toolTipFor(cell.y(), cell.x()), this,
+                         cellRect(cell.y(), cell.x()));
     else
       QToolTip::hideText();
     return true;

@@ -49,8 +49,8 @@ DashboardCharts::DashboardCharts(QWidget* parent) : QWidget(parent) {
   m_validationLossSeries =
       charts::addSeries(m_epochLossChart, kValidationColor, 2.0, m_epochLossX, m_epochLossY);
   m_epochLossMarker = charts::addMarker(m_epochLossChart, m_epochLossX, m_epochLossY);
-  for (QLineSeries* s : {m_trainAccuracySeries, m_validationAccuracySeries, m_trainLossSeries,
-                         m_validationLossSeries})
+  for (QLineSeries* s :
+       {m_trainAccuracySeries, m_validationAccuracySeries, m_trainLossSeries, m_validationLossSeries})
     s->setPointsVisible(true);
 
   // Learning rates per iteration, log scale.

@@ -66,8 +66,8 @@ bool DashboardExport::saveMetricsCsv(const QString& path, const QString& runDir,
   };
   if (QFileInfo::exists(path) && !QFile::remove(path))
     return fail(tr("Cannot replace %1: check that the file is writable.").arg(path));
-  const QString runMetrics =
-      runDir.isEmpty() ? QString() : QDir(runDir).filePath(QStringLiteral("metrics.csv"));
+  const QString runMetrics = runDir.isEmpty() ? QString()
+                                              : QDir(runDir).filePath(QStringLiteral("metrics.csv"));
   if (!runMetrics.isEmpty() && QFileInfo::exists(runMetrics)) {
     if (!QFile::copy(runMetrics, path))
       return fail(tr("Cannot copy %1 to %2: check that the folder is writable.").arg(runMetrics, path));

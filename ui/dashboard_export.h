@@ -24,8 +24,7 @@ class DashboardExport {
   // of the wizard is showing) has its chart laid out at `hiddenSize` for the picture. Returns
   // the files written; on failure an empty list and `error` says why.
   static QStringList saveCharts(const QList<QChartView*>& views, const QStringList& files,
-                                const QString& folder, QSize hiddenSize, qreal scale,
-                                QString* error);
+                                const QString& folder, QSize hiddenSize, qreal scale, QString* error);
 
   // Writes `path` as metrics.csv has it: a copy of <runDir>/metrics.csv when there is one,
   // otherwise the rows of the given events. False and `error` when it cannot.

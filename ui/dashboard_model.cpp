@@ -125,8 +125,8 @@ void DashboardModel::addEpoch(const run::EpochEvent& event) {
   while (!m_epochPoints.empty() && m_epochPoints.back().x >= x) m_epochPoints.pop_back();
   while (!m_epochEvents.empty() && m_epochEvents.back().epoch >= event.epoch) m_epochEvents.pop_back();
   m_epochEvents.push_back(event);
-  m_epochPoints.push_back({x, event.trainAccuracy, event.validationAccuracy, event.trainLoss,
-                           event.validationLoss});
+  m_epochPoints.push_back(
+      {x, event.trainAccuracy, event.validationAccuracy, event.trainLoss, event.validationLoss});
   m_epochsDone = event.epoch + 1;
   if (event.epochs > 0) m_totalEpochs = event.epochs;
   m_changes.epochs = m_changes.progress = true;

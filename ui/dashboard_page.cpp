@@ -115,7 +115,8 @@ void DashboardPage::buildUi() {
 
 void DashboardPage::retranslateUi() {
   m_stopButton->setText(tr("Stop"));
-  m_stopButton->setToolTip(tr("Stop after the current batch; a checkpoint is kept so the run can be resumed"));
+  m_stopButton->setToolTip(
+      tr("Stop after the current batch; a checkpoint is kept so the run can be resumed"));
   m_epochProgress->setFormat(tr("Batch %v of %m"));
   m_saveChartsButton->setText(tr("Save charts…"));
   m_saveChartsButton->setToolTip(tr("Save every chart as a PNG image into a folder"));
@@ -294,9 +295,7 @@ void DashboardPage::flushLog() {
   for (const ft::run::LogEvent& line : m_model.takeLog()) {
     const QString text = QString::fromStdString(line.message).toHtmlEscaped();
     switch (line.level) {
-      case ft::run::LogLevel::Info:
-        m_log->appendHtml(text);
-        break;
+      case ft::run::LogLevel::Info: m_log->appendHtml(text); break;
       case ft::run::LogLevel::Warning:
         m_log->appendHtml(QStringLiteral("<span style=\"color:%1\">%2</span>")
                               .arg(kWarningColor.name(), tr("Warning: %1").arg(text)));
@@ -342,8 +341,10 @@ void DashboardPage::onPausedChanged(bool) {
 
 void DashboardPage::onPauseClicked() {
   if (!m_controller) return;
-  if (m_controller->isPaused()) m_controller->resume();
-  else m_controller->pause();
+  if (m_controller->isPaused())
+    m_controller->resume();
+  else
+    m_controller->pause();
 }
 
 void DashboardPage::onStopClicked() {
@@ -370,8 +371,8 @@ QStringList DashboardPage::saveCharts(const QString& folder, QString* error) {
 }
 
 bool DashboardPage::saveMetricsCsv(const QString& path, QString* error) {
-  return DashboardExport::saveMetricsCsv(path, m_runDir, m_model.iterationEvents(),
-                                         m_model.epochEvents(), error);
+  return DashboardExport::saveMetricsCsv(path, m_runDir, m_model.iterationEvents(), m_model.epochEvents(),
+                                         error);
 }
 
 QString DashboardPage::saveMessage() const { return m_saveMessage->text(); }
@@ -399,9 +400,9 @@ void DashboardPage::onSaveChartsClicked() {
 void DashboardPage::onSaveCsvClicked() {
   QString start = settings::lastFolder(QStringLiteral("metrics"));
   if (start.isEmpty() && !m_runDir.isEmpty()) start = m_runDir;
-  QString path = QFileDialog::getSaveFileName(
-      this, tr("Save the metrics as CSV"), QDir(start).filePath(QStringLiteral("metrics.csv")),
-      tr("CSV files (*.csv)"));
+  QString path = QFileDialog::getSaveFileName(this, tr("Save the metrics as CSV"),
+                                              QDir(start).filePath(QStringLiteral("metrics.csv")),
+                                              tr("CSV files (*.csv)"));
   if (path.isEmpty()) return;
   if (QFileInfo(path).suffix().isEmpty()) path += QStringLiteral(".csv");
   settings::rememberFolder(QStringLiteral("metrics"), path);

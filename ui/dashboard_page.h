@@ -41,15 +41,15 @@ class TrainingController;
 class DashboardPage : public QWidget {
   Q_OBJECT
  public:
-  static constexpr int kMaxDisplayPoints = 2000;   // per iteration series
+  static constexpr int kMaxDisplayPoints = 2000;  // per iteration series
   // Charts and progress redraw at most 4 times a second: each redraw costs the GUI thread ~2 ms,
   // taken from training on a 2-core machine (issue 6, bench/gui_overhead.py).
   static constexpr int kFlushIntervalMs = 250;
-  static constexpr double kSmoothing = 0.98;       // EMA of the loss, bias-corrected
+  static constexpr double kSmoothing = 0.98;  // EMA of the loss, bias-corrected
   static constexpr int kMaxLogLines = 5000;
-  static constexpr int kExportChartWidth = 900;    // logical pixels, for a hidden dashboard
+  static constexpr int kExportChartWidth = 900;  // logical pixels, for a hidden dashboard
   static constexpr int kExportChartHeight = 560;
-  static constexpr qreal kExportScale = 2.0;       // device pixels per logical pixel
+  static constexpr qreal kExportScale = 2.0;  // device pixels per logical pixel
 
   explicit DashboardPage(QWidget* parent = nullptr);
   ~DashboardPage() override;
@@ -69,7 +69,7 @@ class DashboardPage : public QWidget {
   // For tests and diagnostics.
   int iterationPointCount() const { return m_model.rawLoss().size(); }  // points received
   int accuracyPointCount() const { return int(m_model.epochPoints().size()); }
-  int displayedPointCount(DashboardSeries which) const;          // after the last flush
+  int displayedPointCount(DashboardSeries which) const;  // after the last flush
   QXYSeries* series(DashboardSeries which) const;
   double unfreezeMarkerEpoch() const { return m_model.markerEpoch(); }          // -1: none
   double unfreezeMarkerIteration() const { return m_model.markerIteration(); }  // -1: none

@@ -45,8 +45,7 @@ QSpinBox* limitSpinBox(QWidget* parent, const char* name) {
 QString DataPage::formatName(const QString& description) {
   const int idx = description.indexOf(QLatin1String(" IDX at "));
   if (idx > 0) return tr("%1 in IDX format").arg(description.left(idx));
-  if (description.startsWith(QLatin1String("CIFAR-10 binary")))
-    return tr("CIFAR-10 in binary format");
+  if (description.startsWith(QLatin1String("CIFAR-10 binary"))) return tr("CIFAR-10 in binary format");
   if (description.startsWith(QLatin1String("image folder")))
     return tr("an image folder with one subfolder per class");
   return description.section(QLatin1Char(':'), 0, 0);
@@ -65,8 +64,7 @@ DataPage::DataPage(QWidget* parent) : WizardStep(parent) {
 void DataPage::buildUi() {
   m_format = new QComboBox(this);
   m_format->setObjectName(QStringLiteral("dataFormat"));
-  for (const char* id : {"auto", "idx", "cifar10", "folder"})
-    m_format->addItem(QString(), QLatin1String(id));
+  for (const char* id : {"auto", "idx", "cifar10", "folder"}) m_format->addItem(QString(), QLatin1String(id));
   m_path = new QLineEdit(this);
   m_path->setObjectName(QStringLiteral("dataPath"));
   m_browse = new QPushButton(this);
@@ -172,8 +170,7 @@ void DataPage::load(const config::RunConfig& config) {
   m_validationPath->setText(QString::fromStdString(d.validationPath));
   m_validationPercent->setValue(d.validationPercent);
   m_trainLimit->setValue(int(std::min<std::int64_t>(d.trainLimit, m_trainLimit->maximum())));
-  m_validationLimit->setValue(
-      int(std::min<std::int64_t>(d.validationLimit, m_validationLimit->maximum())));
+  m_validationLimit->setValue(int(std::min<std::int64_t>(d.validationLimit, m_validationLimit->maximum())));
   m_seed = config.train.seed;
   m_loading = false;
   settingsChanged();
@@ -216,30 +213,29 @@ void DataPage::scan() {
   }
   m_scanning = true;
   const std::uint64_t seed = m_seed;
-  m_runner->run<api::DataPreview>(
-      [data, seed] { return api::previewData(data, seed, kSampleCount); },
-      [this, data](const api::DataPreview& preview) {
-        m_scanning = false;
-        m_state = State::Ready;
-        m_description = QString::fromStdString(preview.description);
-        m_classNames.clear();
-        for (const auto& c : preview.classes) m_classNames.push_back(c.name);
-        m_preview->showPreview(preview);
-        settings::setLastDataPath(QString::fromStdString(data.path));
-        showStatus();
-        Q_EMIT completeChanged();
-        Q_EMIT scanFinished(true);
-      },
-      [this](const QString& message) {
-        m_scanning = false;
-        m_state = State::Failed;
-        m_error = message;
-        m_classNames.clear();
-        m_preview->clear();
-        showStatus();
-        Q_EMIT completeChanged();
-        Q_EMIT scanFinished(false);
-      });
+  m_runner->run<api::DataPreview>([data, seed] { return api::previewData(data, seed, kSampleCount); },
+                                  [this, data](const api::DataPreview& preview) {
+                                    m_scanning = false;
+                                    m_state = State::Ready;
+                                    m_description = QString::fromStdString(preview.description);
+                                    m_classNames.clear();
+                                    for (const auto& c : preview.classes) m_classNames.push_back(c.name);
+                                    m_preview->showPreview(preview);
+                                    settings::setLastDataPath(QString::fromStdString(data.path));
+                                    showStatus();
+                                    Q_EMIT completeChanged();
+                                    Q_EMIT scanFinished(true);
+                                  },
+                                  [this](const QString& message) {
+                                    m_scanning = false;
+                                    m_state = State::Failed;
+                                    m_error = message;
+                                    m_classNames.clear();
+                                    m_preview->clear();
+                                    showStatus();
+                                    Q_EMIT completeChanged();
+                                    Q_EMIT scanFinished(false);
+                                  });
 }
 
 void DataPage::updateVisibility() {
@@ -261,9 +257,7 @@ void DataPage::showStatus() {
       text = tr("Reading the data set…");
       color = QStringLiteral("#555555");
       break;
-    case State::Ready:
-      text = tr("Found %1.").arg(formatName(m_description));
-      break;
+    case State::Ready: text = tr("Found %1.").arg(formatName(m_description)); break;
     case State::Failed:
       text = tr("This data set cannot be used: %1").arg(m_error);
       color = QStringLiteral("#b00020");
@@ -284,9 +278,8 @@ void DataPage::browseData() {
 }
 
 void DataPage::browseValidation() {
-  const QString start = m_validationPath->text().isEmpty()
-                            ? settings::lastFolder(QStringLiteral("data"))
-                            : m_validationPath->text();
+  const QString start = m_validationPath->text().isEmpty() ? settings::lastFolder(QStringLiteral("data"))
+                                                           : m_validationPath->text();
   const QString folder =
       QFileDialog::getExistingDirectory(this, tr("Choose the validation image folder"), start);
   if (folder.isEmpty()) return;
@@ -306,9 +299,8 @@ void DataPage::retranslateUi() {
   m_format->setItemText(3, tr("Image folder (one subfolder per class)"));
   m_path->setPlaceholderText(tr("Folder holding the data set"));
   m_browse->setText(tr("Browse…"));
-  m_builtIn->setText(settings::builtInDataInstalled()
-                         ? tr("Use the built-in Fashion-MNIST")
-                         : tr("Built-in Fashion-MNIST not installed"));
+  m_builtIn->setText(settings::builtInDataInstalled() ? tr("Use the built-in Fashion-MNIST")
+                                                      : tr("Built-in Fashion-MNIST not installed"));
   m_grayscale->setText(tr("Decode image folders as grayscale"));
 
   setFormLabel(m_validationForm, m_validation, tr("Validate on:"));

@@ -20,11 +20,11 @@ QPixmap toPixmap(const api::Thumbnail& thumbnail) {
   if (thumbnail.width <= 0 || thumbnail.height <= 0 ||
       thumbnail.rgb.size() < std::size_t(thumbnail.width) * thumbnail.height * 3)
     return {};
-  const QImage image(thumbnail.rgb.data(), thumbnail.width, thumbnail.height,
-                     thumbnail.width * 3, QImage::Format_RGB888);
+  const QImage image(thumbnail.rgb.data(), thumbnail.width, thumbnail.height, thumbnail.width * 3,
+                     QImage::Format_RGB888);
   // Small images (28x28) are enlarged to be recognisable; scaled() copies out of `rgb`.
-  return QPixmap::fromImage(image.scaled(kThumbnailSide, kThumbnailSide, Qt::KeepAspectRatio,
-                                         Qt::SmoothTransformation));
+  return QPixmap::fromImage(
+      image.scaled(kThumbnailSide, kThumbnailSide, Qt::KeepAspectRatio, Qt::SmoothTransformation));
 }
 
 }  // namespace

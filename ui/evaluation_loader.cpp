@@ -36,16 +36,17 @@ void EvaluationLoader::load(const QString& runDir, const QString& which) {
         // or an older folder has none yet.
         if (auto stored = ft::api::readEvaluation(runDir, which)) return *stored;
         if (cancel->load()) throw ft::UserError("cancelled");
-        return ft::api::evaluateRun(runDir, which, [this, cancel, ticket](std::int64_t done, std::int64_t total) {
-          if (cancel->load()) return false;
-          QMetaObject::invokeMethod(
-              this,
-              [this, ticket, done, total] {
-                if (ticket == m_ticket) Q_EMIT progress(done, total);
-              },
-              Qt::QueuedConnection);
-          return true;
-        });
+        return ft::api::evaluateRun(runDir, which,
+                                    [this, cancel, ticket](std::int64_t done, std::int64_t total) {
+                                      if (cancel->load()) return false;
+                                      QMetaObject::invokeMethod(
+                                          this,
+                                          [this, ticket, done, total] {
+                                            if (ticket == m_ticket) Q_EMIT progress(done, total);
+                                          },
+                                          Qt::QueuedConnection);
+                                      return true;
+                                    });
       },
       [this](const ft::api::EvaluationReport& report) { Q_EMIT loaded(report); },
       [this, cancel](const QString& message) { Q_EMIT failed(message, cancel->load()); });

@@ -34,7 +34,7 @@ QString preferredLanguage() {
   const QString saved = settings::language();
   if (saved == QLatin1String(kEnglish) || saved == QLatin1String(kChinese)) return saved;
   return QLocale::system().name().startsWith(QLatin1String("zh")) ? QString::fromLatin1(kChinese)
-                                                                   : QString::fromLatin1(kEnglish);
+                                                                  : QString::fromLatin1(kEnglish);
 }
 
 bool applyLanguage(const QString& language) {
@@ -50,8 +50,7 @@ bool applyLanguage(const QString& language) {
   if (!studio->load(QStringLiteral(":/i18n/finetune_studio_zh_CN.qm"))) return false;
   // Qt's own strings (Yes/No, Cancel, file dialogs) when the Qt translations are installed.
   auto qt = std::make_unique<QTranslator>();
-  if (qt->load(QStringLiteral("qtbase_zh_CN"),
-               QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
+  if (qt->load(QStringLiteral("qtbase_zh_CN"), QLibraryInfo::path(QLibraryInfo::TranslationsPath))) {
     QCoreApplication::installTranslator(qt.get());
     t.qt = std::move(qt);
   }

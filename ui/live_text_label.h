@@ -12,7 +12,7 @@ namespace ft::ui {
 class LiveTextLabel : public QWidget {
   Q_OBJECT
 
-public:
+ public:
   explicit LiveTextLabel(QWidget* parent = nullptr);
 
   void setText(const QString& text);
@@ -21,11 +21,11 @@ public:
   QSize sizeHint() const override;
   QSize minimumSizeHint() const override;
 
-protected:
+ protected:
   void paintEvent(QPaintEvent* event) override;
   void changeEvent(QEvent* event) override;
 
-private:
+ private:
   QString m_text;
   int m_widestText = 0;  // widest text so far, in pixels: the size hint never shrinks
 };

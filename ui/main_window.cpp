@@ -116,18 +116,18 @@ void MainWindow::restoreWindow() {
     const QSize size = kPreferredSize.boundedTo(room);
     resize(size);
     move(available.center() - QPoint(size.width() / 2, size.height() / 2 + kFrameAllowance.height() / 2));
-  } else if (!isMaximized() && (width() > room.width() || height() > room.height() ||
-                                !available.intersects(geometry()))) {
+  } else if (!isMaximized() &&
+             (width() > room.width() || height() > room.height() || !available.intersects(geometry()))) {
     resize(size().boundedTo(room));
     move(available.topLeft());
   }
 }
 
 void MainWindow::openRun() {
-  const QString dir = QFileDialog::getExistingDirectory(
-      this, tr("Open a run folder"), settings::lastFolder(QStringLiteral("run")).isEmpty()
-                                         ? settings::runsDir()
-                                         : settings::lastFolder(QStringLiteral("run")));
+  const QString dir = QFileDialog::getExistingDirectory(this, tr("Open a run folder"),
+                                                        settings::lastFolder(QStringLiteral("run")).isEmpty()
+                                                            ? settings::runsDir()
+                                                            : settings::lastFolder(QStringLiteral("run")));
   if (dir.isEmpty()) return;
   settings::rememberFolder(QStringLiteral("run"), QFileInfo(dir).absolutePath());
   api::RunHistory history;
@@ -149,9 +149,9 @@ void MainWindow::openRun() {
 }
 
 void MainWindow::openConfiguration() {
-  const QString path = QFileDialog::getOpenFileName(
-      this, tr("Open a run configuration"), settings::lastFolder(QStringLiteral("config")),
-      tr("Run configuration (*.json);;All files (*)"));
+  const QString path = QFileDialog::getOpenFileName(this, tr("Open a run configuration"),
+                                                    settings::lastFolder(QStringLiteral("config")),
+                                                    tr("Run configuration (*.json);;All files (*)"));
   if (path.isEmpty()) return;
   settings::rememberFolder(QStringLiteral("config"), path);
   try {

@@ -80,9 +80,10 @@ void ModelExportPanel::chooseAndExport(const QString& which) {
   const QString safetensors = tr("safetensors weights (*.safetensors)");
   const QString onnx = tr("ONNX model (*.onnx)");
   QString filter = pt;
-  QString path = QFileDialog::getSaveFileName(
-      this, tr("Export model"), suggested,
-      QStringList{pt, pth, safetensors, onnx}.join(QStringLiteral(";;")), &filter);
+  QString path =
+      QFileDialog::getSaveFileName(this, tr("Export model"), suggested,
+                                   QStringList{pt, pth, safetensors, onnx}.join(QStringLiteral(";;")),
+                                   &filter);
   if (path.isEmpty()) return;
   if (QFileInfo(path).suffix().isEmpty())
     path += filter == pth           ? QStringLiteral(".pth")
@@ -103,21 +104,21 @@ void ModelExportPanel::exportTo(const QString& path, const QString& which) {
               false);
   m_button->setEnabled(false);
   const std::string runDir = m_runDir.toStdString();
-  m_runner->run<std::string>(
-      [runDir, which = which.toStdString(), target = path.toStdString()] {
-        return ft::api::exportRun(runDir, which, target);
-      },
-      [this, path](const std::string& description) {
-        // The engine's description: architecture, classes, input, file, and how the reloaded
-        // export compared with the checkpoint.
-        showMessage(tr("Exported: %1").arg(QString::fromStdString(description)), false);
-        Q_EMIT exported(path);
-        Q_EMIT exportFinished(true);
-      },
-      [this](const QString& message) {
-        showMessage(message, true);  // already says what to do
-        Q_EMIT exportFinished(false);
-      });
+  m_runner->run<std::string>([runDir, which = which.toStdString(),
+                              target =
+                                  path.toStdString()] { return ft::api::exportRun(runDir, which, target); },
+                             [this, path](const std::string& description) {
+                               // The engine's description: architecture, classes, input, file, and how the
+                               // reloaded export compared with the checkpoint.
+                               showMessage(tr("Exported: %1").arg(QString::fromStdString(description)),
+                                           false);
+                               Q_EMIT exported(path);
+                               Q_EMIT exportFinished(true);
+                             },
+                             [this](const QString& message) {
+                               showMessage(message, true);  // already says what to do
+                               Q_EMIT exportFinished(false);
+                             });
 }
 
 }  // namespace ft::ui

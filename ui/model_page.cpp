@@ -26,8 +26,7 @@ namespace {
 // "resnet18" -> "ResNet-18"; the engine's ids are lower case, people read the paper's names.
 QString displayName(const std::string& id) {
   const QString text = QString::fromStdString(id);
-  if (text.startsWith(QLatin1String("resnet")))
-    return QStringLiteral("ResNet-") + text.mid(6);
+  if (text.startsWith(QLatin1String("resnet"))) return QStringLiteral("ResNet-") + text.mid(6);
   return text;
 }
 
@@ -115,8 +114,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   layout->addWidget(parametersBox);
   layout->addStretch(1);
 
-  connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this,
-          &ModelPage::describe);
+  connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this, &ModelPage::describe);
   connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
     if (!m_loading) checkCache();
   });
@@ -173,8 +171,8 @@ void ModelPage::load(const config::RunConfig& config) {
 void ModelPage::store(config::RunConfig& config) const {
   config.model.architecture = m_architecture->currentData().toString().toStdString();
   config.model.weights = m_randomInit->isChecked() ? std::string("none")
-                         : m_imageNet->isChecked()  ? m_imageNetName.toStdString()
-                                                    : m_weightsPath->text().trimmed().toStdString();
+                         : m_imageNet->isChecked() ? m_imageNetName.toStdString()
+                                                   : m_weightsPath->text().trimmed().toStdString();
   config.transform.inputSize = m_inputSize->value();
   config.transform.normalization = m_normalization->currentData().toString().toStdString();
 }
@@ -197,23 +195,22 @@ void ModelPage::describe() {
   m_error.clear();
   showSummary();
   // Building the network takes a moment (ResNet-50: 25 M parameters): not on the GUI thread.
-  m_runner->run<api::ModelSummary>(
-      [arch, classes] { return api::describeModel(arch, classes); },
-      [this](const api::ModelSummary& summary) {
-        m_describing = false;
-        m_displayName = QString::fromStdString(summary.displayName);
-        m_total = summary.totalParameters;
-        m_trainableFrozen = summary.trainableWhileFrozen;
-        showSummary();
-        Q_EMIT described();
-      },
-      [this](const QString& message) {
-        m_describing = false;
-        m_error = message;
-        m_total = m_trainableFrozen = -1;
-        showSummary();
-        Q_EMIT described();
-      });
+  m_runner->run<api::ModelSummary>([arch, classes] { return api::describeModel(arch, classes); },
+                                   [this](const api::ModelSummary& summary) {
+                                     m_describing = false;
+                                     m_displayName = QString::fromStdString(summary.displayName);
+                                     m_total = summary.totalParameters;
+                                     m_trainableFrozen = summary.trainableWhileFrozen;
+                                     showSummary();
+                                     Q_EMIT described();
+                                   },
+                                   [this](const QString& message) {
+                                     m_describing = false;
+                                     m_error = message;
+                                     m_total = m_trainableFrozen = -1;
+                                     showSummary();
+                                     Q_EMIT described();
+                                   });
 }
 
 void ModelPage::showSummary() {
@@ -225,7 +222,8 @@ void ModelPage::showSummary() {
   } else {
     m_parameters->setText(
         tr("%1 with %n classes: %2 parameters in total; %3 of them (the new head) train while "
-           "the backbone is frozen.", nullptr, m_classes)
+           "the backbone is frozen.",
+           nullptr, m_classes)
             .arg(m_displayName, locale.toString(m_total), locale.toString(m_trainableFrozen)));
   }
   m_headNote->setText(tr("The last fully connected layer (fc) is replaced by a new head with one "
@@ -257,9 +255,9 @@ void ModelPage::setWeightsFileForTesting(const std::string& fileName, const std:
 }
 
 void ModelPage::browseWeights() {
-  const QString path = QFileDialog::getOpenFileName(
-      this, tr("Choose starting weights"), settings::lastFolder(QStringLiteral("weights")),
-      tr("Weights (*.pt *.pth *.safetensors);;All files (*)"));
+  const QString path = QFileDialog::getOpenFileName(this, tr("Choose starting weights"),
+                                                    settings::lastFolder(QStringLiteral("weights")),
+                                                    tr("Weights (*.pt *.pth *.safetensors);;All files (*)"));
   if (path.isEmpty()) return;
   settings::rememberFolder(QStringLiteral("weights"), path);
   m_fromFile->setChecked(true);

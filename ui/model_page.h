@@ -90,8 +90,8 @@ class ModelPage : public WizardStep {
   qint64 m_trainableFrozen = -1;
   QString m_error;
 
-  bool m_loading = false;            // load() is setting fields, not the user
-  bool m_inputSizeEdited = false;    // the user changed the input size by hand
+  bool m_loading = false;          // load() is setting fields, not the user
+  bool m_inputSizeEdited = false;  // the user changed the input size by hand
 };
 
 }  // namespace ft::ui

@@ -15,17 +15,14 @@ class RateSpinBox : public QDoubleSpinBox {
     setRange(minimum, maximum);
   }
 
-  QString textFromValue(double value) const override {
-    return QString::number(value, 'g', 4);
-  }
+  QString textFromValue(double value) const override { return QString::number(value, 'g', 4); }
   double valueFromText(const QString& text) const override { return text.trimmed().toDouble(); }
   QValidator::State validate(QString& text, int&) const override {
     bool ok = false;
     const double value = text.trimmed().toDouble(&ok);
     if (ok && value >= minimum() && value <= maximum()) return QValidator::Acceptable;
     static const QRegularExpression partial(QStringLiteral("^[0-9.eE+-]*$"));
-    return partial.match(text.trimmed()).hasMatch() ? QValidator::Intermediate
-                                                    : QValidator::Invalid;
+    return partial.match(text.trimmed()).hasMatch() ? QValidator::Intermediate : QValidator::Invalid;
   }
   void stepBy(int steps) override {
     if (value() <= 0.0) {

@@ -175,8 +175,8 @@ ResultsPage::~ResultsPage() {
 void ResultsPage::retranslateUi() {
   m_title->setText(tr("Results"));
   m_table->setHorizontalHeaderLabels({tr("Epoch"), tr("Phase"), tr("Train loss"), tr("Train acc."),
-                                      tr("Val. loss"), tr("Val. acc."), tr("Seconds"),
-                                      tr("Images/s"), tr("Learning rate (head / backbone)")});
+                                      tr("Val. loss"), tr("Val. acc."), tr("Seconds"), tr("Images/s"),
+                                      tr("Learning rate (head / backbone)")});
   m_checkpointLabel->setText(tr("&Checkpoint:"));
   m_checkpoint->setItemText(0, tr("Best validation accuracy"));
   m_checkpoint->setItemText(1, tr("Last epoch"));
@@ -250,12 +250,10 @@ void ResultsPage::fillSummary() {
   QString status;
   if (!m_runDir.isEmpty() || !message.isEmpty()) {
     switch (f.status) {
-      case ft::run::FinishStatus::Completed:
-        status = tr("Completed: %1 trained.").arg(epochCount);
-        break;
+      case ft::run::FinishStatus::Completed: status = tr("Completed: %1 trained.").arg(epochCount); break;
       case ft::run::FinishStatus::Stopped:
-        status = tr("Stopped after %1; File > Open run… resumes the run from its checkpoint.")
-                     .arg(epochCount);
+        status =
+            tr("Stopped after %1; File > Open run… resumes the run from its checkpoint.").arg(epochCount);
         break;
       case ft::run::FinishStatus::Failed:
         status = message.isEmpty() ? tr("Failed after %1.").arg(epochCount)
@@ -265,8 +263,8 @@ void ResultsPage::fillSummary() {
     if (!m_runDir.isEmpty()) status += QLatin1Char('\n') + tr("Run folder: %1").arg(m_runDir);
   }
   m_statusLabel->setText(status);
-  m_statusLabel->setStyleSheet(f.status == ft::run::FinishStatus::Failed
-                                   ? QString::fromLatin1(kErrorStyle) : QString());
+  m_statusLabel->setStyleSheet(f.status == ft::run::FinishStatus::Failed ? QString::fromLatin1(kErrorStyle)
+                                                                         : QString());
   const bool canExport = !m_runDir.isEmpty() && haveEpochs();
   m_export->setRun(m_runDir, canExport);
   m_checkpoint->setEnabled(canExport);
@@ -387,9 +385,8 @@ void ResultsPage::showCell(int trueClass, int predictedClass) {
 
 void ResultsPage::updateCellCaption() {
   if (m_cellTrue < 0 || m_evaluationState != EvaluationState::Ready) {
-    m_cellGallery->setCaption(m_evaluationState == EvaluationState::Ready
-                                  ? tr("Click a cell to see its images.")
-                                  : QString());
+    m_cellGallery->setCaption(
+        m_evaluationState == EvaluationState::Ready ? tr("Click a cell to see its images.") : QString());
     return;
   }
   const QString trueName = QString::fromStdString(m_report.classNames[std::size_t(m_cellTrue)]);
@@ -411,7 +408,8 @@ void ResultsPage::updateMisclassifiedCaption() {
       count == 0   ? tr("No validation image was misclassified.")
       : count == 1 ? tr("1 misclassified validation image: true class → predicted class (confidence).")
                    : tr("%1 misclassified validation images, most confident mistakes first: true class "
-                        "→ predicted class (confidence).").arg(count));
+                        "→ predicted class (confidence).")
+                         .arg(count));
 }
 
 void ResultsPage::updateEvaluationStatus() {
@@ -429,8 +427,7 @@ void ResultsPage::updateEvaluationStatus() {
   const bool best = selectedCheckpoint() == QLatin1String("best");
   QString text;
   switch (m_evaluationState) {
-    case EvaluationState::None:
-      break;
+    case EvaluationState::None: break;
     case EvaluationState::Loading:
       text = evaluating ? tr("Evaluating the checkpoint on the validation set…")
                         : tr("Loading the evaluation…");
@@ -443,16 +440,12 @@ void ResultsPage::updateEvaluationStatus() {
                  .arg(percent(r.top1 * 100.0), validationImageCount(r.samples));
       break;
     }
-    case EvaluationState::Cancelled:
-      text = tr("Evaluation cancelled; Evaluate starts it again.");
-      break;
-    case EvaluationState::Failed:
-      text = m_evaluationError;
-      break;
+    case EvaluationState::Cancelled: text = tr("Evaluation cancelled; Evaluate starts it again."); break;
+    case EvaluationState::Failed: text = m_evaluationError; break;
   }
   m_evaluationStatus->setText(text);
-  m_evaluationStatus->setStyleSheet(m_evaluationState == EvaluationState::Failed
-                                        ? QString::fromLatin1(kErrorStyle) : QString());
+  m_evaluationStatus->setStyleSheet(
+      m_evaluationState == EvaluationState::Failed ? QString::fromLatin1(kErrorStyle) : QString());
 }
 
 QString ResultsPage::evaluationStatusText() const { return m_evaluationStatus->text(); }
@@ -469,7 +462,8 @@ QString ResultsPage::defaultExportPath(const QString& which) const {
 }
 
 QString ResultsPage::summaryText() const {
-  return QStringList{m_bestLabel->text(), m_finalLabel->text(), m_statusLabel->text()}.join(QLatin1Char('\n'));
+  return QStringList{m_bestLabel->text(), m_finalLabel->text(), m_statusLabel->text()}.join(
+      QLatin1Char('\n'));
 }
 
 bool ResultsPage::isExporting() const { return m_export->isExporting(); }

@@ -39,9 +39,18 @@ class TryItPanel;
 class ResultsPage : public QWidget {
   Q_OBJECT
  public:
-  enum Column { EpochColumn, PhaseColumn, TrainLossColumn, TrainAccuracyColumn,
-                ValidationLossColumn, ValidationAccuracyColumn, SecondsColumn,
-                ImagesPerSecondColumn, LearningRateColumn, ColumnCount };
+  enum Column {
+    EpochColumn,
+    PhaseColumn,
+    TrainLossColumn,
+    TrainAccuracyColumn,
+    ValidationLossColumn,
+    ValidationAccuracyColumn,
+    SecondsColumn,
+    ImagesPerSecondColumn,
+    LearningRateColumn,
+    ColumnCount
+  };
   enum Tab { SummaryTab, MatrixTab, ClassesTab, MisclassifiedTab, TryItTab };
   enum class EvaluationState { None, Loading, Ready, Cancelled, Failed };
   Q_ENUM(EvaluationState)

@@ -124,18 +124,17 @@ void ReviewPage::measure() {
   m_estimateError.clear();
   showEstimate();
   const config::RunConfig config = m_config;
-  m_runner->run<api::EpochEstimate>(
-      [config] { return api::estimateRun(config, kEstimateBatches); },
-      [this](const api::EpochEstimate& estimate) {
-        showMeasuredEstimate(estimate);
-        Q_EMIT estimateFinished(true);
-      },
-      [this](const QString& message) {
-        m_measuring = false;
-        m_estimateError = message;
-        showEstimate();
-        Q_EMIT estimateFinished(false);
-      });
+  m_runner->run<api::EpochEstimate>([config] { return api::estimateRun(config, kEstimateBatches); },
+                                    [this](const api::EpochEstimate& estimate) {
+                                      showMeasuredEstimate(estimate);
+                                      Q_EMIT estimateFinished(true);
+                                    },
+                                    [this](const QString& message) {
+                                      m_measuring = false;
+                                      m_estimateError = message;
+                                      showEstimate();
+                                      Q_EMIT estimateFinished(false);
+                                    });
 }
 
 void ReviewPage::showMeasuredEstimate(const api::EpochEstimate& estimate) {
@@ -148,7 +147,9 @@ void ReviewPage::showMeasuredEstimate(const api::EpochEstimate& estimate) {
 
 QString ReviewPage::estimateText() const { return m_estimate->text(); }
 
-QString ReviewPage::busyNoteText() const { return m_busyNote->isVisibleTo(this) ? m_busyNote->text() : QString(); }
+QString ReviewPage::busyNoteText() const {
+  return m_busyNote->isVisibleTo(this) ? m_busyNote->text() : QString();
+}
 
 static QString duration(double seconds) {
   const auto total = qint64(std::llround(seconds));
@@ -180,7 +181,8 @@ void ReviewPage::showEstimate() {
     if (frozen > 0) parts << tr("about %1 per frozen epoch").arg(duration(e.frozenSecondsPerEpoch));
     if (unfrozen > 0) parts << tr("about %1 per unfrozen epoch").arg(duration(e.unfrozenSecondsPerEpoch));
     m_estimate->setText(tr("Time per epoch, measured on %n real batches: %1. The whole run: "
-                           "about %2.", nullptr, e.batchesMeasured)
+                           "about %2.",
+                           nullptr, e.batchesMeasured)
                             .arg(parts.join(tr("; ")), duration(e.totalSeconds)));
   }
 }
@@ -207,9 +209,10 @@ QString ReviewPage::summaryHtml() const {
   const auto limit = [&](std::int64_t n) { return n > 0 ? locale.toString(qlonglong(n)) : tr("all"); };
   const QString subset = tr("%1 training images, %2 validation images")
                              .arg(limit(c.data.trainLimit), limit(c.data.validationLimit));
-  const QString arch = QString::fromStdString(c.model.architecture).replace(
-      QLatin1String("resnet"), QLatin1String("ResNet-"));
-  const bool imageNet = QString::fromStdString(c.model.weights).startsWith(QLatin1String("imagenet"), Qt::CaseInsensitive);
+  const QString arch =
+      QString::fromStdString(c.model.architecture).replace(QLatin1String("resnet"), QLatin1String("ResNet-"));
+  const bool imageNet =
+      QString::fromStdString(c.model.weights).startsWith(QLatin1String("imagenet"), Qt::CaseInsensitive);
   const QString weights = c.model.weights == "none" ? tr("random initialisation")
                           : imageNet ? tr("torchvision's ImageNet weights (%1)").arg(text(c.model.weights))
                                      : tr("weights from %1").arg(text(c.model.weights));
@@ -239,11 +242,12 @@ QString ReviewPage::summaryHtml() const {
   if (c.train.freezeEpochs > 0 && c.device.device == "cpu" &&
       (c.train.frozenPrecision == "bfloat16" || (c.train.frozenPrecision == "auto" && api::cpuHasBf16())))
     schedule += tr("; frozen backbone in bfloat16");
-  const QString rates = tr("head %1 while frozen; after unfreezing head %2, backbone %3")
-                            .arg(number(c.optim.headLr), number(c.optim.headLrAfterUnfreeze),
-                                 number(c.optim.backboneLr));
+  const QString rates =
+      tr("head %1 while frozen; after unfreezing head %2, backbone %3")
+          .arg(number(c.optim.headLr), number(c.optim.headLrAfterUnfreeze), number(c.optim.backboneLr));
   QString optimizer = QString::fromStdString(c.optim.optimizer == "adamw" ? "AdamW"
-                                             : c.optim.optimizer == "sgd" ? "SGD" : "Adam");
+                                             : c.optim.optimizer == "sgd" ? "SGD"
+                                                                          : "Adam");
   optimizer += tr(", weight decay %1").arg(number(c.optim.weightDecay));
   if (c.optim.optimizer == "sgd")
     optimizer += tr(", momentum %1").arg(number(c.optim.momentum)) +
@@ -251,30 +255,32 @@ QString ReviewPage::summaryHtml() const {
   QString lrSchedule;
   if (c.optim.scheduler == "plateau")
     lrSchedule = tr("reduce on plateau (factor %1, patience %2 epochs)")
-                     .arg(number(c.optim.plateauFactor)).arg(c.optim.plateauPatience);
+                     .arg(number(c.optim.plateauFactor))
+                     .arg(c.optim.plateauPatience);
   else if (c.optim.scheduler == "cosine")
     lrSchedule = tr("cosine annealing (%1 warm-up epochs, minimum %2)")
-                     .arg(c.optim.warmupEpochs).arg(number(c.optim.minLr));
+                     .arg(c.optim.warmupEpochs)
+                     .arg(number(c.optim.minLr));
   else if (c.optim.scheduler == "step")
     lrSchedule = tr("step decay (×%1 every %2 epochs)").arg(number(c.optim.stepGamma)).arg(c.optim.stepSize);
   else
     lrSchedule = tr("constant");
   QStringList augment;
-  if (c.transform.cropPadding > 0) augment << tr("random crop with %1 px padding").arg(c.transform.cropPadding);
+  if (c.transform.cropPadding > 0)
+    augment << tr("random crop with %1 px padding").arg(c.transform.cropPadding);
   if (c.transform.horizontalFlip) augment << tr("horizontal flip");
   const QString batches = tr("%1 per batch (evaluation %2); augmentation: %3")
                               .arg(c.train.batchSize)
                               .arg(c.train.evalBatchSize)
                               .arg(augment.isEmpty() ? tr("none") : augment.join(tr(", ")));
-  const QString device = c.device.device == "cpu"
-                             ? tr("CPU, %n threads", nullptr, c.device.threads)
-                             : QString::fromStdString(c.device.device);
+  const QString device = c.device.device == "cpu" ? tr("CPU, %n threads", nullptr, c.device.threads)
+                                                  : QString::fromStdString(c.device.device);
   const QString format = c.data.format == "idx"       ? tr("IDX files")
                          : c.data.format == "cifar10" ? tr("CIFAR-10 binary")
                          : c.data.format == "folder"  ? tr("image folder")
                                                       : tr("format detected automatically");
-  const QString folder = tr("%1/<date>-%2").arg(QString::fromStdString(c.output.runsDir),
-                                                QString::fromStdString(c.output.name));
+  const QString folder =
+      tr("%1/<date>-%2").arg(QString::fromStdString(c.output.runsDir), QString::fromStdString(c.output.name));
 
   const QList<QPair<QString, QString>> rows = {
       {tr("Data set"), tr("%1 (%2)").arg(text(c.data.path), format)},
@@ -298,8 +304,8 @@ QString ReviewPage::summaryHtml() const {
 }
 
 void ReviewPage::browseRunsDir() {
-  const QString folder = QFileDialog::getExistingDirectory(
-      this, tr("Choose where runs are saved"), m_runsDir->text());
+  const QString folder =
+      QFileDialog::getExistingDirectory(this, tr("Choose where runs are saved"), m_runsDir->text());
   if (folder.isEmpty()) return;
   m_runsDir->setText(folder);
   settings::setRunsDir(folder);
@@ -310,8 +316,7 @@ void ReviewPage::retranslateUi() {
   m_runBox->setTitle(tr("Run"));
   m_summaryBox->setTitle(tr("Configuration"));
   m_estimateBox->setTitle(tr("Estimated time"));
-  if (auto* label = qobject_cast<QLabel*>(m_runForm->labelForField(m_name)))
-    label->setText(tr("Run name:"));
+  if (auto* label = qobject_cast<QLabel*>(m_runForm->labelForField(m_name))) label->setText(tr("Run name:"));
   if (auto* label = qobject_cast<QLabel*>(m_runForm->labelForField(m_runsDir->parentWidget())))
     label->setText(tr("Save runs in:"));
   m_runsBrowse->setText(tr("Browse…"));

@@ -10,25 +10,17 @@ QString builtInDataPath() { return QStringLiteral("/usr/share/datasets/fashion-m
 
 bool builtInDataInstalled() { return QFileInfo(builtInDataPath()).isDir(); }
 
-bool isBuiltInData(const QString& path) {
-  return QDir::cleanPath(path) == builtInDataPath();
-}
+bool isBuiltInData(const QString& path) { return QDir::cleanPath(path) == builtInDataPath(); }
 
-QString defaultRunsDir() {
-  return QDir(QDir::homePath()).filePath(QStringLiteral("FineTuneStudio/runs"));
-}
+QString defaultRunsDir() { return QDir(QDir::homePath()).filePath(QStringLiteral("FineTuneStudio/runs")); }
 
-QString runsDir() {
-  return QSettings().value(QStringLiteral("output/runsDir"), defaultRunsDir()).toString();
-}
+QString runsDir() { return QSettings().value(QStringLiteral("output/runsDir"), defaultRunsDir()).toString(); }
 
 void setRunsDir(const QString& path) { QSettings().setValue(QStringLiteral("output/runsDir"), path); }
 
 QString lastDataPath() { return QSettings().value(QStringLiteral("data/lastPath")).toString(); }
 
-void setLastDataPath(const QString& path) {
-  QSettings().setValue(QStringLiteral("data/lastPath"), path);
-}
+void setLastDataPath(const QString& path) { QSettings().setValue(QStringLiteral("data/lastPath"), path); }
 
 QString lastFolder(const QString& kind) {
   return QSettings().value(QStringLiteral("folders/") + kind, QDir::homePath()).toString();
@@ -42,8 +34,6 @@ void rememberFolder(const QString& kind, const QString& fileOrFolder) {
 
 QString language() { return QSettings().value(QStringLiteral("ui/language")).toString(); }
 
-void setLanguage(const QString& language) {
-  QSettings().setValue(QStringLiteral("ui/language"), language);
-}
+void setLanguage(const QString& language) { QSettings().setValue(QStringLiteral("ui/language"), language); }
 
 }  // namespace ft::ui::settings

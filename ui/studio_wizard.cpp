@@ -177,17 +177,10 @@ void StudioWizard::next() {
       configStep(step)->store(m_config);
       goToStep(Step(step + 1));
       break;
-    case ReviewStep:
-      startTraining();
-      break;
-    case DashboardStep:
-      goToStep(ResultsStep);
-      break;
-    case ResultsStep:
-      goToStep(DataStep);
-      break;
-    default:
-      break;
+    case ReviewStep: startTraining(); break;
+    case DashboardStep: goToStep(ResultsStep); break;
+    case ResultsStep: goToStep(DataStep); break;
+    default: break;
   }
 }
 
@@ -216,10 +209,8 @@ bool StudioWizard::canVisitStep(Step step) const {
   // While training the dashboard stays (as Back does); a step not reached yet is not a link.
   if (m_running || step > m_furthestStep) return false;
   switch (step) {
-    case DashboardStep:
-      return true;  // a run was started or opened: the dashboard shows it
-    case ResultsStep:
-      return m_haveResults;
+    case DashboardStep: return true;  // a run was started or opened: the dashboard shows it
+    case ResultsStep: return m_haveResults;
     default:
       // A configuration page, when every page before it is complete (as Next would demand).
       for (int earlier = DataStep; earlier < step; ++earlier)
@@ -286,16 +277,22 @@ void StudioWizard::onFinished(const run::FinishedEvent& event) {
   if (event.status == run::FinishStatus::Failed) {
     showMessage([message] { return tr("Training failed: %1").arg(message); }, true);
   } else if (event.status == run::FinishStatus::Stopped) {
-    showMessage([] { return tr("Training stopped; the checkpoint is kept, File > Open run… "
-                               "resumes it."); }, false);
+    showMessage(
+        [] {
+          return tr("Training stopped; the checkpoint is kept, File > Open run… "
+                    "resumes it.");
+        },
+        false);
   }
   if (haveEpochs) {
     m_results->showRun(m_runDir, m_epochs, event);
     m_haveResults = true;
   }
   Q_EMIT trainingFinished(event);
-  if (haveEpochs && event.status != run::FinishStatus::Failed) goToStep(ResultsStep);
-  else updateButtons();
+  if (haveEpochs && event.status != run::FinishStatus::Failed)
+    goToStep(ResultsStep);
+  else
+    updateButtons();
 }
 
 void StudioWizard::showMessage(std::function<QString()> text, bool error) {
@@ -312,9 +309,7 @@ void StudioWizard::updateButtons() {
   switch (step) {
     case DataStep:
     case ModelStep:
-    case TrainingStep:
-      canNext = configStep(step)->isComplete();
-      break;
+    case TrainingStep: canNext = configStep(step)->isComplete(); break;
     case ReviewStep:
       canNext = m_review->isComplete() && !m_running;
       nextText = tr("Start training");
@@ -327,8 +322,7 @@ void StudioWizard::updateButtons() {
       canNext = true;
       nextText = tr("New run");
       break;
-    default:
-      break;
+    default: break;
   }
   m_next->setText(nextText);
   m_next->setEnabled(canNext);
@@ -338,7 +332,7 @@ void StudioWizard::updateButtons() {
 }
 
 void StudioWizard::updateStepList() {
-  const QList<QString> titles = {m_data->title(), m_model->title(), m_training->title(),
+  const QList<QString> titles = {m_data->title(),   m_model->title(),   m_training->title(),
                                  m_review->title(), tr("Training run"), tr("Results")};
   const int current = m_stack->currentIndex();
   for (int step = 0; step < StepCount; ++step) {
@@ -349,7 +343,7 @@ void StudioWizard::updateStepList() {
     const bool link = canVisitStep(Step(step));
     font.setUnderline(link && step > current);  // a step ahead that was reached before
     item->setFont(font);
-    item->setForeground(step == current ? palette().color(QPalette::Highlight)
+    item->setForeground(step == current          ? palette().color(QPalette::Highlight)
                         : link || step < current ? palette().color(QPalette::Text)
                                                  : palette().color(QPalette::PlaceholderText));
     item->setFlags(link || step == current ? Qt::ItemIsEnabled : Qt::NoItemFlags);

@@ -1,8 +1,8 @@
 #pragma once
 // The studio's wizard: Data set -> Model -> Training -> Review -> live dashboard -> results.
 // A step list on the left, the page in the middle, Back/Next below; Next is enabled only when
-// the page is complete. A step already reached is a link in the step list. The wizard owns the one RunConfig the pages edit and the controller
-// that runs it on a worker thread.
+// the page is complete. A step already reached is a link in the step list. The wizard owns the one RunConfig
+// the pages edit and the controller that runs it on a worker thread.
 #include <QList>
 #include <functional>
 #include <QWidget>

@@ -96,9 +96,7 @@ void ThumbnailGalleryModel::setSamples(const QString& runDir, const QStringList&
   if (canFetchMore({})) fetchMore({});
 }
 
-int ThumbnailGalleryModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : m_rows;
-}
+int ThumbnailGalleryModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : m_rows; }
 
 QString ThumbnailGalleryModel::className(int index) const {
   return index >= 0 && index < m_classNames.size() ? m_classNames[index] : QString::number(index);
@@ -117,8 +115,7 @@ QVariant ThumbnailGalleryModel::data(const QModelIndex& index, int role) const {
   const int row = index.row();
   const auto& s = sample(row);
   switch (role) {
-    case Qt::DisplayRole:
-      return caption(row);
+    case Qt::DisplayRole: return caption(row);
     case Qt::DecorationRole: {
       const QImage& image = m_thumbnails[std::size_t(row)];
       return image.isNull() ? m_placeholder : image;
@@ -130,10 +127,8 @@ QVariant ThumbnailGalleryModel::data(const QModelIndex& index, int role) const {
           .arg(double(s.trueProbability) * 100.0, 0, 'f', 1)
           .arg(className(s.predictedClass))
           .arg(double(s.confidence) * 100.0, 0, 'f', 1);
-    case Qt::UserRole:
-      return qulonglong(s.sampleIndex);
-    default:
-      return {};
+    case Qt::UserRole: return qulonglong(s.sampleIndex);
+    default: return {};
   }
 }
 
@@ -173,11 +168,11 @@ void ThumbnailGalleryModel::loadNextChunk() {
         for (const auto& thumbnail : ft::api::validationImages(runDir, indices)) {
           const QImage image = toImage(thumbnail);
           // Small images (28 px digits) are enlarged without blurring them.
-          images.append(image.isNull() ? image
-                                       : image.scaled(kIconSize, kIconSize, Qt::KeepAspectRatio,
-                                                      image.width() < kIconSize / 2
-                                                          ? Qt::FastTransformation
-                                                          : Qt::SmoothTransformation));
+          images.append(image.isNull()
+                            ? image
+                            : image.scaled(kIconSize, kIconSize, Qt::KeepAspectRatio,
+                                           image.width() < kIconSize / 2 ? Qt::FastTransformation
+                                                                         : Qt::SmoothTransformation));
         }
         return images;
       },
@@ -187,8 +182,7 @@ void ThumbnailGalleryModel::loadNextChunk() {
           ++m_loadedThumbnails;
         }
         const int end = std::min(m_rows, first + int(images.size())) - 1;
-        if (end >= first)
-          Q_EMIT dataChanged(index(first), index(end), {Qt::DecorationRole});
+        if (end >= first) Q_EMIT dataChanged(index(first), index(end), {Qt::DecorationRole});
         Q_EMIT thumbnailsLoaded(m_loadedThumbnails);
         loadNextChunk();
       },

@@ -32,8 +32,7 @@ struct StartedNote {
 struct DoneNote {
   FinishedEvent event;
 };
-using QueuedEvent =
-    std::variant<StartedNote, IterationEvent, EpochEvent, PhaseEvent, LogEvent, DoneNote>;
+using QueuedEvent = std::variant<StartedNote, IterationEvent, EpochEvent, PhaseEvent, LogEvent, DoneNote>;
 
 // At most this many events are emitted per queued call, so a burst never holds the GUI
 // thread for long; the rest follow in the next event-loop turn.
@@ -182,7 +181,8 @@ void TrainingController::launch(const ft::config::RunConfig* config, const QStri
     channel->events.push_back(std::move(event));
     if (channel->drainPosted) return;
     channel->drainPosted = true;
-    QMetaObject::invokeMethod(self, [self] { self->drainEvents(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        self, [self] { self->drainEvents(); }, Qt::QueuedConnection);
   };
 
   std::optional<config::RunConfig> newRun;
@@ -205,9 +205,9 @@ void TrainingController::launch(const ft::config::RunConfig* config, const QStri
             result.message = TrainingController::tr("stopped before the run began").toStdString();
             result.runDir = resumeFrom;
           } else {
-            std::unique_ptr<api::Trainer> trainer =
-                newRun ? std::make_unique<api::Trainer>(*newRun, &observer)
-                       : api::Trainer::resumeFrom(resumeFrom, &observer);
+            std::unique_ptr<api::Trainer> trainer = newRun
+                                                        ? std::make_unique<api::Trainer>(*newRun, &observer)
+                                                        : api::Trainer::resumeFrom(resumeFrom, &observer);
             observer.setTrainer(trainer.get());
             {
               TrainerRegistration registration(*control, trainer.get());
@@ -242,7 +242,8 @@ void TrainingController::drainEvents() {
     if (channel.events.empty()) {
       channel.drainPosted = false;
     } else {
-      QMetaObject::invokeMethod(this, [this] { drainEvents(); }, Qt::QueuedConnection);
+      QMetaObject::invokeMethod(
+          this, [this] { drainEvents(); }, Qt::QueuedConnection);
     }
   }
 

@@ -32,7 +32,7 @@ class TrainingController : public QObject {
   void resumeRun(const QString& runDir);            // continue from checkpoints/last.ckpt
   void pause();
   void resume();
-  void stop();                                      // ends within one batch
+  void stop();  // ends within one batch
 
  Q_SIGNALS:
   void started(const QString& runDir);

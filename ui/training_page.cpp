@@ -180,12 +180,9 @@ void TrainingPage::buildUi() {
     if (!held) m_featureCache->setChecked(false);
     updateRows();
   });
-  connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this,
-          &TrainingPage::updateRows);
-  connect(m_scheduler, qOverload<int>(&QComboBox::currentIndexChanged), this,
-          &TrainingPage::updateRows);
-  connect(m_device, qOverload<int>(&QComboBox::currentIndexChanged), this,
-          &TrainingPage::updateRows);
+  connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateRows);
+  connect(m_scheduler, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateRows);
+  connect(m_device, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateRows);
 }
 
 void TrainingPage::fillDevices() {
@@ -317,8 +314,7 @@ void TrainingPage::retranslateUi() {
       tr("Frozen epochs after the first then train only the head, many times faster. Needs BatchNorm "
          "held; frozen epochs see the images without augmentation."));
   setFormLabel(m_scheduleForm, m_frozenPrecision, tr("Frozen backbone precision:"));
-  m_frozenPrecision->setItemText(0, api::cpuHasBf16() ? tr("Auto (bfloat16)")
-                                                        : tr("Auto (float32)"));
+  m_frozenPrecision->setItemText(0, api::cpuHasBf16() ? tr("Auto (bfloat16)") : tr("Auto (float32)"));
   m_frozenPrecision->setItemText(1, tr("float32"));
   m_frozenPrecision->setItemText(2, tr("bfloat16"));
   m_frozenPrecision->setToolTip(
@@ -374,8 +370,7 @@ void TrainingPage::retranslateUi() {
   m_deviceBox->setTitle(tr("Device"));
   setFormLabel(m_deviceForm, m_device, tr("Train on:"));
   setFormLabel(m_deviceForm, m_threads, tr("CPU threads:"));
-  if (m_device->count() > 0)
-    m_device->setItemText(0, tr("CPU (%n cores)", nullptr, api::machineCores()));
+  if (m_device->count() > 0) m_device->setItemText(0, tr("CPU (%n cores)", nullptr, api::machineCores()));
   QString reason = m_cudaReason;
   if (reason.contains(QLatin1String("without CUDA")))
     reason = tr("this LibTorch has no CUDA support (the Debian package is CPU-only); a build "

@@ -35,8 +35,7 @@ QImage preview(const QString& file) {
   QImage image = reader.read();
   if (image.isNull()) return image;
   return image.scaled(kPreviewSize, kPreviewSize, Qt::KeepAspectRatio,
-                      image.width() < kPreviewSize / 2 ? Qt::FastTransformation
-                                                       : Qt::SmoothTransformation);
+                      image.width() < kPreviewSize / 2 ? Qt::FastTransformation : Qt::SmoothTransformation);
 }
 
 }  // namespace
@@ -68,9 +67,8 @@ TryItPanel::TryItPanel(QWidget* parent) : QWidget(parent) {
   layout->addWidget(m_status);
   layout->addWidget(m_scroll, 1);
   retranslateUi();
-  connect(m_runner, &BackgroundRunner::busyChanged, m_open, [this](bool busy) {
-    m_open->setEnabled(!busy && !m_runDir.isEmpty());
-  });
+  connect(m_runner, &BackgroundRunner::busyChanged, m_open,
+          [this](bool busy) { m_open->setEnabled(!busy && !m_runDir.isEmpty()); });
   m_open->setEnabled(false);
 }
 
@@ -176,9 +174,12 @@ void TryItPanel::showResults(const Prediction& prediction) {
     image->setFixedSize(kPreviewSize, kPreviewSize);
     image->setAlignment(Qt::AlignCenter);
     image->setFrameShape(QFrame::StyledPanel);
-    const QImage previewImage = i < std::size_t(prediction.previews.size()) ? prediction.previews[int(i)] : QImage();
-    if (!previewImage.isNull()) image->setPixmap(QPixmap::fromImage(previewImage));
-    else image->setText(tr("no preview"));
+    const QImage previewImage = i < std::size_t(prediction.previews.size()) ? prediction.previews[int(i)]
+                                                                            : QImage();
+    if (!previewImage.isNull())
+      image->setPixmap(QPixmap::fromImage(previewImage));
+    else
+      image->setText(tr("no preview"));
     rowLayout->addWidget(image, 0, Qt::AlignTop);
 
     auto* details = new QGridLayout;
@@ -236,7 +237,9 @@ QStringList TryItPanel::resultTexts() const {
   for (const auto& r : m_results) {
     QStringList classes;
     for (const auto& c : r.top)
-      classes << QStringLiteral("%1 %2%").arg(QString::fromStdString(c.name)).arg(double(c.probability) * 100.0, 0, 'f', 1);
+      classes << QStringLiteral("%1 %2%")
+                     .arg(QString::fromStdString(c.name))
+                     .arg(double(c.probability) * 100.0, 0, 'f', 1);
     texts << QFileInfo(QString::fromStdString(r.image)).fileName() + QStringLiteral(": ") +
                  (r.error.empty() ? classes.join(QStringLiteral(", ")) : QString::fromStdString(r.error));
   }

@@ -128,20 +128,20 @@ void WeightsDownloadPanel::checkCache() {
   m_checkingCache = true;
   showState();
   // A found copy is hashed (up to 100 MB): not on the GUI thread.
-  m_cacheRunner->run<QString>(
-      [target = *file] { return QString::fromStdString(api::findCachedWeights(target)); },
-      [this](const QString& path) {
-        m_checkingCache = false;
-        m_cachedPath = path;
-        m_cacheState = path.isEmpty() ? CacheState::Missing : CacheState::Cached;
-        showState();
-      },
-      [this](const QString& message) {
-        m_checkingCache = false;
-        m_cacheState = CacheState::Missing;
-        m_errorMessage = message;
-        showState();
-      });
+  m_cacheRunner->run<QString>([target =
+                                   *file] { return QString::fromStdString(api::findCachedWeights(target)); },
+                              [this](const QString& path) {
+                                m_checkingCache = false;
+                                m_cachedPath = path;
+                                m_cacheState = path.isEmpty() ? CacheState::Missing : CacheState::Cached;
+                                showState();
+                              },
+                              [this](const QString& message) {
+                                m_checkingCache = false;
+                                m_cacheState = CacheState::Missing;
+                                m_errorMessage = message;
+                                showState();
+                              });
 }
 
 void WeightsDownloadPanel::startDownload() {
@@ -258,11 +258,8 @@ void WeightsDownloadPanel::showState() {
     status = tr("Downloading %1 into %2…").arg(name, QString::fromStdString(api::weightsCacheDir()));
   } else if (file && visible) {
     switch (m_cacheState) {
-      case CacheState::Unknown:
-        break;
-      case CacheState::Checking:
-        status = tr("Looking for %1 on this machine…").arg(name);
-        break;
+      case CacheState::Unknown: break;
+      case CacheState::Checking: status = tr("Looking for %1 on this machine…").arg(name); break;
       case CacheState::Cached:
         status = tr("%1 is already on this machine (%2): nothing to download.").arg(name, m_cachedPath);
         break;
@@ -273,13 +270,12 @@ void WeightsDownloadPanel::showState() {
       case CacheState::Cancelled: {
         const QString host = QUrl(QString::fromStdString(api::weightsUrl(*file))).host();
         const qint64 size = knownFileSize(file->fileName);
-        status = size > 0
-                     ? tr("%1 (%2) is not on this machine yet: it will be downloaded from %3 when "
-                          "training starts, or now.")
-                           .arg(name, QLocale().formattedDataSize(size, 1), host)
-                     : tr("%1 is not on this machine yet: it will be downloaded from %2 when "
-                          "training starts, or now.")
-                           .arg(name, host);
+        status = size > 0 ? tr("%1 (%2) is not on this machine yet: it will be downloaded from %3 when "
+                               "training starts, or now.")
+                                .arg(name, QLocale().formattedDataSize(size, 1), host)
+                          : tr("%1 is not on this machine yet: it will be downloaded from %2 when "
+                               "training starts, or now.")
+                                .arg(name, host);
         if (m_cacheState == CacheState::Cancelled)
           status = tr("Download cancelled; nothing was saved.") + QLatin1Char(' ') + status;
         break;

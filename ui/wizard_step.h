@@ -20,7 +20,7 @@ class WizardStep : public QWidget {
  public:
   using QWidget::QWidget;
 
-  virtual QString title() const = 0;       // translated, for the step list
+  virtual QString title() const = 0;                // translated, for the step list
   virtual bool isComplete() const { return true; }  // Next is enabled only when true
   virtual void load(const config::RunConfig&) {}
   virtual void store(config::RunConfig&) const {}

@@ -34,8 +34,10 @@ data::OpenedData openRunData(const config::RunConfig& config, const run::RunPath
     throw UserError(config.data.path + ": the data of this run is no longer there (data.path in " +
                     paths.config + ")" + fix);
   if (config.data.validation == "folder" && !fs::exists(config.data.validationPath))
-    throw UserError(config.data.validationPath + ": the validation data of this run is no longer "
-                    "there (data.validation_path in " + paths.config + ")" + fix);
+    throw UserError(config.data.validationPath +
+                    ": the validation data of this run is no longer "
+                    "there (data.validation_path in " +
+                    paths.config + ")" + fix);
   try {
     return data::openData(config.data, config.train.seed);
   } catch (const UserError& e) {
@@ -63,7 +65,7 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
     archive.load_from(checkpoint);
   } catch (const c10::Error&) {
     throw UserError(checkpoint + ": not a readable FineTune Studio checkpoint (truncated or "
-                    "damaged); evaluate the other one (best/last) or train again");
+                                 "damaged); evaluate the other one (best/last) or train again");
   }
   c10::IValue stateValue;
   if (!archive.try_read("finetune_state", stateValue) || !stateValue.isString())
@@ -107,8 +109,10 @@ std::vector<Thumbnail> validationImages(const std::string& runDir,
   out.reserve(sampleIndices.size());
   for (const std::size_t index : sampleIndices) {
     if (index >= view.indices.size())
-      throw UserError("validation sample " + std::to_string(index) + " does not exist: the run's "
-                      "validation set (" + paths.config + ") has " + std::to_string(view.indices.size()) +
+      throw UserError("validation sample " + std::to_string(index) +
+                      " does not exist: the run's "
+                      "validation set (" +
+                      paths.config + ") has " + std::to_string(view.indices.size()) +
                       " images. An evaluation that lists it was made on other data: evaluate the run again");
     const std::size_t datasetIndex = view.indices[index];
     out.push_back(makeThumbnail(view.dataset->image(datasetIndex), view.dataset->label(datasetIndex),

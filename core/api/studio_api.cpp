@@ -35,7 +35,8 @@ DataPreview previewData(const config::DataConfig& dataConfig, std::uint64_t seed
   preview.validationImages = opened.validation.indices.size();
   for (std::size_t c = 0; c < opened.classNames.size(); ++c)
     preview.classes.push_back({opened.classNames[c], c < opened.report.imagesPerClass.size()
-                                                         ? opened.report.imagesPerClass[c] : 0});
+                                                         ? opened.report.imagesPerClass[c]
+                                                         : 0});
   for (const auto& w : opened.report.warnings) preview.warnings.push_back(w.path + ": " + w.message);
 
   std::size_t smallest = SIZE_MAX, largest = 0;
@@ -66,8 +67,8 @@ DataPreview previewData(const config::DataConfig& dataConfig, std::uint64_t seed
       any = true;
       try {
         const auto index = bucket[std::size_t(round)];
-        preview.samples.push_back(makeThumbnail(opened.train.dataset->image(index),
-                                                opened.train.dataset->label(index)));
+        preview.samples.push_back(
+            makeThumbnail(opened.train.dataset->image(index), opened.train.dataset->label(index)));
       } catch (const UserError& e) {
         preview.warnings.push_back(e.what());
       }
@@ -104,8 +105,7 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   transform.augment = config.transform.cropPadding > 0 || config.transform.horizontalFlip;
   data::BatchLoader loader(opened.train, train::trainingLoaderOptions(config, transform));
 
-  models::ResNet model(models::parseArchitecture(config.model.architecture),
-                       int(opened.classNames.size()));
+  models::ResNet model(models::parseArchitecture(config.model.architecture), int(opened.classNames.size()));
   model->to(device);
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(model->parameters());
@@ -174,12 +174,13 @@ train::DeviceReport devices() { return train::listDevices(); }
 std::string defaultExportPath(const std::string& runDir, const std::string& which,
                               const std::string& format) {
   run::checkCheckpointName(which);
-  const auto chosen = format.empty() ? exporting::ExportFormat::LibTorch : exporting::exportFormatFor("", format);
+  const auto chosen = format.empty() ? exporting::ExportFormat::LibTorch
+                                     : exporting::exportFormatFor("", format);
   return (fs::path(runDir) / "exports" / ("model-" + which + exporting::exportExtension(chosen))).string();
 }
 
-ExportResult exportCheckpoint(const std::string& runDir, const std::string& which,
-                              const std::string& path, const std::string& format) {
+ExportResult exportCheckpoint(const std::string& runDir, const std::string& which, const std::string& path,
+                              const std::string& format) {
   exporting::ExportVerification verification;
   const auto metadata = exporting::exportRunCheckpoint(runDir, which, path, format, &verification);
   ExportResult result;

@@ -27,7 +27,7 @@ struct Thumbnail {
 
 struct DataPreview {
   std::string description;
-  std::vector<ClassCount> classes;    // training images per class
+  std::vector<ClassCount> classes;  // training images per class
   std::size_t trainImages = 0;
   std::size_t validationImages = 0;
   std::vector<std::string> warnings;  // unreadable files, class imbalance, ...
@@ -38,24 +38,24 @@ struct DataPreview {
 DataPreview previewData(const config::DataConfig& data, std::uint64_t seed, int sampleCount);
 
 struct ModelSummary {
-  std::string displayName;            // "ResNet-18"
+  std::string displayName;  // "ResNet-18"
   std::int64_t totalParameters = 0;
   std::int64_t trainableWhileFrozen = 0;  // the head only
-  int suggestedInputSize = 224;       // for ImageNet weights
+  int suggestedInputSize = 224;           // for ImageNet weights
 };
 // Throws ft::UserError on an unknown architecture.
 ModelSummary describeModel(const std::string& architecture, int numClasses);
 std::vector<std::string> architectures();
 
 struct EpochEstimate {
-  double frozenSecondsPerEpoch = 0.0;    // training + evaluation
+  double frozenSecondsPerEpoch = 0.0;  // training + evaluation
   double unfrozenSecondsPerEpoch = 0.0;
-  double totalSeconds = 0.0;             // the whole run
+  double totalSeconds = 0.0;  // the whole run
   int batchesMeasured = 0;
   // Other processes kept this many cores busy while the batches were timed (from /proc/stat):
   // the figures are then too slow, and a front end should say so.
   double busyCores = 0.0;
-  bool machineBusy = false;   // busyCores >= 0.5
+  bool machineBusy = false;  // busyCores >= 0.5
 };
 // Times real batches of the configured run (data, model, device, threads) in both phases and
 // extrapolates: per phase, 2 warm-up batches, then the median of `batches` more. Throws
@@ -68,13 +68,13 @@ using train::cpuHasBf16;
 using train::machineCores;
 
 struct ExportResult {
-  std::string architecture;   // "resnet18", as in RunConfig
-  std::string displayName;    // "ResNet-18"
+  std::string architecture;  // "resnet18", as in RunConfig
+  std::string displayName;   // "ResNet-18"
   std::size_t classes = 0;
   int inputSize = 0;
-  std::string modelFile;      // as given
-  std::string metadataFile;   // the .json beside it
-  std::string verification;   // "verified on 8 validation images, max |Δ| 3.1e-06"
+  std::string modelFile;     // as given
+  std::string metadataFile;  // the .json beside it
+  std::string verification;  // "verified on 8 validation images, max |Δ| 3.1e-06"
 };
 // <runDir>/exports/model-<which>.<extension of format> (format "" = pt, or pth, safetensors, onnx).
 // Throws ft::UserError on an unknown format.
@@ -83,8 +83,8 @@ std::string defaultExportPath(const std::string& runDir, const std::string& whic
 // Exports checkpoints/<which>.ckpt of a run to `path` (format by extension, or `format`: pt,
 // pth, safetensors, onnx; + .json metadata), verified by reading it back with its own reader
 // before it takes its name (exporting::exportModel). Throws ft::UserError.
-ExportResult exportCheckpoint(const std::string& runDir, const std::string& which,
-                              const std::string& path, const std::string& format = "");
+ExportResult exportCheckpoint(const std::string& runDir, const std::string& which, const std::string& path,
+                              const std::string& format = "");
 // The same, described in one line ending in the verification, e.g.
 // "ResNet-18, 10 classes, input 32x32 -> m.onnx (verified on 8 validation images, max |Δ| 3.1e-06)".
 std::string exportRun(const std::string& runDir, const std::string& which, const std::string& path);
@@ -100,8 +100,8 @@ struct RunHistory {
   config::RunConfig config;
   std::vector<run::IterationEvent> iterations;
   std::vector<run::EpochEvent> epochs;
-  bool resumable = false;     // checkpoints/last.ckpt exists and the run is not complete
-  bool complete = false;      // every configured epoch is done
+  bool resumable = false;  // checkpoints/last.ckpt exists and the run is not complete
+  bool complete = false;   // every configured epoch is done
 };
 // Throws ft::UserError when `runDir` is not a run folder.
 RunHistory readRunHistory(const std::string& runDir);

@@ -22,8 +22,7 @@ class SectionReader {
   SectionReader(const json& root, const std::string& section) : m_section(section) {
     if (!root.contains(section)) return;
     const json& value = root.at(section);
-    if (!value.is_object())
-      throw UserError("config: \"" + section + "\" must be an object");
+    if (!value.is_object()) throw UserError("config: \"" + section + "\" must be an object");
     m_object = &value;
   }
 
@@ -45,18 +44,22 @@ class SectionReader {
       if (m_known.count(item.key())) continue;
       std::string known;
       for (const auto& name : m_known) known += (known.empty() ? "" : ", ") + name;
-      throw UserError("config: unknown key " + m_section + "." + item.key() +
-                      "; the keys of \"" + m_section + "\" are: " + known);
+      throw UserError("config: unknown key " + m_section + "." + item.key() + "; the keys of \"" + m_section +
+                      "\" are: " + known);
     }
   }
 
  private:
   template <typename T>
   static std::string typeName() {
-    if constexpr (std::is_same_v<T, bool>) return "true or false";
-    else if constexpr (std::is_integral_v<T>) return "an integer";
-    else if constexpr (std::is_floating_point_v<T>) return "a number";
-    else return "a string";
+    if constexpr (std::is_same_v<T, bool>)
+      return "true or false";
+    else if constexpr (std::is_integral_v<T>)
+      return "an integer";
+    else if constexpr (std::is_floating_point_v<T>)
+      return "a number";
+    else
+      return "a string";
   }
 
   std::string m_section;
@@ -125,8 +128,7 @@ void visitSections(Visitor&& section, RunConfig& c) {
   });
 }
 
-const std::set<std::string> kSections = {"data", "transform", "model", "optim",
-                                          "train", "device", "output"};
+const std::set<std::string> kSections = {"data", "transform", "model", "optim", "train", "device", "output"};
 
 std::string oneOf(const std::string& field, const std::string& value,
                   const std::vector<std::string>& allowed) {
@@ -200,8 +202,7 @@ void validate(const RunConfig& c) {
                     "give the validation image folder");
   inRange("data.validation_percent", c.data.validationPercent, 0.1, 90.0, "0.1 to 90");
   inRange<std::int64_t>("data.train_limit", c.data.trainLimit, 0, INT64_MAX, "0 (all) or more");
-  inRange<std::int64_t>("data.validation_limit", c.data.validationLimit, 0, INT64_MAX,
-                        "0 (all) or more");
+  inRange<std::int64_t>("data.validation_limit", c.data.validationLimit, 0, INT64_MAX, "0 (all) or more");
 
   inRange("transform.input_size", c.transform.inputSize, 16, 1024, "16 to 1024 pixels");
   inRange("transform.crop_padding", c.transform.cropPadding, 0, 64, "0 (off) to 64 pixels");
@@ -257,8 +258,7 @@ void validate(const RunConfig& c) {
   inRange("device.threads", c.device.threads, 0, 1024, "0 (every core) to 1024");
 
   if (c.output.name.empty() || c.output.name.find('/') != std::string::npos)
-    throw UserError("config: output.name \"" + c.output.name +
-                    "\" must be a non-empty name without '/'");
+    throw UserError("config: output.name \"" + c.output.name + "\" must be a non-empty name without '/'");
   if (c.output.runsDir.empty()) throw UserError("config: output.runs_dir is empty");
 }
 

@@ -20,38 +20,38 @@ struct DataConfig {
 };
 
 struct TransformConfig {
-  int inputSize = 32;           // 224 for ImageNet weights, 32 to train at CIFAR size
-  int cropPadding = 4;          // random crop with this zero padding; 0 = off
+  int inputSize = 32;   // 224 for ImageNet weights, 32 to train at CIFAR size
+  int cropPadding = 4;  // random crop with this zero padding; 0 = off
   bool horizontalFlip = true;
   std::string normalization = "imagenet";  // imagenet | dataset
 };
 
 struct ModelConfig {
   std::string architecture = "resnet18";  // resnet18 | resnet34 | resnet50
-  std::string weights = "none";  // none | imagenet | imagenet1k_v1/_v2 | .pt/.pth/.safetensors path
+  std::string weights = "none";           // none | imagenet | imagenet1k_v1/_v2 | .pt/.pth/.safetensors path
 };
 
 struct OptimConfig {
   std::string optimizer = "adam";  // adam | adamw | sgd
   double headLr = 1e-3;            // head (and whole model) before unfreezing
   double headLrAfterUnfreeze = 1e-4;
-  double backboneLr = 1e-4;        // backbone after unfreezing
+  double backboneLr = 1e-4;  // backbone after unfreezing
   double weightDecay = 1e-4;
-  double momentum = 0.9;           // sgd
-  bool nesterov = false;           // sgd
+  double momentum = 0.9;              // sgd
+  bool nesterov = false;              // sgd
   std::string scheduler = "plateau";  // plateau | cosine | step | none
   double plateauFactor = 0.5;
   int plateauPatience = 2;
-  int warmupEpochs = 0;            // cosine: linear warm-up epochs
-  double minLr = 0.0;              // cosine: floor
-  int stepSize = 10;               // step: epochs between decays
-  double stepGamma = 0.1;          // step: decay factor
+  int warmupEpochs = 0;    // cosine: linear warm-up epochs
+  double minLr = 0.0;      // cosine: floor
+  int stepSize = 10;       // step: epochs between decays
+  double stepGamma = 0.1;  // step: decay factor
 };
 
 struct TrainConfig {
   int epochs = 40;
-  int freezeEpochs = 5;            // 0 = never frozen
-  bool freezeBatchNorm = false;    // hold BatchNorm in eval mode while frozen
+  int freezeEpochs = 5;          // 0 = never frozen
+  bool freezeBatchNorm = false;  // hold BatchNorm in eval mode while frozen
   // While frozen, compute the backbone's outputs once and train the head from them (needs
   // freezeBatchNorm; frozen epochs then see unaugmented images, as Teachable Machine does).
   bool featureCache = false;
@@ -61,8 +61,8 @@ struct TrainConfig {
   int batchSize = 64;
   int evalBatchSize = 256;
   std::uint64_t seed = 42;
-  int workers = 2;                 // data loader threads
-  int prefetch = 4;                // batches ready ahead
+  int workers = 2;   // data loader threads
+  int prefetch = 4;  // batches ready ahead
 };
 
 struct DeviceConfig {

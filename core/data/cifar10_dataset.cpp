@@ -25,18 +25,19 @@ void readBatch(const std::filesystem::path& file, bool strict, std::vector<std::
                std::vector<std::uint8_t>& labels) {
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec))
-    throw UserError(file.string() + ": missing. A CIFAR-10 folder has data_batch_1.bin .. "
-                                    "data_batch_5.bin and test_batch.bin. " + kFix);
+    throw UserError(file.string() +
+                    ": missing. A CIFAR-10 folder has data_batch_1.bin .. "
+                    "data_batch_5.bin and test_batch.bin. " +
+                    kFix);
   const auto bytes = std::filesystem::file_size(file, ec);
   if (ec) throw UserError(file.string() + ": cannot read its size (" + ec.message() + ").");
   if (bytes == 0 || bytes % kCifarRecordBytes != 0 ||
       (strict && bytes != kCifarRecordBytes * kCifarRecordsPerBatch)) {
-    throw UserError(file.string() + ": wrong size " + std::to_string(bytes) +
-                    " bytes; a CIFAR-10 batch holds " + std::to_string(kCifarRecordsPerBatch) +
-                    " records of " + std::to_string(kCifarRecordBytes) + " bytes (" +
-                    std::to_string(kCifarRecordBytes * kCifarRecordsPerBatch) +
-                    "). The file is damaged or not CIFAR-10 (CIFAR-100 is not supported); " +
-                    "download it again.");
+    throw UserError(
+        file.string() + ": wrong size " + std::to_string(bytes) + " bytes; a CIFAR-10 batch holds " +
+        std::to_string(kCifarRecordsPerBatch) + " records of " + std::to_string(kCifarRecordBytes) +
+        " bytes (" + std::to_string(kCifarRecordBytes * kCifarRecordsPerBatch) +
+        "). The file is damaged or not CIFAR-10 (CIFAR-100 is not supported); " + "download it again.");
   }
   std::vector<std::uint8_t> raw(bytes);
   std::ifstream in(file, std::ios::binary);
@@ -68,8 +69,7 @@ void readBatch(const std::filesystem::path& file, bool strict, std::vector<std::
 
 }  // namespace
 
-std::vector<std::filesystem::path> cifar10Files(const std::filesystem::path& folder,
-                                                Cifar10Split split) {
+std::vector<std::filesystem::path> cifar10Files(const std::filesystem::path& folder, Cifar10Split split) {
   if (split == Cifar10Split::Test) return {folder / "test_batch.bin"};
   std::vector<std::filesystem::path> files;
   for (int i = 1; i <= 5; ++i) files.push_back(folder / ("data_batch_" + std::to_string(i) + ".bin"));
@@ -80,8 +80,7 @@ std::vector<std::string> cifar10ClassNames(const std::filesystem::path& folder) 
   const auto meta = folder / "batches.meta.txt";
   std::error_code ec;
   if (!std::filesystem::exists(meta, ec))
-    return {"airplane", "automobile", "bird", "cat", "deer",
-            "dog",      "frog",       "horse", "ship", "truck"};
+    return {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   std::ifstream in(meta);
   if (!in) throw UserError(meta.string() + ": cannot open. Check its permissions.");
   std::vector<std::string> names;
@@ -97,17 +96,16 @@ std::vector<std::string> cifar10ClassNames(const std::filesystem::path& folder) 
   return names;
 }
 
-std::shared_ptr<InMemoryDataset> loadCifar10Dataset(const std::filesystem::path& folder,
-                                                    Cifar10Split split, bool strictRecordCount) {
+std::shared_ptr<InMemoryDataset> loadCifar10Dataset(const std::filesystem::path& folder, Cifar10Split split,
+                                                    bool strictRecordCount) {
   auto names = cifar10ClassNames(folder);
   std::vector<std::uint8_t> pixels;
   std::vector<std::uint8_t> labels;
-  for (const auto& file : cifar10Files(folder, split))
-    readBatch(file, strictRecordCount, pixels, labels);
+  for (const auto& file : cifar10Files(folder, split)) readBatch(file, strictRecordCount, pixels, labels);
   const bool train = split == Cifar10Split::Train;
-  return std::make_shared<InMemoryDataset>(
-      std::move(pixels), std::move(labels), 32, 32, 3, std::move(names),
-      "CIFAR-10 binary at " + folder.string() + (train ? " (train)" : " (test)"));
+  return std::make_shared<InMemoryDataset>(std::move(pixels), std::move(labels), 32, 32, 3, std::move(names),
+                                           "CIFAR-10 binary at " + folder.string() +
+                                               (train ? " (train)" : " (test)"));
 }
 
 }  // namespace ft::data

@@ -17,8 +17,7 @@ constexpr std::size_t kCifarRecordBytes = 1 + 32 * 32 * 3;
 constexpr std::size_t kCifarRecordsPerBatch = 10000;
 
 // The files of `split` in `folder` (five training batches or the test batch).
-std::vector<std::filesystem::path> cifar10Files(const std::filesystem::path& folder,
-                                                Cifar10Split split);
+std::vector<std::filesystem::path> cifar10Files(const std::filesystem::path& folder, Cifar10Split split);
 
 // Class names from batches.meta.txt (ten non-empty lines), or the standard CIFAR-10 names
 // when the file is absent.
@@ -26,8 +25,7 @@ std::vector<std::string> cifar10ClassNames(const std::filesystem::path& folder);
 
 // Reads `split`. Each batch file must hold exactly 10000 records unless `strictRecordCount`
 // is false, in which case any whole number of records is accepted (tests, trimmed copies).
-std::shared_ptr<InMemoryDataset> loadCifar10Dataset(const std::filesystem::path& folder,
-                                                    Cifar10Split split,
+std::shared_ptr<InMemoryDataset> loadCifar10Dataset(const std::filesystem::path& folder, Cifar10Split split,
                                                     bool strictRecordCount = true);
 
 }  // namespace ft::data

@@ -58,8 +58,7 @@ void requireSameClasses(const Dataset& train, const Dataset& validation, const f
   if (!extra.empty()) detail += std::string(detail.empty() ? "" : "; ") + "extra " + joinNames(extra);
   if (detail.empty()) detail = "same names in a different order";
   throw UserError(where.string() + ": validation classes (" + joinNames(b) +
-                  ") do not match the training classes (" + joinNames(a) + "): " + detail +
-                  ". " + fix);
+                  ") do not match the training classes (" + joinNames(a) + "): " + detail + ". " + fix);
 }
 
 void appendWarnings(ScanReport& report, const Dataset& dataset) {
@@ -67,20 +66,17 @@ void appendWarnings(ScanReport& report, const Dataset& dataset) {
     for (const auto& warning : folder->report().warnings) report.warnings.push_back(warning);
 }
 
-std::size_t limitOf(std::int64_t limit) {
-  return limit > 0 ? static_cast<std::size_t>(limit) : 0;
-}
+std::size_t limitOf(std::int64_t limit) { return limit > 0 ? static_cast<std::size_t>(limit) : 0; }
 
 }  // namespace
 
 std::string detectFormat(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec))
-    throw UserError(path.string() + ": does not exist. Set data.path to your data folder. " +
-                    kLayouts);
+    throw UserError(path.string() + ": does not exist. Set data.path to your data folder. " + kLayouts);
   if (!isDirectory(path))
-    throw UserError(path.string() + ": not a folder. Set data.path to the folder holding the " +
-                    "data. " + kLayouts);
+    throw UserError(path.string() + ": not a folder. Set data.path to the folder holding the " + "data. " +
+                    kLayouts);
   if (findIdxFiles(path, IdxSplit::Train)) return "idx";
   if (fs::is_regular_file(path / "data_batch_1.bin", ec)) return "cifar10";
   if (hasSubfolder(path)) return "folder";
@@ -114,8 +110,8 @@ OpenedData openData(const config::DataConfig& config, std::uint64_t seed) {
     if (testSplit) validationSet = loadCifar10Dataset(root, Cifar10Split::Test);
   } else {
     const ImageFolderOptions options{config.grayscale, false};
-    const bool splitLayout =
-        isDirectory(root / "train") && (isDirectory(root / "test") || isDirectory(root / "val"));
+    const bool splitLayout = isDirectory(root / "train") &&
+                             (isDirectory(root / "test") || isDirectory(root / "val"));
     trainSet = ImageFolderDataset::open(splitLayout ? root / "train" : root, options);
     if (testSplit) {
       if (!splitLayout)
@@ -140,8 +136,8 @@ OpenedData openData(const config::DataConfig& config, std::uint64_t seed) {
       throw UserError("data.validation_path is empty: set it to a folder of validation images "
                       "(<path>/<class name>/...), or set data.validation to \"split\" or "
                       "\"test_split\".");
-    validationSet = ImageFolderDataset::open(config.validationPath,
-                                             ImageFolderOptions{config.grayscale, false});
+    validationSet =
+        ImageFolderDataset::open(config.validationPath, ImageFolderOptions{config.grayscale, false});
     requireSameClasses(*trainSet, *validationSet, config.validationPath,
                        "data.validation_path needs one subfolder per training class, named "
                        "exactly like the training classes.");
@@ -165,9 +161,8 @@ OpenedData openData(const config::DataConfig& config, std::uint64_t seed) {
 
   trainIndices = stratifiedSubset(*trainSet, trainIndices, limitOf(config.trainLimit),
                                   purposeSeed(seed, SeedPurpose::TrainLimit));
-  validationIndices =
-      stratifiedSubset(*validationSet, validationIndices, limitOf(config.validationLimit),
-                       purposeSeed(seed, SeedPurpose::ValidationLimit));
+  validationIndices = stratifiedSubset(*validationSet, validationIndices, limitOf(config.validationLimit),
+                                       purposeSeed(seed, SeedPurpose::ValidationLimit));
   if (trainIndices.empty())
     throw UserError(root.string() + ": no training images left after the validation split. " +
                     "Add images or lower data.validation_percent.");

@@ -13,8 +13,7 @@ namespace ft::data {
 
 GzReader::GzReader(std::string path) : m_path(std::move(path)) {
   std::error_code ec;
-  if (!std::filesystem::is_regular_file(m_path, ec))
-    throw UserError(m_path + ": not a readable file.");
+  if (!std::filesystem::is_regular_file(m_path, ec)) throw UserError(m_path + ": not a readable file.");
   gzFile file = gzopen(m_path.c_str(), "rb");
   if (!file)
     throw UserError(m_path + ": cannot open (" + std::strerror(errno) + "). Check the file permissions.");
@@ -43,8 +42,8 @@ std::size_t GzReader::read(void* buffer, std::size_t size) {
       int code = Z_OK;
       const char* message = gzerror(static_cast<gzFile>(m_file), &code);
       if (code != Z_OK && code != Z_STREAM_END)
-        throw UserError(m_path + ": corrupt or truncated file (" +
-                        (message ? message : "zlib error") + "). Download it again.");
+        throw UserError(m_path + ": corrupt or truncated file (" + (message ? message : "zlib error") +
+                        "). Download it again.");
       break;
     }
     total += static_cast<std::size_t>(got);

@@ -54,9 +54,8 @@ std::vector<std::uint8_t> readPayload(GzReader& reader, std::size_t expected, co
   }
   unsigned char extra = 0;
   if (reader.read(&extra, 1) != 0)
-    throw UserError(reader.path() + ": longer than its header says (" +
-                    std::to_string(expected / unitBytes) + " " + unit +
-                    " announced). The file is damaged or not an IDX file; download it again.");
+    throw UserError(reader.path() + ": longer than its header says (" + std::to_string(expected / unitBytes) +
+                    " " + unit + " announced). The file is damaged or not an IDX file; download it again.");
   return data;
 }
 
@@ -98,56 +97,52 @@ std::vector<std::string> idxClassNames(const std::filesystem::path& folder) {
   return {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
 }
 
-std::shared_ptr<InMemoryDataset> loadIdxFiles(const IdxFiles& files,
-                                              std::vector<std::string> classNames,
+std::shared_ptr<InMemoryDataset> loadIdxFiles(const IdxFiles& files, std::vector<std::string> classNames,
                                               std::string description) {
   GzReader imageReader(files.images.string());
   const auto imageHeader = readHeader<4>(imageReader, "image");
   if (imageHeader[0] != kImageMagic)
     throw UserError(imageReader.path() + ": not an IDX image file (magic number " +
-                    std::to_string(imageHeader[0]) + ", expected " + std::to_string(kImageMagic) +
-                    "). " + kFix);
+                    std::to_string(imageHeader[0]) + ", expected " + std::to_string(kImageMagic) + "). " +
+                    kFix);
   const std::uint32_t count = imageHeader[1], rows = imageHeader[2], cols = imageHeader[3];
-  if (count == 0)
-    throw UserError(imageReader.path() + ": holds no images. " + kFix);
+  if (count == 0) throw UserError(imageReader.path() + ": holds no images. " + kFix);
   if (rows == 0 || cols == 0 || rows > kMaxSide || cols > kMaxSide)
-    throw UserError(imageReader.path() + ": implausible image size " + std::to_string(rows) +
-                    " x " + std::to_string(cols) + " in the IDX header. " + kFix);
+    throw UserError(imageReader.path() + ": implausible image size " + std::to_string(rows) + " x " +
+                    std::to_string(cols) + " in the IDX header. " + kFix);
 
   GzReader labelReader(files.labels.string());
   const auto labelHeader = readHeader<2>(labelReader, "label");
   if (labelHeader[0] != kLabelMagic)
     throw UserError(labelReader.path() + ": not an IDX label file (magic number " +
-                    std::to_string(labelHeader[0]) + ", expected " + std::to_string(kLabelMagic) +
-                    "). " + kFix);
+                    std::to_string(labelHeader[0]) + ", expected " + std::to_string(kLabelMagic) + "). " +
+                    kFix);
   if (labelHeader[1] != count)
-    throw UserError(labelReader.path() + ": holds " + std::to_string(labelHeader[1]) +
-                    " labels but " + files.images.filename().string() + " holds " +
-                    std::to_string(count) +
+    throw UserError(labelReader.path() + ": holds " + std::to_string(labelHeader[1]) + " labels but " +
+                    files.images.filename().string() + " holds " + std::to_string(count) +
                     " images. The two files must come from the same download.");
 
   const std::size_t imageBytes = std::size_t{rows} * cols;
   auto labels = readPayload(labelReader, count, "labels", 1);
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= classNames.size())
-      throw UserError(labelReader.path() + ": label " + std::to_string(labels[i]) +
-                      " of sample " + std::to_string(i) + " is out of range (expected 0.." +
+      throw UserError(labelReader.path() + ": label " + std::to_string(labels[i]) + " of sample " +
+                      std::to_string(i) + " is out of range (expected 0.." +
                       std::to_string(classNames.size() - 1) + "). Download the file again.");
   }
   auto pixels = readPayload(imageReader, std::size_t{count} * imageBytes, "images", imageBytes);
-  return std::make_shared<InMemoryDataset>(std::move(pixels), std::move(labels),
-                                           static_cast<int>(rows), static_cast<int>(cols), 1,
-                                           std::move(classNames), std::move(description));
+  return std::make_shared<InMemoryDataset>(std::move(pixels), std::move(labels), static_cast<int>(rows),
+                                           static_cast<int>(cols), 1, std::move(classNames),
+                                           std::move(description));
 }
 
-std::shared_ptr<InMemoryDataset> loadIdxDataset(const std::filesystem::path& folder,
-                                                IdxSplit split) {
+std::shared_ptr<InMemoryDataset> loadIdxDataset(const std::filesystem::path& folder, IdxSplit split) {
   const bool train = split == IdxSplit::Train;
   const auto files = findIdxFiles(folder, split);
   if (!files) {
     const std::string prefix = train ? "train" : "t10k";
-    throw UserError(folder.string() + ": missing " + prefix + "-images-idx3-ubyte[.gz] or " +
-                    prefix + "-labels-idx1-ubyte[.gz]" +
+    throw UserError(folder.string() + ": missing " + prefix + "-images-idx3-ubyte[.gz] or " + prefix +
+                    "-labels-idx1-ubyte[.gz]" +
                     (train ? std::string(". ") + kFix
                            : std::string(". Add the t10k test files, or set data.validation to "
                                          "\"split\" to hold out part of the training set.")));

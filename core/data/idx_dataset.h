@@ -26,12 +26,10 @@ std::optional<IdxFiles> findIdxFiles(const std::filesystem::path& folder, IdxSpl
 std::vector<std::string> idxClassNames(const std::filesystem::path& folder);
 
 // Reads one pair of files. Images become CV_8UC1 rows x cols (28 x 28 for MNIST).
-std::shared_ptr<InMemoryDataset> loadIdxFiles(const IdxFiles& files,
-                                              std::vector<std::string> classNames,
+std::shared_ptr<InMemoryDataset> loadIdxFiles(const IdxFiles& files, std::vector<std::string> classNames,
                                               std::string description);
 
 // Finds and reads `split` of the data set in `folder`; a missing file is a UserError.
-std::shared_ptr<InMemoryDataset> loadIdxDataset(const std::filesystem::path& folder,
-                                                IdxSplit split);
+std::shared_ptr<InMemoryDataset> loadIdxDataset(const std::filesystem::path& folder, IdxSplit split);
 
 }  // namespace ft::data

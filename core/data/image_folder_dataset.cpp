@@ -87,8 +87,7 @@ ClassScan scanClass(const fs::path& folder, const ImageFolderOptions& options,
 }  // namespace
 
 bool ImageFolderDataset::isImageExtension(const std::string& extension) {
-  static const char* const kExtensions[] = {".jpg", ".jpeg", ".png", ".bmp",
-                                            ".webp", ".tif", ".tiff"};
+  static const char* const kExtensions[] = {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff"};
   const std::string ext = lower(extension);
   return std::any_of(std::begin(kExtensions), std::end(kExtensions),
                      [&](const char* known) { return ext == known; });
@@ -96,8 +95,7 @@ bool ImageFolderDataset::isImageExtension(const std::string& extension) {
 
 cv::Mat decodeImageFile(const fs::path& file, bool grayscale) {
   try {
-    cv::Mat image =
-        cv::imread(file.string(), grayscale ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
+    cv::Mat image = cv::imread(file.string(), grayscale ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
     if (!image.empty() && !grayscale) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
     return image;
   } catch (const cv::Exception&) {
@@ -150,8 +148,8 @@ std::shared_ptr<ImageFolderDataset> ImageFolderDataset::open(const fs::path& roo
     ClassScan scan = scanClass(folder, options, report.warnings);
     report.imagesPerClass.push_back(scan.images.size());
     if (scan.images.empty())
-      report.warnings.push_back({folder.string(), "class \"" + folder.filename().string() +
-                                                      "\" has no images"});
+      report.warnings.push_back(
+          {folder.string(), "class \"" + folder.filename().string() + "\" has no images"});
     if (scan.otherFiles > 0)
       report.warnings.push_back(
           {folder.string(), std::to_string(scan.otherFiles) +
@@ -163,10 +161,8 @@ std::shared_ptr<ImageFolderDataset> ImageFolderDataset::open(const fs::path& roo
     }
   }
   if (set->m_files.empty())
-    throw UserError(root.string() + ": no readable images in its " +
-                    std::to_string(classFolders.size()) +
-                    " class folder(s). Put .jpg/.png images in " + root.string() +
-                    "/<class name>/.");
+    throw UserError(root.string() + ": no readable images in its " + std::to_string(classFolders.size()) +
+                    " class folder(s). Put .jpg/.png images in " + root.string() + "/<class name>/.");
   return set;
 }
 

@@ -4,9 +4,8 @@
 
 namespace ft::data {
 
-InMemoryDataset::InMemoryDataset(std::vector<std::uint8_t> pixels,
-                                 std::vector<std::uint8_t> labels, int rows, int cols,
-                                 int channels, std::vector<std::string> classNames,
+InMemoryDataset::InMemoryDataset(std::vector<std::uint8_t> pixels, std::vector<std::uint8_t> labels, int rows,
+                                 int cols, int channels, std::vector<std::string> classNames,
                                  std::string description)
     : m_pixels(std::move(pixels)),
       m_labels(std::move(labels)),
@@ -24,15 +23,15 @@ InMemoryDataset::InMemoryDataset(std::vector<std::uint8_t> pixels,
 
 int InMemoryDataset::label(std::size_t index) const {
   if (index >= m_labels.size())
-    throw std::out_of_range(m_description + ": sample " + std::to_string(index) +
-                            " out of range (size " + std::to_string(m_labels.size()) + ")");
+    throw std::out_of_range(m_description + ": sample " + std::to_string(index) + " out of range (size " +
+                            std::to_string(m_labels.size()) + ")");
   return m_labels[index];
 }
 
 cv::Mat InMemoryDataset::image(std::size_t index) const {
   if (index >= m_labels.size())
-    throw std::out_of_range(m_description + ": sample " + std::to_string(index) +
-                            " out of range (size " + std::to_string(m_labels.size()) + ")");
+    throw std::out_of_range(m_description + ": sample " + std::to_string(index) + " out of range (size " +
+                            std::to_string(m_labels.size()) + ")");
   // cv::Mat has no const header; callers must not write through it (see Dataset::image).
   auto* data = const_cast<std::uint8_t*>(m_pixels.data() + index * m_imageBytes);
   return cv::Mat(m_rows, m_cols, CV_8UC(m_channels), data);

@@ -12,9 +12,8 @@ class InMemoryDataset : public Dataset {
  public:
   // `pixels` holds size() images of rows x cols x channels bytes (interleaved, RGB order),
   // one after the other; `labels` one class index per image.
-  InMemoryDataset(std::vector<std::uint8_t> pixels, std::vector<std::uint8_t> labels, int rows,
-                  int cols, int channels, std::vector<std::string> classNames,
-                  std::string description);
+  InMemoryDataset(std::vector<std::uint8_t> pixels, std::vector<std::uint8_t> labels, int rows, int cols,
+                  int channels, std::vector<std::string> classNames, std::string description);
 
   std::size_t size() const override { return m_labels.size(); }
   int label(std::size_t index) const override;

@@ -98,8 +98,7 @@ struct BatchLoader::Impl {
       if (tensor.use_count() == 1 && tensor.storage().use_count() == 1) return tensor;
     }
     const int size = transform.options().inputSize;
-    auto tensor =
-        torch::empty({static_cast<std::int64_t>(batchSize), 3, size, size}, torch::kFloat32);
+    auto tensor = torch::empty({static_cast<std::int64_t>(batchSize), 3, size, size}, torch::kFloat32);
     if (pool.size() < poolLimit) pool.push_back(tensor);
     return tensor;
   }
@@ -126,16 +125,15 @@ struct BatchLoader::Impl {
       const std::size_t position = begin + i;
       const std::size_t index = order[position];
       try {
-        std::mt19937_64 rng(
-            mixSeed({augmentSeed, static_cast<std::uint64_t>(epoch), position}));
+        std::mt19937_64 rng(mixSeed({augmentSeed, static_cast<std::uint64_t>(epoch), position}));
         const cv::Mat image = view.dataset->image(index);
         transform.apply(image, images + i * floats, rng);
         labels[i] = view.dataset->label(index);
       } catch (const UserError&) {
         throw;
       } catch (const std::exception& e) {
-        throw UserError(view.dataset->describe() + ": cannot load sample " +
-                        std::to_string(index) + " (" + e.what() + ").");
+        throw UserError(view.dataset->describe() + ": cannot load sample " + std::to_string(index) + " (" +
+                        e.what() + ").");
       }
     }
     return true;
@@ -146,9 +144,8 @@ struct BatchLoader::Impl {
       std::size_t b;
       {
         std::unique_lock<std::mutex> lock(mutex);
-        workAvailable.wait(lock, [&] {
-          return stop || nextClaim >= batches || nextClaim < nextDeliver + window;
-        });
+        workAvailable.wait(lock,
+                           [&] { return stop || nextClaim >= batches || nextClaim < nextDeliver + window; });
         if (stop || nextClaim >= batches) return;
         b = nextClaim++;
       }
@@ -183,8 +180,7 @@ struct BatchLoader::Impl {
     stopping = false;
     started = true;
     const std::size_t remaining = batches - nextDeliver;
-    const std::size_t workers =
-        std::min(static_cast<std::size_t>(std::max(0, options.workers)), remaining);
+    const std::size_t workers = std::min(static_cast<std::size_t>(std::max(0, options.workers)), remaining);
     for (std::size_t i = 0; i < workers; ++i) threads.emplace_back([this] { workerLoop(); });
   }
 
@@ -233,8 +229,8 @@ std::vector<std::size_t> epochOrder(std::size_t n, bool shuffle, std::uint64_t s
     std::iota(identity.begin(), identity.end(), std::size_t(0));
     return identity;
   }
-  return seededPermutation(
-      n, mixSeed({purposeSeed(seed, SeedPurpose::EpochOrder), static_cast<std::uint64_t>(epoch)}));
+  return seededPermutation(n, mixSeed({purposeSeed(seed, SeedPurpose::EpochOrder),
+                                       static_cast<std::uint64_t>(epoch)}));
 }
 
 void BatchLoader::startEpoch(int epoch, std::size_t firstBatch) { m_impl->start(epoch, firstBatch); }

@@ -17,8 +17,8 @@ struct LoaderOptions {
   bool shuffle = true;
   bool dropLast = false;
   std::uint64_t seed = 42;
-  int workers = 2;       // decoding/augmentation threads; 0 = decode inside next()
-  int prefetch = 4;      // batches kept ready ahead of the consumer (at least `workers`)
+  int workers = 2;   // decoding/augmentation threads; 0 = decode inside next()
+  int prefetch = 4;  // batches kept ready ahead of the consumer (at least `workers`)
   TransformOptions transform;
 };
 
@@ -26,9 +26,9 @@ struct LoaderOptions {
 // an image buffer only after every reference (including views) to it is gone, so do not keep
 // raw data_ptr() pointers beyond the tensor's lifetime.
 struct Batch {
-  torch::Tensor images;  // float32 [B, 3, H, W], normalised
-  torch::Tensor labels;  // int64 [B]
-  std::size_t index = 0; // batch index within the epoch
+  torch::Tensor images;   // float32 [B, 3, H, W], normalised
+  torch::Tensor labels;   // int64 [B]
+  std::size_t index = 0;  // batch index within the epoch
 };
 
 // Positions into DataView::indices in the order a BatchLoader with these settings delivers the

@@ -26,9 +26,8 @@ std::vector<std::vector<std::size_t>> groupByClass(const Dataset& dataset,
 
 // Shuffles each class group with its own stream and moves the first quota[c] into `taken`,
 // the rest into `rest` (if given).
-void takeFromGroups(std::vector<std::vector<std::size_t>>& groups,
-                    const std::vector<std::size_t>& quotas, std::uint64_t seed,
-                    std::vector<std::size_t>& taken, std::vector<std::size_t>* rest) {
+void takeFromGroups(std::vector<std::vector<std::size_t>>& groups, const std::vector<std::size_t>& quotas,
+                    std::uint64_t seed, std::vector<std::size_t>& taken, std::vector<std::size_t>* rest) {
   for (std::size_t c = 0; c < groups.size(); ++c) {
     auto& group = groups[c];
     std::sort(group.begin(), group.end());  // independent of the input order
@@ -50,8 +49,7 @@ std::vector<std::size_t> allIndices(const Dataset& dataset) {
   return indices;
 }
 
-std::vector<std::size_t> countPerClass(const Dataset& dataset,
-                                       const std::vector<std::size_t>& indices) {
+std::vector<std::size_t> countPerClass(const Dataset& dataset, const std::vector<std::size_t>& indices) {
   std::vector<std::size_t> counts(dataset.classNames().size(), 0);
   for (const std::size_t index : indices) {
     const int label = dataset.label(index);
@@ -60,8 +58,7 @@ std::vector<std::size_t> countPerClass(const Dataset& dataset,
   return counts;
 }
 
-std::vector<std::size_t> proportionalQuotas(const std::vector<std::size_t>& counts,
-                                            std::size_t total) {
+std::vector<std::size_t> proportionalQuotas(const std::vector<std::size_t>& counts, std::size_t total) {
   const std::size_t all = std::accumulate(counts.begin(), counts.end(), std::size_t{0});
   std::vector<std::size_t> quotas(counts.size(), 0);
   if (all == 0) return quotas;
@@ -99,8 +96,7 @@ SplitIndices stratifiedSplit(const Dataset& dataset, const std::vector<std::size
   return split;
 }
 
-std::vector<std::size_t> stratifiedSubset(const Dataset& dataset,
-                                          const std::vector<std::size_t>& indices,
+std::vector<std::size_t> stratifiedSubset(const Dataset& dataset, const std::vector<std::size_t>& indices,
                                           std::size_t count, std::uint64_t seed) {
   if (count == 0 || count >= indices.size()) {
     std::vector<std::size_t> all = indices;

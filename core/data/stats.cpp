@@ -51,8 +51,8 @@ ChannelStats computeChannelStats(const DataView& view, std::size_t maxImages, st
   stats.images = positions.size();
   for (int c = 0; c < 3; ++c) {
     const double mean = static_cast<double>(sum[c]) / (255.0 * static_cast<double>(pixels));
-    const double meanSquare =
-        static_cast<double>(sumSquares[c]) / (255.0 * 255.0 * static_cast<double>(pixels));
+    const double meanSquare = static_cast<double>(sumSquares[c]) /
+                              (255.0 * 255.0 * static_cast<double>(pixels));
     stats.mean[c] = static_cast<float>(mean);
     stats.std[c] = static_cast<float>(std::sqrt(std::max(0.0, meanSquare - mean * mean)));
   }

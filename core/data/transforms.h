@@ -11,9 +11,9 @@
 namespace ft::data {
 
 struct TransformOptions {
-  int inputSize = 32;           // output is inputSize x inputSize
-  bool augment = true;          // random crop + flip (training); false for evaluation
-  int cropPadding = 4;          // zero padding before the random crop (0 = no crop)
+  int inputSize = 32;   // output is inputSize x inputSize
+  bool augment = true;  // random crop + flip (training); false for evaluation
+  int cropPadding = 4;  // zero padding before the random crop (0 = no crop)
   bool horizontalFlip = true;
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f};  // ImageNet by default
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};

@@ -26,10 +26,13 @@ ExportedModel::~ExportedModel() = default;
 
 namespace {
 
-void requireSameMetadata(const ExportMetadata& inside, const ExportMetadata& expected, const std::string& path) {
+void requireSameMetadata(const ExportMetadata& inside, const ExportMetadata& expected,
+                         const std::string& path) {
   if (toJson(inside) != toJson(expected))
-    throw UserError(path + ": the metadata read back from the file differs from the metadata written "
-                    "(read " + toJson(inside).dump() + "); export the model again");
+    throw UserError(path +
+                    ": the metadata read back from the file differs from the metadata written "
+                    "(read " +
+                    toJson(inside).dump() + "); export the model again");
 }
 
 // Our ResNet from a state dict file: every key, head included, must fit.
@@ -39,7 +42,8 @@ models::ResNet modelFromWeightsFile(const std::string& path, const ExportMetadat
   const auto report = weights::loadResNetWeights(*model, contents.tensors, path);
   if (report.headSkipped)
     throw UserError(path + ": the head of these weights has " + std::to_string(report.fileClasses) +
-                    " classes but the metadata beside it names " + std::to_string(metadata.classNames.size()) +
+                    " classes but the metadata beside it names " +
+                    std::to_string(metadata.classNames.size()) +
                     "; the .json belongs to another export: export the model again");
   model->eval();
   return model;
@@ -50,7 +54,8 @@ models::ResNet modelFromWeightsFile(const std::string& path, const ExportMetadat
 ExportMetadata readMetadataBeside(const std::string& path) {
   const std::string jsonPath = fs::path(path).replace_extension(".json").string();
   if (!fs::exists(jsonPath))
-    throw UserError(jsonPath + ": missing. " + path + " holds only the weights; its class names and "
+    throw UserError(jsonPath + ": missing. " + path +
+                    " holds only the weights; its class names and "
                     "preprocessing are in the .json written beside it by the export. Put that file "
                     "next to it under this name, or export the model again (finetune-cli export RUN_DIR -o " +
                     path + ")");
@@ -120,8 +125,8 @@ ExportedModel ExportedModel::open(const std::string& path, ExportFormat format,
 torch::Tensor ExportedModel::logits(const torch::Tensor& batch) {
   const std::int64_t size = m_metadata.inputSize;
   if (batch.dim() != 4 || batch.size(1) != 3 || batch.size(2) != size || batch.size(3) != size)
-    throw UserError(m_path + ": expects images of 3 x " + std::to_string(size) + " x " + std::to_string(size) +
-                    ", got a batch of shape " + c10::str(batch.sizes()));
+    throw UserError(m_path + ": expects images of 3 x " + std::to_string(size) + " x " +
+                    std::to_string(size) + ", got a batch of shape " + c10::str(batch.sizes()));
   const torch::Tensor input = batch.detach().to(torch::kCPU, torch::kFloat32).contiguous();
   if (m_model) {
     torch::NoGradGuard noGrad;

@@ -13,9 +13,9 @@ struct ClassProbability {
 };
 
 struct ImagePrediction {
-  std::string image;                      // the file as given
-  std::vector<ClassProbability> top;      // highest first, at most topK entries
-  std::string error;                      // non-empty when the file could not be read; top empty
+  std::string image;                  // the file as given
+  std::vector<ClassProbability> top;  // highest first, at most topK entries
+  std::string error;                  // non-empty when the file could not be read; top empty
 };
 
 }  // namespace ft::exporting

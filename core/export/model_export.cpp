@@ -38,18 +38,23 @@ torch::serialize::InputArchive openArchive(const std::string& path) {
     archive.load_from(path);
   } catch (const c10::Error&) {
     throw UserError(path + ": not a readable LibTorch archive (truncated, damaged, or another "
-                    "format); export the model again from its run");
+                           "format); export the model again from its run");
   }
   return archive;
 }
 }  // namespace
 
 nlohmann::json toJson(const ExportMetadata& m) {
-  return {{"format", "finetune-studio-export"}, {"version", 1},
-          {"architecture", m.architecture},    {"num_classes", m.classNames.size()},
-          {"class_names", m.classNames},       {"input_size", m.inputSize},
-          {"mean", m.mean},                    {"std", m.std},
-          {"image_channels", m.imageChannels}, {"source_run", m.sourceRun}};
+  return {{"format", "finetune-studio-export"},
+          {"version", 1},
+          {"architecture", m.architecture},
+          {"num_classes", m.classNames.size()},
+          {"class_names", m.classNames},
+          {"input_size", m.inputSize},
+          {"mean", m.mean},
+          {"std", m.std},
+          {"image_channels", m.imageChannels},
+          {"source_run", m.sourceRun}};
 }
 
 ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file) {
@@ -70,8 +75,7 @@ ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file
   }
 }
 
-void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata,
-                    const std::string& path) {
+void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path) {
   exportModel(model, metadata, path, ExportFormat::LibTorch);
 }
 
@@ -96,10 +100,10 @@ void loadExportAsStartingWeights(const std::string& path, models::ResNetImpl& mo
   auto archive = openArchive(path);
   c10::IValue value;
   if (!archive.try_read(kMetadataKey, value) || !value.isString())
-    throw UserError(path + ": a LibTorch archive that is not a FineTune Studio export; starting weights "
+    throw UserError(path +
+                    ": a LibTorch archive that is not a FineTune Studio export; starting weights "
                     "must be an export of a previous run (.pt), a PyTorch .pth state dict or .safetensors");
-  const auto metadata =
-      metadataFromJson(nlohmann::json::parse(value.toStringRef(), nullptr, false), path);
+  const auto metadata = metadataFromJson(nlohmann::json::parse(value.toStringRef(), nullptr, false), path);
   const auto arch = models::parseArchitecture(metadata.architecture);
   if (arch != model.architecture())
     throw UserError(path + ": these are " + models::architectureDisplayName(arch) +
@@ -128,10 +132,10 @@ std::string loadStartingWeights(const std::string& weightsName, models::ResNetIm
   }
   if (!fs::exists(weightsName))
     throw UserError(weightsName + ": weights file not found; give none, imagenet, or the path of a .pth, "
-                    ".safetensors or exported .pt file");
+                                  ".safetensors or exported .pt file");
   if (lowerCase(fs::path(weightsName).extension().string()) == ".onnx")
     throw UserError(weightsName + ": an ONNX export cannot start a run (its BatchNorm is folded into the "
-                    "convolutions); use the .pt, .pth or .safetensors export of the same run");
+                                  "convolutions); use the .pt, .pth or .safetensors export of the same run");
   if (weights::detectWeightsFormat(weightsName) == weights::WeightsFormat::LibTorchArchive) {
     loadExportAsStartingWeights(weightsName, model);
     return weightsName + " (FineTune Studio export)";
@@ -154,16 +158,21 @@ ExportFormat exportFormatFor(const std::string& path, const std::string& format)
   if (format.empty()) {
     if (!byExtension)
       throw UserError(path + ": cannot tell the export format from the extension; end the name in .pt, "
-                      ".pth, .safetensors or .onnx, or give the format (pt, pth, safetensors, onnx)");
+                             ".pth, .safetensors or .onnx, or give the format (pt, pth, safetensors, onnx)");
     return *byExtension;
   }
   const std::string name = lowerCase(format);
   ExportFormat chosen;
-  if (name == "pt" || name == "libtorch") chosen = ExportFormat::LibTorch;
-  else if (name == "pth" || name == "torchvision") chosen = ExportFormat::TorchvisionPth;
-  else if (name == "safetensors") chosen = ExportFormat::SafeTensors;
-  else if (name == "onnx") chosen = ExportFormat::Onnx;
-  else throw UserError("export format \"" + format + "\" is not known; use pt, pth, safetensors or onnx");
+  if (name == "pt" || name == "libtorch")
+    chosen = ExportFormat::LibTorch;
+  else if (name == "pth" || name == "torchvision")
+    chosen = ExportFormat::TorchvisionPth;
+  else if (name == "safetensors")
+    chosen = ExportFormat::SafeTensors;
+  else if (name == "onnx")
+    chosen = ExportFormat::Onnx;
+  else
+    throw UserError("export format \"" + format + "\" is not known; use pt, pth, safetensors or onnx");
   if (byExtension && *byExtension != chosen)
     throw UserError(path + ": the name ends in " + extension + " but the format is " + name +
                     "; use a matching extension (" + exportExtension(chosen) + ")");
@@ -242,16 +251,12 @@ void writeModelFile(const models::ResNet& model, const ExportMetadata& metadata,
       replaceFileAtomically(file, [&](const std::string& temp) { archive.save_to(temp); });
       break;
     }
-    case ExportFormat::TorchvisionPth:
-      weights::writeTorchFile(file, models::stateDict(model));
-      break;
+    case ExportFormat::TorchvisionPth: weights::writeTorchFile(file, models::stateDict(model)); break;
     case ExportFormat::SafeTensors:
       weights::writeSafeTensors(file, models::stateDict(model),
                                 {{"format", "pt"}, {"finetune_studio", toJson(metadata).dump()}});
       break;
-    case ExportFormat::Onnx:
-      writeOnnxModel(model, metadata, file);
-      break;
+    case ExportFormat::Onnx: writeOnnxModel(model, metadata, file); break;
   }
 }
 
@@ -262,18 +267,20 @@ void setReloadedLogitsHookForTesting(std::function<void(torch::Tensor& logits)> 
 }
 
 ExportVerification exportModel(const models::ResNet& model, const ExportMetadata& metadata,
-                               const std::string& path, ExportFormat format,
-                               const torch::Tensor& sampleBatch, const std::string& sampleDescription) {
+                               const std::string& path, ExportFormat format, const torch::Tensor& sampleBatch,
+                               const std::string& sampleDescription) {
   const fs::path parent = fs::path(path).parent_path();
   if (!parent.empty() && !fs::exists(parent))
     throw UserError(parent.string() + ": the export folder does not exist; create it or pick another");
   if (int(metadata.classNames.size()) != model->numClasses())
     throw std::logic_error("exportModel: " + std::to_string(metadata.classNames.size()) +
-                           " class names for a model with " + std::to_string(model->numClasses()) + " classes");
+                           " class names for a model with " + std::to_string(model->numClasses()) +
+                           " classes");
 
   ExportVerification verification;
   const bool synthetic = !sampleBatch.defined() || sampleBatch.size(0) == 0;
-  const torch::Tensor batch = synthetic ? syntheticBatch(metadata.inputSize) : sampleBatch.to(torch::kCPU, torch::kFloat32);
+  const torch::Tensor batch = synthetic ? syntheticBatch(metadata.inputSize)
+                                        : sampleBatch.to(torch::kCPU, torch::kFloat32);
   verification.images = int(batch.size(0));
   verification.inputs = synthetic ? "synthetic inputs" : sampleDescription;
   const torch::Tensor expected = referenceLogits(model, batch);
@@ -292,18 +299,23 @@ ExportVerification exportModel(const models::ResNet& model, const ExportMetadata
       throw UserError(path + ": the " + exportFormatName(format) + " file read back gives logits of shape " +
                       c10::str(actual.sizes()) + " instead of " + c10::str(expected.sizes()) +
                       "; nothing was written. Please report this bug");
-    verification.maxAbsDiff = (actual.to(torch::kFloat64) - expected.to(torch::kFloat64)).abs().max().item<double>();
+    verification.maxAbsDiff =
+        (actual.to(torch::kFloat64) - expected.to(torch::kFloat64)).abs().max().item<double>();
     if (!(verification.maxAbsDiff <= verification.tolerance)) {  // NaN fails too
       char figures[96];
-      std::snprintf(figures, sizeof figures, "max |\u0394| %.3g on %d %s, allowed %.2g", verification.maxAbsDiff,
-                    verification.images, verification.inputs.c_str(), verification.tolerance);
-      throw UserError(path + ": the " + exportFormatName(format) + " file read back from disk does not reproduce "
-                      "the model's outputs (" + figures + "); nothing was written" +
+      std::snprintf(figures, sizeof figures, "max |\u0394| %.3g on %d %s, allowed %.2g",
+                    verification.maxAbsDiff, verification.images, verification.inputs.c_str(),
+                    verification.tolerance);
+      throw UserError(path + ": the " + exportFormatName(format) +
+                      " file read back from disk does not reproduce "
+                      "the model's outputs (" +
+                      figures + "); nothing was written" +
                       (fs::exists(path) ? " and the earlier file is unchanged" : "") +
                       ". Please report this bug with the run folder");
     }
     if (std::rename(staged.c_str(), path.c_str()) != 0)
-      throw UserError(path + ": could not be replaced: " + std::strerror(errno) + "; check the folder's permissions");
+      throw UserError(path + ": could not be replaced: " + std::strerror(errno) +
+                      "; check the folder's permissions");
   } catch (...) {
     std::error_code ignored;
     fs::remove(staged, ignored);

@@ -25,7 +25,7 @@ struct ExportMetadata {
   int inputSize = 224;
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
-  std::string sourceRun;     // run folder it came from, if any
+  std::string sourceRun;  // run folder it came from, if any
   // Channels of the training images: 3 (RGB) or 1 (grayscale data such as Fashion-MNIST, whose
   // images were replicated to 3 channels by the transform). With 1, a colour image must be
   // converted to gray first, as the training data was.
@@ -37,8 +37,7 @@ ExportMetadata metadataFromJson(const nlohmann::json& json, const std::string& f
 
 // Writes `path` (LibTorch archive) and `path` with extension .json, atomically, verified as
 // exportModel(..., ExportFormat::LibTorch) is.
-void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata,
-                    const std::string& path);
+void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path);
 
 enum class ExportFormat {
   LibTorch,        // .pt: LibTorch archive with the metadata inside
@@ -51,7 +50,7 @@ enum class ExportFormat {
 // of `path` (.pt, .pth, .safetensors, .onnx). Throws ft::UserError for an unknown name or
 // extension, or a format that contradicts a known extension.
 ExportFormat exportFormatFor(const std::string& path, const std::string& format = "");
-std::string exportExtension(ExportFormat format);  // ".pt", ".pth", ".safetensors", ".onnx"
+std::string exportExtension(ExportFormat format);   // ".pt", ".pth", ".safetensors", ".onnx"
 std::string exportFormatName(ExportFormat format);  // "LibTorch .pt", ..., "ONNX"
 
 // How an export checked itself: the written file, read back from disk with the reader that will
@@ -59,10 +58,10 @@ std::string exportFormatName(ExportFormat format);  // "LibTorch .pt", ..., "ONN
 // `images` inputs; maxAbsDiff is the largest |difference| from the model in memory.
 struct ExportVerification {
   int images = 0;
-  std::string inputs;        // what the images were: "validation images", "sample images", ...
+  std::string inputs;  // what the images were: "validation images", "sample images", ...
   double maxAbsDiff = 0.0;
-  double tolerance = 0.0;    // what was allowed: see verificationTolerance
-  double logitScale = 0.0;   // largest |logit| of the model in memory on these images
+  double tolerance = 0.0;   // what was allowed: see verificationTolerance
+  double logitScale = 0.0;  // largest |logit| of the model in memory on these images
   // "verified on 8 validation images, max |Δ| 3.1e-06"
   std::string summary() const;
 };

@@ -38,14 +38,15 @@ class GraphBuilder {
   std::string convBatchNorm(const std::string& input, const std::string& conv, const std::string& bn) {
     const auto* convModule = module(conv)->as<torch::nn::Conv2d>();
     const auto* bnModule = module(bn)->as<torch::nn::BatchNorm2d>();
-    if (!convModule || !bnModule) throw std::logic_error("ONNX export: " + conv + "/" + bn + " are not Conv2d/BatchNorm2d");
+    if (!convModule || !bnModule)
+      throw std::logic_error("ONNX export: " + conv + "/" + bn + " are not Conv2d/BatchNorm2d");
     const auto& options = convModule->options;
     if (options.groups() != 1 || (*options.dilation())[0] != 1 || (*options.dilation())[1] != 1 ||
         !c10::holds_alternative<torch::ExpandingArray<2>>(options.padding()))
       throw std::logic_error("ONNX export: " + conv + " has options this exporter does not map");
     const auto padding = c10::get<torch::ExpandingArray<2>>(options.padding());
-    const torch::Tensor scale =
-        state(bn + ".weight") / torch::sqrt(state(bn + ".running_var") + bnModule->options.eps());
+    const torch::Tensor scale = state(bn + ".weight") /
+                                torch::sqrt(state(bn + ".running_var") + bnModule->options.eps());
     const torch::Tensor weight = state(conv + ".weight") * scale.view({-1, 1, 1, 1});
     torch::Tensor bias = state(bn + ".bias") - state(bn + ".running_mean") * scale;
     if (options.bias()) bias = bias + state(conv + ".bias") * scale;
@@ -61,7 +62,9 @@ class GraphBuilder {
   }
 
   std::string relu(const std::string& input) { return addNode("Relu", {input}, "relu")->output(0); }
-  std::string add(const std::string& a, const std::string& b) { return addNode("Add", {a, b}, "add")->output(0); }
+  std::string add(const std::string& a, const std::string& b) {
+    return addNode("Add", {a, b}, "add")->output(0);
+  }
 
   // torch max_pool2d(3, stride 2, padding 1): padded cells never win, as ONNX's.
   std::string maxPool(const std::string& input) {
@@ -116,7 +119,8 @@ class GraphBuilder {
     tensor->set_raw_data(data.data_ptr<float>(), std::size_t(data.numel()) * sizeof(float));
   }
 
-  static void addInts(onnx::NodeProto* node, const std::string& name, const std::vector<std::int64_t>& values) {
+  static void addInts(onnx::NodeProto* node, const std::string& name,
+                      const std::vector<std::int64_t>& values) {
     auto* attribute = node->add_attribute();
     attribute->set_name(name);
     attribute->set_type(onnx::AttributeProto::INTS);
@@ -164,7 +168,8 @@ std::string onnxModelBytes(const models::ResNet& model, const ExportMetadata& me
   proto.set_ir_version(kIrVersion);
   proto.set_producer_name(kProducer);
   proto.set_model_version(1);
-  proto.set_doc_string(models::architectureDisplayName(model->architecture()) + " fine-tuned with FineTune Studio");
+  proto.set_doc_string(models::architectureDisplayName(model->architecture()) +
+                       " fine-tuned with FineTune Studio");
   auto* opset = proto.add_opset_import();
   opset->set_domain("");
   opset->set_version(kOnnxOpset);
@@ -184,9 +189,10 @@ std::string onnxModelBytes(const models::ResNet& model, const ExportMetadata& me
       std::string out = builder.relu(builder.convBatchNorm(x, block + "conv1", block + "bn1"));
       out = builder.convBatchNorm(out, block + "conv2", block + "bn2");
       if (bottleneck) out = builder.convBatchNorm(builder.relu(out), block + "conv3", block + "bn3");
-      const std::string shortcut = builder.has(block + "downsample")
-                                       ? builder.convBatchNorm(x, block + "downsample.0", block + "downsample.1")
-                                       : x;
+      const std::string shortcut =
+          builder.has(block + "downsample")
+              ? builder.convBatchNorm(x, block + "downsample.0", block + "downsample.1")
+              : x;
       x = builder.relu(builder.add(out, shortcut));
     }
   }
@@ -226,7 +232,8 @@ OnnxModelInfo readOnnxModelInfo(const std::string& path) {
   const bool parsed = proto.ParseFromFileDescriptor(fd);
   ::close(fd);
   if (!parsed || !proto.has_graph())
-    throw UserError(path + ": not an ONNX model (truncated, damaged, or another format); export the model again");
+    throw UserError(path +
+                    ": not an ONNX model (truncated, damaged, or another format); export the model again");
   OnnxModelInfo info;
   info.irVersion = proto.ir_version();
   for (const auto& opset : proto.opset_import())
@@ -236,9 +243,11 @@ OnnxModelInfo readOnnxModelInfo(const std::string& path) {
   for (const auto& input : graph.input()) info.inputs.push_back(input.name());
   for (const auto& output : graph.output()) info.outputs.push_back(output.name());
   if (graph.input_size() > 0)
-    for (const auto& dim : graph.input(0).type().tensor_type().shape().dim()) info.inputShape.push_back(dimText(dim));
+    for (const auto& dim : graph.input(0).type().tensor_type().shape().dim())
+      info.inputShape.push_back(dimText(dim));
   if (graph.output_size() > 0)
-    for (const auto& dim : graph.output(0).type().tensor_type().shape().dim()) info.outputShape.push_back(dimText(dim));
+    for (const auto& dim : graph.output(0).type().tensor_type().shape().dim())
+      info.outputShape.push_back(dimText(dim));
   for (const auto& node : graph.node()) info.operatorTypes.push_back(node.op_type());
   info.initializers = std::size_t(graph.initializer_size());
   for (const auto& property : proto.metadata_props()) info.metadataProps[property.key()] = property.value();
@@ -250,7 +259,7 @@ ExportMetadata readOnnxMetadata(const std::string& path) {
   const auto& props = info.metadataProps;
   if (!props.count("architecture") || !props.count("class_names"))
     throw UserError(path + ": this ONNX model has no FineTune Studio metadata (architecture, class names, "
-                    "preprocessing); export it from its run with finetune-cli export --format onnx");
+                           "preprocessing); export it from its run with finetune-cli export --format onnx");
   nlohmann::json json;
   try {
     json["architecture"] = props.at("architecture");
@@ -261,7 +270,8 @@ ExportMetadata readOnnxMetadata(const std::string& path) {
     if (props.count("image_channels")) json["image_channels"] = std::stoi(props.at("image_channels"));
     if (props.count("source_run")) json["source_run"] = props.at("source_run");
   } catch (const std::exception&) {
-    throw UserError(path + ": the export metadata in the ONNX model is incomplete or damaged; export the model again");
+    throw UserError(
+        path + ": the export metadata in the ONNX model is incomplete or damaged; export the model again");
   }
   return metadataFromJson(json, path);
 }

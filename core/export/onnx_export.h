@@ -33,7 +33,7 @@ struct OnnxModelInfo {
   std::vector<std::string> inputs, outputs;  // graph input / output names
   std::vector<std::string> inputShape;       // per dimension: dim_param or the number, e.g. batch 3 32 32
   std::vector<std::string> outputShape;
-  std::vector<std::string> operatorTypes;    // op_type of every node, in graph order
+  std::vector<std::string> operatorTypes;  // op_type of every node, in graph order
   std::size_t initializers = 0;
   std::map<std::string, std::string> metadataProps;
 };

@@ -54,7 +54,7 @@ torch::Tensor preprocessImage(const cv::Mat& image, const ExportMetadata& metada
 }
 
 std::vector<ImagePrediction> predictImages(const LogitsFunction& logits, const ExportMetadata& metadata,
-                                                const std::vector<std::string>& images, int topK) {
+                                           const std::vector<std::string>& images, int topK) {
   if (topK < 1) throw UserError("top-k must be at least 1 (got " + std::to_string(topK) + ")");
   const auto classes = std::int64_t(metadata.classNames.size());
   const auto k = std::min<std::int64_t>(topK, classes);
@@ -80,8 +80,8 @@ std::vector<ImagePrediction> predictImages(const LogitsFunction& logits, const E
       auto& prediction = out[rows[r]];
       for (std::int64_t j = 0; j < k; ++j) {
         const int index = int(indices[std::int64_t(r)][j].item<std::int64_t>());
-        prediction.top.push_back({index, metadata.classNames[std::size_t(index)],
-                                  values[std::int64_t(r)][j].item<float>()});
+        prediction.top.push_back(
+            {index, metadata.classNames[std::size_t(index)], values[std::int64_t(r)][j].item<float>()});
       }
     }
   }

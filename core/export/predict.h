@@ -31,6 +31,6 @@ using LogitsFunction = std::function<torch::Tensor(const torch::Tensor& batch)>;
 // softmax probability, or an error naming it when it cannot be read. topK < 1 throws
 // ft::UserError; topK above the class count gives every class.
 std::vector<ImagePrediction> predictImages(const LogitsFunction& logits, const ExportMetadata& metadata,
-                                                const std::vector<std::string>& images, int topK);
+                                           const std::vector<std::string>& images, int topK);
 
 }  // namespace ft::exporting

@@ -40,13 +40,14 @@ RunModel loadRunModel(const std::string& runDir, const std::string& which) {
     loaded.metadata.mean = state.at("mean").get<std::array<float, 3>>();
     loaded.metadata.std = state.at("std").get<std::array<float, 3>>();
   } catch (const std::exception&) {
-    throw UserError(loaded.checkpoint + ": the checkpoint's state is incomplete or damaged; use the other one (best/last)");
+    throw UserError(loaded.checkpoint +
+                    ": the checkpoint's state is incomplete or damaged; use the other one (best/last)");
   }
   loaded.metadata.imageChannels = imageChannelsFor(loaded.config.data);
   loaded.metadata.sourceRun = runDir;
 
   loaded.model = models::ResNet(models::parseArchitecture(loaded.metadata.architecture),
-                             int(loaded.metadata.classNames.size()));
+                                int(loaded.metadata.classNames.size()));
   run::readModelState(archive, *loaded.model, loaded.checkpoint, /*skipMismatchedHead=*/false);
   loaded.model->eval();
   return loaded;

@@ -61,8 +61,7 @@ torch::nn::Sequential makeLayer(std::int64_t& inplanes, std::int64_t planes, int
   torch::nn::Sequential layer;
   const std::int64_t outplanes = planes * Block::ContainedType::kExpansion;
   torch::nn::Sequential downsample{nullptr};
-  if (stride != 1 || inplanes != outplanes)
-    downsample = makeDownsample(inplanes, outplanes, stride);
+  if (stride != 1 || inplanes != outplanes) downsample = makeDownsample(inplanes, outplanes, stride);
   layer->push_back(Block(inplanes, planes, stride, downsample));
   inplanes = outplanes;
   for (int i = 1; i < blocks; ++i)
@@ -96,8 +95,7 @@ Architecture parseArchitecture(const std::string& name) {
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   for (const auto& spec : kSpecs)
     if (lower == spec.name) return spec.arch;
-  throw UserError("Unknown model architecture \"" + name + "\": use one of " + allowedNames() +
-                  ".");
+  throw UserError("Unknown model architecture \"" + name + "\": use one of " + allowedNames() + ".");
 }
 
 std::string architectureName(Architecture arch) { return specOf(arch).name; }
@@ -112,8 +110,7 @@ std::vector<std::string> architectureNames() {
 std::int64_t defaultInputSize(Architecture) { return 224; }
 
 std::int64_t featureDimFor(Architecture arch) {
-  return specOf(arch).bottleneck ? 512 * BottleneckImpl::kExpansion
-                                 : 512 * BasicBlockImpl::kExpansion;
+  return specOf(arch).bottleneck ? 512 * BottleneckImpl::kExpansion : 512 * BasicBlockImpl::kExpansion;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -126,9 +123,8 @@ ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : m_arch(arch), m_numC
   // Registration order follows torchvision's attribute order, which fixes the key order of
   // named_parameters / named_buffers / state dict. relu, maxpool and avgpool have no state and
   // are applied functionally.
-  conv1 = register_module(
-      "conv1",
-      torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
+  conv1 = register_module("conv1", torch::nn::Conv2d(
+                                       torch::nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
   bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
 
   std::int64_t inplanes = 64;
@@ -136,9 +132,8 @@ ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : m_arch(arch), m_numC
   const std::array<std::int64_t, 4> strides{1, 2, 2, 2};
   std::array<torch::nn::Sequential, 4> layers{nullptr, nullptr, nullptr, nullptr};
   for (std::size_t i = 0; i < 4; ++i) {
-    layers[i] = spec.bottleneck
-                    ? makeLayer<Bottleneck>(inplanes, planes[i], spec.blocks[i], strides[i])
-                    : makeLayer<BasicBlock>(inplanes, planes[i], spec.blocks[i], strides[i]);
+    layers[i] = spec.bottleneck ? makeLayer<Bottleneck>(inplanes, planes[i], spec.blocks[i], strides[i])
+                                : makeLayer<BasicBlock>(inplanes, planes[i], spec.blocks[i], strides[i]);
   }
   layer1 = register_module("layer1", layers[0]);
   layer2 = register_module("layer2", layers[1]);
@@ -232,8 +227,7 @@ void ResNetImpl::setBackboneBatchNormEval(bool eval) {
 
 void ResNetImpl::applyBatchNormHold() {
   for (auto& item : named_modules("", /*include_self=*/false))
-    if (!isHeadKey(item.key() + ".") && item.value()->as<torch::nn::BatchNorm2d>())
-      item.value()->eval();
+    if (!isHeadKey(item.key() + ".") && item.value()->as<torch::nn::BatchNorm2d>()) item.value()->eval();
 }
 
 void ResNetImpl::train(bool on) {
@@ -251,8 +245,7 @@ std::vector<std::pair<std::string, torch::Tensor>> stateDict(const ResNet& model
     const std::string base = prefix.empty() ? "" : prefix + ".";
     for (const auto& p : module.named_parameters(/*recurse=*/false))
       out.emplace_back(base + p.key(), p.value());
-    for (const auto& b : module.named_buffers(/*recurse=*/false))
-      out.emplace_back(base + b.key(), b.value());
+    for (const auto& b : module.named_buffers(/*recurse=*/false)) out.emplace_back(base + b.key(), b.value());
   });
   return out;
 }
@@ -263,8 +256,7 @@ std::vector<std::pair<std::string, TensorShape>> stateDictShapes(const ResNet& m
   return out;
 }
 
-std::size_t loadStateDict(ResNet& model,
-                          const std::unordered_map<std::string, torch::Tensor>& state,
+std::size_t loadStateDict(ResNet& model, const std::unordered_map<std::string, torch::Tensor>& state,
                           const LoadStateOptions& options) {
   const auto own = stateDict(model);
   std::vector<std::string> missing, mismatched, unexpected;
@@ -294,11 +286,10 @@ std::size_t loadStateDict(ResNet& model,
   std::string problems;
   if (!mismatched.empty()) problems += " Wrong shape: " + listKeys(mismatched) + ".";
   if (options.strict && !missing.empty()) problems += " Missing: " + listKeys(missing) + ".";
-  if (options.strict && !unexpected.empty())
-    problems += " Unexpected: " + listKeys(unexpected) + ".";
+  if (options.strict && !unexpected.empty()) problems += " Unexpected: " + listKeys(unexpected) + ".";
   if (!problems.empty())
-    throw UserError("The weights do not fit " + architectureDisplayName(model->architecture()) +
-                    " with " + std::to_string(model->numClasses()) + " classes." + problems);
+    throw UserError("The weights do not fit " + architectureDisplayName(model->architecture()) + " with " +
+                    std::to_string(model->numClasses()) + " classes." + problems);
 
   torch::NoGradGuard noGrad;
   for (auto& [dest, source] : copies) dest.copy_(source);

@@ -16,8 +16,8 @@ enum class Architecture { ResNet18, ResNet34, ResNet50 };
 
 // "resnet18" | "resnet34" | "resnet50" (case-insensitive); throws ft::UserError otherwise.
 Architecture parseArchitecture(const std::string& name);
-std::string architectureName(Architecture arch);          // "resnet18"
-std::string architectureDisplayName(Architecture arch);   // "ResNet-18"
+std::string architectureName(Architecture arch);         // "resnet18"
+std::string architectureDisplayName(Architecture arch);  // "ResNet-18"
 // Every accepted name, in order: {"resnet18", "resnet34", "resnet50"}.
 std::vector<std::string> architectureNames();
 // Side of the square input the ImageNet weights were trained at (224 for every ResNet).
@@ -109,8 +109,7 @@ struct LoadStateOptions {
 // converted to the destination's dtype and device). Throws ft::UserError naming missing,
 // unexpected or wrongly shaped keys; the model is left untouched when it throws.
 // Returns the number of tensors copied.
-std::size_t loadStateDict(ResNet& model,
-                          const std::unordered_map<std::string, torch::Tensor>& state,
+std::size_t loadStateDict(ResNet& model, const std::unordered_map<std::string, torch::Tensor>& state,
                           const LoadStateOptions& options = {});
 
 }  // namespace ft::models

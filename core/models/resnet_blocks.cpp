@@ -5,8 +5,7 @@
 namespace ft::models {
 
 torch::nn::Conv2d makeConv3x3(std::int64_t in, std::int64_t out, std::int64_t stride) {
-  return torch::nn::Conv2d(
-      torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false));
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, 3).stride(stride).padding(1).bias(false));
 }
 
 torch::nn::Conv2d makeConv1x1(std::int64_t in, std::int64_t out, std::int64_t stride) {

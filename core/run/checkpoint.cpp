@@ -79,7 +79,7 @@ nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
     archive.load_from(path);
   } catch (const c10::Error&) {
     throw UserError(path + ": not a readable FineTune Studio checkpoint (truncated or damaged). "
-                    "Resume from another run, or start the run again");
+                           "Resume from another run, or start the run again");
   }
   c10::IValue stateValue;
   if (!archive.try_read(kStateKey, stateValue) || !stateValue.isString())

@@ -55,8 +55,7 @@ bool parseNumber(const std::string& text, std::size_t& pos, T& value) {
 }
 
 std::string fixFor(const std::string& runDir, const std::string& which) {
-  return "delete it or evaluate again with `finetune-cli evaluate " + runDir + " --checkpoint " +
-         which + "`";
+  return "delete it or evaluate again with `finetune-cli evaluate " + runDir + " --checkpoint " + which + "`";
 }
 
 EvaluationReport reportFromJson(const nlohmann::json& j, const std::string& file) {
@@ -109,10 +108,9 @@ void readPredictions(const std::string& file, EvaluationReport& report, const st
     std::size_t pos = 0;
     const bool ok = parseNumber(line, pos, p.sampleIndex) && parseNumber(line, pos, p.trueClass) &&
                     parseNumber(line, pos, p.predictedClass) && parseNumber(line, pos, p.confidence) &&
-                    parseNumber(line, pos, p.trueProbability) && p.trueClass >= 0 &&
-                    p.trueClass < classes && p.predictedClass >= 0 && p.predictedClass < classes;
-    if (!ok)
-      throw UserError(file + ": line " + std::to_string(lineNumber) + " is damaged; " + fix);
+                    parseNumber(line, pos, p.trueProbability) && p.trueClass >= 0 && p.trueClass < classes &&
+                    p.predictedClass >= 0 && p.predictedClass < classes;
+    if (!ok) throw UserError(file + ": line " + std::to_string(lineNumber) + " is damaged; " + fix);
     report.predictions.push_back(p);
   }
 }
@@ -173,8 +171,8 @@ std::optional<EvaluationReport> readEvaluation(const std::string& runDir, const 
     throw UserError(file + ": damaged evaluation file (" + e.what() + "); " + fix);
   }
   if (report.checkpoint != which)
-    throw UserError(file + ": holds the evaluation of checkpoint \"" + report.checkpoint +
-                    "\", not \"" + which + "\"; " + fix);
+    throw UserError(file + ": holds the evaluation of checkpoint \"" + report.checkpoint + "\", not \"" +
+                    which + "\"; " + fix);
   if (stampOf(checkpoint) != stored) return std::nullopt;  // the checkpoint was rewritten
   if (!fs::exists(predictionsFile)) return std::nullopt;
 
@@ -203,37 +201,36 @@ CheckpointStamp stampOf(const std::string& checkpointFile) {
 nlohmann::json toJson(const EvaluationReport& report, bool withPredictions) {
   nlohmann::json classes = nlohmann::json::array();
   for (const auto& c : report.classes)
-    classes.push_back({{"name", c.name}, {"support", c.support}, {"predicted", c.predicted},
-                       {"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1}});
+    classes.push_back({{"name", c.name},
+                       {"support", c.support},
+                       {"predicted", c.predicted},
+                       {"precision", c.precision},
+                       {"recall", c.recall},
+                       {"f1", c.f1}});
   nlohmann::json confused = nlohmann::json::array();
   for (const auto& c : report.mostConfused(5))
-    confused.push_back({{"true_class", c.trueClass}, {"predicted_class", c.predictedClass},
-                        {"count", c.count}});
-  nlohmann::json j = {{"format", kFormat},
-                      {"checkpoint", report.checkpoint},
-                      {"epoch", report.epoch},
-                      {"class_names", report.classNames},
-                      {"samples", report.samples},
-                      {"top1", report.top1},
-                      {"top5", report.top5},
-                      {"top5_k", std::min(kTopK, report.classNames.size())},
-                      {"macro_f1", report.macroF1},
-                      {"confusion", report.confusion},
-                      {"classes", classes},
-                      {"most_confused", confused}};
+    confused.push_back(
+        {{"true_class", c.trueClass}, {"predicted_class", c.predictedClass}, {"count", c.count}});
+  nlohmann::json j = {{"format", kFormat},          {"checkpoint", report.checkpoint},
+                      {"epoch", report.epoch},      {"class_names", report.classNames},
+                      {"samples", report.samples},  {"top1", report.top1},
+                      {"top5", report.top5},        {"top5_k", std::min(kTopK, report.classNames.size())},
+                      {"macro_f1", report.macroF1}, {"confusion", report.confusion},
+                      {"classes", classes},         {"most_confused", confused}};
   if (withPredictions) {
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& p : report.predictions)
-      samples.push_back({{"sample_index", p.sampleIndex}, {"true_class", p.trueClass},
-                         {"predicted_class", p.predictedClass}, {"confidence", p.confidence},
+      samples.push_back({{"sample_index", p.sampleIndex},
+                         {"true_class", p.trueClass},
+                         {"predicted_class", p.predictedClass},
+                         {"confidence", p.confidence},
                          {"true_probability", p.trueProbability}});
     j["predictions"] = samples;
   }
   return j;
 }
 
-void saveEvaluation(const std::string& runDir, const EvaluationReport& report,
-                    const CheckpointStamp& stamp) {
+void saveEvaluation(const std::string& runDir, const EvaluationReport& report, const CheckpointStamp& stamp) {
   checkCheckpointName(report.checkpoint);
   const std::string jsonFile = evaluationPath(runDir, report.checkpoint);
   std::error_code error;
@@ -245,7 +242,9 @@ void saveEvaluation(const std::string& runDir, const EvaluationReport& report,
   std::string csv = std::string(kCsvHeader) + "\n";
   for (const auto& p : report.predictions) {
     const auto name = [&](int c) {
-      return c >= 0 && std::size_t(c) < report.classNames.size() ? csvQuoted(report.classNames[std::size_t(c)]) : "";
+      return c >= 0 && std::size_t(c) < report.classNames.size()
+                 ? csvQuoted(report.classNames[std::size_t(c)])
+                 : "";
     };
     csv += std::to_string(p.sampleIndex) + "," + std::to_string(p.trueClass) + "," +
            std::to_string(p.predictedClass) + "," + floatText(p.confidence) + "," +

@@ -16,11 +16,11 @@ namespace ft::run {
 
 struct ClassReport {
   std::string name;
-  std::int64_t support = 0;     // validation images whose true class this is (row sum)
-  std::int64_t predicted = 0;   // images predicted as this class (column sum)
-  double precision = 0.0;       // 0..1; 0 when nothing was predicted as this class
-  double recall = 0.0;          // 0..1; 0 when support is 0
-  double f1 = 0.0;              // 0..1; 0 when precision + recall is 0
+  std::int64_t support = 0;    // validation images whose true class this is (row sum)
+  std::int64_t predicted = 0;  // images predicted as this class (column sum)
+  double precision = 0.0;      // 0..1; 0 when nothing was predicted as this class
+  double recall = 0.0;         // 0..1; 0 when support is 0
+  double f1 = 0.0;             // 0..1; 0 when precision + recall is 0
 };
 
 // One validation image's outcome. `sampleIndex` is its position in the run's validation view
@@ -30,28 +30,32 @@ struct SamplePrediction {
   std::size_t sampleIndex = 0;
   int trueClass = 0;
   int predictedClass = 0;
-  float confidence = 0.0f;      // softmax probability of predictedClass
-  float trueProbability = 0.0f; // softmax probability of trueClass
+  float confidence = 0.0f;       // softmax probability of predictedClass
+  float trueProbability = 0.0f;  // softmax probability of trueClass
 };
 
 struct EvaluationReport {
-  std::string checkpoint;                       // "best" | "last"
-  int epoch = 0;                                // 1-based epoch the checkpoint was saved after
+  std::string checkpoint;  // "best" | "last"
+  int epoch = 0;           // 1-based epoch the checkpoint was saved after
   std::vector<std::string> classNames;
   std::vector<std::vector<std::int64_t>> confusion;  // [true class][predicted class]
-  std::vector<ClassReport> classes;             // one per class, in class order
+  std::vector<ClassReport> classes;                  // one per class, in class order
   std::int64_t samples = 0;
-  double top1 = 0.0;                            // 0..1
-  double top5 = 0.0;                            // 0..1 (top-min(5, classes))
+  double top1 = 0.0;  // 0..1
+  double top5 = 0.0;  // 0..1 (top-min(5, classes))
   double macroF1 = 0.0;
-  std::vector<SamplePrediction> predictions;    // every validation image, in sampleIndex order
+  std::vector<SamplePrediction> predictions;  // every validation image, in sampleIndex order
   // Misclassified images (predictedClass != trueClass), highest confidence first.
   std::vector<SamplePrediction> misclassified() const;
   // Images of one confusion cell (true `trueClass`, predicted `predictedClass`), highest
   // confidence first.
   std::vector<SamplePrediction> cell(int trueClass, int predictedClass) const;
   // The `count` most confused (true, predicted) pairs off the diagonal, largest count first.
-  struct Confusion { int trueClass = 0; int predictedClass = 0; std::int64_t count = 0; };
+  struct Confusion {
+    int trueClass = 0;
+    int predictedClass = 0;
+    std::int64_t count = 0;
+  };
   std::vector<Confusion> mostConfused(std::size_t count) const;
 };
 
@@ -77,7 +81,6 @@ nlohmann::json toJson(const EvaluationReport& report, bool withPredictions);
 
 // Writes evaluation/<report.checkpoint>.json (with `stamp`) and <checkpoint>-predictions.csv
 // under `runDir`, each atomically (CSV first). Throws ft::UserError naming the file.
-void saveEvaluation(const std::string& runDir, const EvaluationReport& report,
-                    const CheckpointStamp& stamp);
+void saveEvaluation(const std::string& runDir, const EvaluationReport& report, const CheckpointStamp& stamp);
 
 }  // namespace ft::run

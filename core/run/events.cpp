@@ -26,9 +26,10 @@ const char* levelName(LogLevel l) {
 }  // namespace
 
 nlohmann::json toJson(const IterationEvent& e) {
-  return {{"event", "iteration"}, {"epoch", e.epoch + 1},     {"iteration", e.iteration},
-          {"batch", e.batch},     {"batches", e.batchesPerEpoch}, {"loss", e.loss},
-          {"lr", e.learningRates}, {"images_per_second", e.imagesPerSecond},
+  return {{"event", "iteration"},           {"epoch", e.epoch + 1},
+          {"iteration", e.iteration},       {"batch", e.batch},
+          {"batches", e.batchesPerEpoch},   {"loss", e.loss},
+          {"lr", e.learningRates},          {"images_per_second", e.imagesPerSecond},
           {"epoch_seconds", e.epochSeconds}};
 }
 

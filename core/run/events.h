@@ -13,9 +13,9 @@ enum class Phase { Frozen, Unfrozen };
 std::string phaseName(Phase phase);  // "frozen" | "unfrozen"
 
 struct IterationEvent {
-  int epoch = 0;                  // 0-based
-  std::int64_t iteration = 0;     // global, 1-based (the seed's iter index)
-  std::int64_t batch = 0;         // 1-based within the epoch
+  int epoch = 0;               // 0-based
+  std::int64_t iteration = 0;  // global, 1-based (the seed's iter index)
+  std::int64_t batch = 0;      // 1-based within the epoch
   std::int64_t batchesPerEpoch = 0;
   double loss = 0.0;
   std::vector<double> learningRates;  // one per parameter group: head, backbone
@@ -24,18 +24,18 @@ struct IterationEvent {
 };
 
 struct EpochEvent {
-  int epoch = 0;                  // 0-based
+  int epoch = 0;  // 0-based
   int epochs = 0;
   Phase phase = Phase::Unfrozen;
   double trainLoss = 0.0;
-  double trainAccuracy = 0.0;     // percent
+  double trainAccuracy = 0.0;  // percent
   double validationLoss = 0.0;
   double validationAccuracy = 0.0;  // percent
-  double seconds = 0.0;           // whole epoch: training + evaluation
+  double seconds = 0.0;             // whole epoch: training + evaluation
   double trainSeconds = 0.0;
-  double imagesPerSecond = 0.0;   // training images per second
+  double imagesPerSecond = 0.0;       // training images per second
   std::vector<double> learningRates;  // at the end of the epoch, after the scheduler
-  bool best = false;              // best validation accuracy so far
+  bool best = false;                  // best validation accuracy so far
 };
 
 struct PhaseEvent {
@@ -57,11 +57,11 @@ enum class FinishStatus { Completed, Stopped, Failed };
 
 struct FinishedEvent {
   FinishStatus status = FinishStatus::Completed;
-  std::string message;            // the error for Failed
+  std::string message;  // the error for Failed
   std::string runDir;
   int epochsCompleted = 0;
   double bestValidationAccuracy = 0.0;
-  int bestEpoch = -1;             // 0-based, -1 if none
+  int bestEpoch = -1;  // 0-based, -1 if none
   double finalValidationAccuracy = 0.0;
 };
 

@@ -38,8 +38,7 @@ std::vector<std::string> splitCsvLine(const std::string& line) {
   return cells;
 }
 
-MetricsWriter::MetricsWriter(const std::string& path, std::int64_t keepUpToIteration,
-                             int keepUpToEpochs)
+MetricsWriter::MetricsWriter(const std::string& path, std::int64_t keepUpToIteration, int keepUpToEpochs)
     : m_path(path) {
   if (keepUpToIteration >= 0 && fs::exists(path)) {
     std::ifstream in(path);
@@ -68,16 +67,15 @@ MetricsWriter::MetricsWriter(const std::string& path, std::int64_t keepUpToItera
 }
 
 void MetricsWriter::write(const IterationEvent& e) {
-  m_out << "iteration," << e.epoch + 1 << ',' << e.iteration << ',' << e.batch << ",,"
-        << e.loss << ",,,,," << lr(e.learningRates, 0) << ',' << lr(e.learningRates, 1) << ','
-        << e.imagesPerSecond << ",\n";
+  m_out << "iteration," << e.epoch + 1 << ',' << e.iteration << ',' << e.batch << ",," << e.loss << ",,,,,"
+        << lr(e.learningRates, 0) << ',' << lr(e.learningRates, 1) << ',' << e.imagesPerSecond << ",\n";
 }
 
 void MetricsWriter::write(const EpochEvent& e) {
   m_out << "epoch," << e.epoch + 1 << ",,," << phaseName(e.phase) << ",," << e.trainLoss << ','
         << e.trainAccuracy << ',' << e.validationLoss << ',' << e.validationAccuracy << ','
-        << lr(e.learningRates, 0) << ',' << lr(e.learningRates, 1) << ',' << e.imagesPerSecond
-        << ',' << e.seconds << "\n";
+        << lr(e.learningRates, 0) << ',' << lr(e.learningRates, 1) << ',' << e.imagesPerSecond << ','
+        << e.seconds << "\n";
   m_out.flush();
   if (!m_out) throw UserError(m_path + ": writing metrics failed; the disk may be full");
 }
@@ -127,7 +125,7 @@ MetricsHistory readMetricsFile(const std::string& path, int epochs) {
   for (std::size_t c = 0; c < names.size(); ++c) columns[names[c]] = c;
   if (!columns.count("kind") || !columns.count("epoch"))
     throw UserError(path + ": not a metrics file (its first line is not the metrics header); "
-                    "the run's charts cannot be redrawn from it");
+                           "the run's charts cannot be redrawn from it");
   const std::size_t width = names.size();
   while (std::getline(in, line)) {
     auto cells = splitCsvLine(line);

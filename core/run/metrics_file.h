@@ -14,8 +14,7 @@ class MetricsWriter {
  public:
   // Appends to `path`. With keepUpToIteration >= 0, first drops rows written after that point
   // (an interrupted run resumed from its checkpoint must not show iterations twice).
-  MetricsWriter(const std::string& path, std::int64_t keepUpToIteration = -1,
-                int keepUpToEpochs = -1);
+  MetricsWriter(const std::string& path, std::int64_t keepUpToIteration = -1, int keepUpToEpochs = -1);
   void write(const IterationEvent& event);
   void write(const EpochEvent& event);
   void flush();

@@ -8,8 +8,8 @@ std::optional<TimeLeft> timeLeft(const IterationEvent& last, int totalEpochs) {
   TimeLeft left;
   left.epochSeconds = perBatch * double(last.batchesPerEpoch - last.batch);
   if (totalEpochs > 0 && last.epoch + 1 < totalEpochs)
-    left.runSeconds = left.epochSeconds + perBatch * double(last.batchesPerEpoch) *
-                                              double(totalEpochs - last.epoch - 1);
+    left.runSeconds = left.epochSeconds +
+                      perBatch * double(last.batchesPerEpoch) * double(totalEpochs - last.epoch - 1);
   return left;
 }
 

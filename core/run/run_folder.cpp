@@ -34,8 +34,10 @@ std::string createRunFolder(const std::string& runsDir, const std::string& name,
   }
   std::error_code ec;
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
-    throw UserError(dir + ": this run folder already exists and holds files; nothing was "
-                    "overwritten. Choose another run name or folder, or use `resume " + dir + "`");
+    throw UserError(dir +
+                    ": this run folder already exists and holds files; nothing was "
+                    "overwritten. Choose another run name or folder, or use `resume " +
+                    dir + "`");
   fs::create_directories(fs::path(dir) / "checkpoints", ec);
   if (!ec) fs::create_directories(fs::path(dir) / "exports", ec);
   if (ec)
@@ -60,16 +62,14 @@ RunPaths openRunFolder(const std::string& dir) {
   std::error_code error;
   if (!fs::is_directory(dir, error))
     throw UserError(dir + ": no such folder, so this is not a run folder. Give a folder that a "
-                    "training created under runs/");
+                          "training created under runs/");
   if (!fs::exists(paths.config, error))
     throw UserError(dir + ": no config.json here, so this is not a run folder. Give a folder that "
-                    "a training created under runs/");
+                          "a training created under runs/");
   return paths;
 }
 
-config::RunConfig loadRunConfig(const RunPaths& paths) {
-  return config::loadConfigFile(paths.config);
-}
+config::RunConfig loadRunConfig(const RunPaths& paths) { return config::loadConfigFile(paths.config); }
 
 void checkCheckpointName(const std::string& which) {
   if (which != "best" && which != "last")
@@ -90,10 +90,12 @@ std::string existingCheckpoint(const RunPaths& paths, const std::string& which) 
     if (fs::exists(paths.checkpoint(name), error))
       present += std::string(present.empty() ? "" : " and ") + name;
   throw UserError(file + ": missing. " +
-                  (present.empty() ? std::string("This run has no checkpoint yet: it stopped before its first "
-                                                 "epoch ended; resume it with `finetune-cli resume " + paths.dir + "`")
-                                   : "This run has " + present + "; choose --checkpoint " +
-                                         (present.find(' ') == std::string::npos ? present : "best or last")));
+                  (present.empty()
+                       ? std::string("This run has no checkpoint yet: it stopped before its first "
+                                     "epoch ended; resume it with `finetune-cli resume " +
+                                     paths.dir + "`")
+                       : "This run has " + present + "; choose --checkpoint " +
+                             (present.find(' ') == std::string::npos ? present : "best or last")));
 }
 
 std::shared_ptr<spdlog::logger> makeRunLogger(const std::string& logPath) {

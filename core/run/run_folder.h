@@ -8,7 +8,9 @@
 
 #include "config/run_config.h"
 
-namespace spdlog { class logger; }
+namespace spdlog {
+class logger;
+}
 
 namespace ft::run {
 

@@ -51,8 +51,8 @@ std::unique_ptr<BatchSource> loaderBatches(data::BatchLoader& loader, torch::Dev
   return std::make_unique<LoaderBatches>(loader, device);
 }
 
-std::unique_ptr<BatchSource> cachedBatches(const CachedFeatures& cache, std::size_t batchSize,
-                                           bool shuffle, std::uint64_t seed) {
+std::unique_ptr<BatchSource> cachedBatches(const CachedFeatures& cache, std::size_t batchSize, bool shuffle,
+                                           std::uint64_t seed) {
   return std::make_unique<CachedBatches>(cache, batchSize, shuffle, seed);
 }
 

@@ -16,9 +16,9 @@
 namespace ft::train {
 
 struct SourceBatch {
-  torch::Tensor inputs;    // images [B, 3, S, S], or backbone features [B, F] when `features`
-  torch::Tensor labels;    // [B] int64
-  bool features = false;   // the head alone runs on `inputs`
+  torch::Tensor inputs;   // images [B, 3, S, S], or backbone features [B, F] when `features`
+  torch::Tensor labels;   // [B] int64
+  bool features = false;  // the head alone runs on `inputs`
 };
 
 class BatchSource {
@@ -37,7 +37,7 @@ std::unique_ptr<BatchSource> loaderBatches(data::BatchLoader& loader, torch::Dev
 // Batches of cached rows, in the order a loader with the same `shuffle` and `seed` would deliver
 // them (data::epochOrder), `batchSize` rows each (the last may be short). The cache must outlive
 // the source.
-std::unique_ptr<BatchSource> cachedBatches(const CachedFeatures& cache, std::size_t batchSize,
-                                           bool shuffle, std::uint64_t seed);
+std::unique_ptr<BatchSource> cachedBatches(const CachedFeatures& cache, std::size_t batchSize, bool shuffle,
+                                           std::uint64_t seed);
 
 }  // namespace ft::train

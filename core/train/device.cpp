@@ -32,8 +32,7 @@ int applyThreadCount(int threads) {
 DeviceReport listDevices() {
   DeviceReport report;
   report.devices.push_back({"cpu", "CPU, " + std::to_string(machineCores()) + " cores (" +
-                                       std::to_string(torch::get_num_threads()) +
-                                       " LibTorch threads now)"});
+                                       std::to_string(torch::get_num_threads()) + " LibTorch threads now)"});
   if (!at::globalContext().hasCUDA()) {
     report.cudaUnavailableReason =
         "this LibTorch was built without CUDA (the Debian package is CPU-only); build against "
@@ -54,7 +53,8 @@ DeviceReport listDevices() {
 torch::Device resolveDevice(const std::string& id) {
   if (id == "cpu") return torch::Device(torch::kCPU);
   int index = 0;
-  if (id.rfind("cuda:", 0) == 0) index = std::stoi(id.substr(5));
+  if (id.rfind("cuda:", 0) == 0)
+    index = std::stoi(id.substr(5));
   else if (id != "cuda")
     throw UserError("device \"" + id + "\" is not known; use cpu, cuda or cuda:N");
   const DeviceReport report = listDevices();

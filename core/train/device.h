@@ -11,8 +11,8 @@ struct DeviceInfo {
 };
 
 struct DeviceReport {
-  std::vector<DeviceInfo> devices;   // the CPU first, then every CUDA device
-  std::string cudaUnavailableReason; // empty when CUDA devices are listed
+  std::vector<DeviceInfo> devices;    // the CPU first, then every CUDA device
+  std::string cudaUnavailableReason;  // empty when CUDA devices are listed
 };
 
 DeviceReport listDevices();

@@ -41,10 +41,11 @@ void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& l
 
 std::string evaluationSummary(const run::EvaluationReport& report) {
   char line[256];
-  std::snprintf(line, sizeof line, "Evaluation of %s (epoch %d, %lld images): top-1 %.2f%%, top-%zu %.2f%%, macro F1 %.4f",
+  std::snprintf(line, sizeof line,
+                "Evaluation of %s (epoch %d, %lld images): top-1 %.2f%%, top-%zu %.2f%%, macro F1 %.4f",
                 report.checkpoint.c_str(), report.epoch, static_cast<long long>(report.samples),
-                100.0 * report.top1, std::min<std::size_t>(5, report.classNames.size()),
-                100.0 * report.top5, report.macroF1);
+                100.0 * report.top1, std::min<std::size_t>(5, report.classNames.size()), 100.0 * report.top5,
+                report.macroF1);
   std::string out = line;
   const auto confused = report.mostConfused(1);
   if (confused.empty()) return out + ", no confusions";
@@ -54,22 +55,22 @@ std::string evaluationSummary(const run::EvaluationReport& report) {
 }
 
 std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::ResNet& lastModel,
-                                              data::BatchLoader& validationLoader,
-                                              torch::Device device,
-                                              const std::vector<std::string>& classNames,
-                                              int lastEpoch, int bestEpoch,
-                                              const EvaluationProgress& progress,
+                                              data::BatchLoader& validationLoader, torch::Device device,
+                                              const std::vector<std::string>& classNames, int lastEpoch,
+                                              int bestEpoch, const EvaluationProgress& progress,
                                               const run::EvaluationReport* lastReport) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point start) {
     char text[32];
-    std::snprintf(text, sizeof text, " [%.1f s]", std::chrono::duration<double>(Clock::now() - start).count());
+    std::snprintf(text, sizeof text, " [%.1f s]",
+                  std::chrono::duration<double>(Clock::now() - start).count());
     return std::string(text);
   };
   std::vector<std::string> lines;
   auto start = Clock::now();
   auto last = lastReport ? *lastReport
-                         : evaluateModel(*lastModel, validationLoader, device, classNames, "last", lastEpoch, progress);
+                         : evaluateModel(*lastModel, validationLoader, device, classNames, "last", lastEpoch,
+                                         progress);
   run::saveEvaluation(paths.dir, last, run::stampOf(paths.lastCheckpoint));
   lines.push_back(evaluationSummary(last) + (lastReport ? " (from the final validation)" : seconds(start)));
 

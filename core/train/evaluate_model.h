@@ -43,11 +43,9 @@ std::string evaluationSummary(const run::EvaluationReport& report);
 // both). `lastReport`, when given, is last.ckpt's evaluation already made (the trainer's final
 // validation pass) and saves a pass. Epochs are 1-based. Throws (ft::UserError, c10::Error).
 std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::ResNet& lastModel,
-                                              data::BatchLoader& validationLoader,
-                                              torch::Device device,
-                                              const std::vector<std::string>& classNames,
-                                              int lastEpoch, int bestEpoch,
-                                              const EvaluationProgress& progress = {},
+                                              data::BatchLoader& validationLoader, torch::Device device,
+                                              const std::vector<std::string>& classNames, int lastEpoch,
+                                              int bestEpoch, const EvaluationProgress& progress = {},
                                               const run::EvaluationReport* lastReport = nullptr);
 
 }  // namespace ft::train

@@ -17,24 +17,22 @@ EvaluationAccumulator::EvaluationAccumulator(std::vector<std::string> classNames
   if (m_classNames.empty()) throw UserError("evaluation needs at least one class");
 }
 
-void EvaluationAccumulator::add(const float* probabilities, std::size_t rows,
-                                const std::int64_t* trueLabels, const std::size_t* sampleIndices) {
+void EvaluationAccumulator::add(const float* probabilities, std::size_t rows, const std::int64_t* trueLabels,
+                                const std::size_t* sampleIndices) {
   const std::size_t classes = m_classNames.size();
   const std::size_t k = std::min(kTopK, classes);
   for (std::size_t r = 0; r < rows; ++r) {
     const float* p = probabilities + r * classes;
     const std::int64_t label = trueLabels[r];
     if (label < 0 || std::size_t(label) >= classes)
-      throw UserError("sample " + std::to_string(sampleIndices[r]) + " has label " +
-                      std::to_string(label) + ", outside the " + std::to_string(classes) +
-                      " classes of the model");
+      throw UserError("sample " + std::to_string(sampleIndices[r]) + " has label " + std::to_string(label) +
+                      ", outside the " + std::to_string(classes) + " classes of the model");
     const std::size_t truth = std::size_t(label);
     std::size_t best = 0;
     for (std::size_t c = 1; c < classes; ++c)
       if (p[c] > p[best]) best = c;
     std::size_t rank = 0;  // classes ranked above the true one
-    for (std::size_t c = 0; c < classes; ++c)
-      rank += p[c] > p[truth] || (p[c] == p[truth] && c < truth);
+    for (std::size_t c = 0; c < classes; ++c) rank += p[c] > p[truth] || (p[c] == p[truth] && c < truth);
     m_topKHits += rank < k;
     ++m_confusion[truth][best];
     run::SamplePrediction s;
@@ -71,8 +69,8 @@ run::EvaluationReport evaluatePredictions(const std::vector<float>& probabilitie
   if (sampleIndices.size() != rows || probabilities.size() != rows * classNames.size())
     throw UserError("evaluation input sizes disagree: " + std::to_string(probabilities.size()) +
                     " probabilities, " + std::to_string(rows) + " labels, " +
-                    std::to_string(sampleIndices.size()) + " indices, " +
-                    std::to_string(classNames.size()) + " classes");
+                    std::to_string(sampleIndices.size()) + " indices, " + std::to_string(classNames.size()) +
+                    " classes");
   EvaluationAccumulator accumulator(classNames);
   accumulator.add(probabilities.data(), rows, trueLabels.data(), sampleIndices.data());
   return accumulator.finish(checkpoint, epoch);

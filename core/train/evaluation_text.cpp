@@ -102,7 +102,9 @@ std::string formatEvaluationText(const run::EvaluationReport& report, std::size_
                                         names[std::size_t(c.predictedClass)].size());
   for (const auto& c : confused) {
     const auto& truth = report.classes[std::size_t(c.trueClass)];
-    out << "  " << padRight(names[std::size_t(c.trueClass)] + " -> " + names[std::size_t(c.predictedClass)], pairWidth)
+    out << "  "
+        << padRight(names[std::size_t(c.trueClass)] + " -> " + names[std::size_t(c.predictedClass)],
+                    pairWidth)
         << "  " << padLeft(std::to_string(c.count), std::to_string(largest).size()) << "  ("
         << fixed(truth.support ? 100.0 * double(c.count) / double(truth.support) : 0.0, 1) << "% of "
         << names[std::size_t(c.trueClass)] << ")\n";

@@ -43,12 +43,11 @@ CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& 
   return cache;
 }
 
-torch::Tensor batchRows(const std::vector<std::size_t>& order, std::size_t batch,
-                        std::size_t batchSize, torch::Device device) {
+torch::Tensor batchRows(const std::vector<std::size_t>& order, std::size_t batch, std::size_t batchSize,
+                        torch::Device device) {
   const std::size_t begin = std::min(order.size(), batch * batchSize);
   const std::size_t end = std::min(order.size(), begin + batchSize);
-  std::vector<std::int64_t> rows(order.begin() + std::ptrdiff_t(begin),
-                                 order.begin() + std::ptrdiff_t(end));
+  std::vector<std::int64_t> rows(order.begin() + std::ptrdiff_t(begin), order.begin() + std::ptrdiff_t(end));
   return torch::tensor(rows, torch::kInt64).to(device);
 }
 

@@ -34,7 +34,7 @@ CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& 
 // Row indices (int64, on `device`) of batch `batch` when the samples come in `order` (positions
 // into the DataView, see data::epochOrder) in batches of `batchSize`; the last batch may be
 // short. Empty when `batch` is past the end.
-torch::Tensor batchRows(const std::vector<std::size_t>& order, std::size_t batch,
-                        std::size_t batchSize, torch::Device device);
+torch::Tensor batchRows(const std::vector<std::size_t>& order, std::size_t batch, std::size_t batchSize,
+                        torch::Device device);
 
 }  // namespace ft::train

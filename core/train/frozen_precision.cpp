@@ -29,8 +29,9 @@ void setConvolutionLayout(models::ResNetImpl& model, bool channelsLast) {
 namespace {
 // CPU autocast to bfloat16 for one scope; the autocast state is per thread.
 class Bf16Autocast {
-public:
-  Bf16Autocast() : m_wasEnabled(at::autocast::is_cpu_enabled()), m_wasType(at::autocast::get_autocast_cpu_dtype()) {
+ public:
+  Bf16Autocast()
+      : m_wasEnabled(at::autocast::is_cpu_enabled()), m_wasType(at::autocast::get_autocast_cpu_dtype()) {
     at::autocast::set_autocast_cpu_dtype(at::kBFloat16);
     at::autocast::set_cpu_enabled(true);
   }
@@ -42,7 +43,7 @@ public:
   Bf16Autocast(const Bf16Autocast&) = delete;
   Bf16Autocast& operator=(const Bf16Autocast&) = delete;
 
-private:
+ private:
   bool m_wasEnabled;
   at::ScalarType m_wasType;
 };

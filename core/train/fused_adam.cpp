@@ -8,9 +8,9 @@ namespace ft::train {
 namespace {
 
 bool fusable(const torch::Tensor& p, const torch::Tensor& grad) {
-  return p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() &&
-         grad.defined() && !grad.is_sparse() && grad.scalar_type() == torch::kFloat32 &&
-         grad.is_contiguous() && grad.sizes() == p.sizes();
+  return p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() && grad.defined() &&
+         !grad.is_sparse() && grad.scalar_type() == torch::kFloat32 && grad.is_contiguous() &&
+         grad.sizes() == p.sizes();
 }
 
 struct Coefficients {
@@ -26,8 +26,10 @@ void update(float* __restrict p, const float* __restrict g, float* __restrict m,
   for (std::int64_t i = begin; i < end; ++i) {
     float grad = g[i];
     float param = p[i];
-    if (decoupled) param *= c.decoupledScale;
-    else grad += c.weightDecay * param;
+    if (decoupled)
+      param *= c.decoupledScale;
+    else
+      grad += c.weightDecay * param;
     const float mi = m[i] * c.beta1 + c.oneMinusBeta1 * grad;
     const float vi = v[i] * c.beta2 + c.oneMinusBeta2 * grad * grad;
     m[i] = mi;
@@ -78,8 +80,10 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
         const double bc2 = 1 - std::pow(beta2, double(s.step()));
         auto g = grad;
         if (options.weight_decay() != 0) {
-          if (m_decoupled) p.mul_(1 - options.lr() * options.weight_decay());
-          else g = g.add(p, options.weight_decay());
+          if (m_decoupled)
+            p.mul_(1 - options.lr() * options.weight_decay());
+          else
+            g = g.add(p, options.weight_decay());
         }
         s.exp_avg().mul_(beta1).add_(g, 1 - beta1);
         s.exp_avg_sq().mul_(beta2).addcmul_(g, g, 1 - beta2);

@@ -17,7 +17,8 @@ data::LoaderOptions runLoaderOptions(const config::RunConfig& config, int batchS
 
 }  // namespace
 
-data::LoaderOptions trainingLoaderOptions(const config::RunConfig& config, const data::TransformOptions& transform) {
+data::LoaderOptions trainingLoaderOptions(const config::RunConfig& config,
+                                          const data::TransformOptions& transform) {
   return runLoaderOptions(config, config.train.batchSize, true, transform);
 }
 

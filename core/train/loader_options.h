@@ -9,7 +9,8 @@ namespace ft::train {
 
 // Training: config batch size, shuffled by the run's seed, its workers and prefetch, `transform`
 // as given (augmenting or not).
-data::LoaderOptions trainingLoaderOptions(const config::RunConfig& config, const data::TransformOptions& transform);
+data::LoaderOptions trainingLoaderOptions(const config::RunConfig& config,
+                                          const data::TransformOptions& transform);
 
 // Validation: config eval batch size, the view's own order (no shuffle), `evalTransform` without
 // augmentation. Also the feature cache's pass (unaugmented, in order).

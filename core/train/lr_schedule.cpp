@@ -10,9 +10,10 @@ constexpr double kPlateauEps = 1e-8;
 constexpr double kPi = 3.14159265358979323846;
 }  // namespace
 
-LrSchedule::LrSchedule(const config::OptimConfig& config, int epochs,
-                       std::int64_t iterationsPerEpoch)
-    : m_config(config), m_epochs(epochs), m_iterationsPerEpoch(std::max<std::int64_t>(1, iterationsPerEpoch)) {}
+LrSchedule::LrSchedule(const config::OptimConfig& config, int epochs, std::int64_t iterationsPerEpoch)
+    : m_config(config),
+      m_epochs(epochs),
+      m_iterationsPerEpoch(std::max<std::int64_t>(1, iterationsPerEpoch)) {}
 
 void LrSchedule::setBaseRates(const std::vector<double>& rates) {
   m_base = rates;
@@ -72,8 +73,10 @@ std::vector<double> LrSchedule::rates() const {
 }
 
 nlohmann::json LrSchedule::state() const {
-  return {{"base", m_base},          {"plateau_scale", m_plateauScale},
-          {"iteration_factor", m_iterationFactor}, {"epoch_factor", m_epochFactor},
+  return {{"base", m_base},
+          {"plateau_scale", m_plateauScale},
+          {"iteration_factor", m_iterationFactor},
+          {"epoch_factor", m_epochFactor},
           {"best", std::isfinite(m_best) ? nlohmann::json(m_best) : nlohmann::json(nullptr)},
           {"bad_epochs", m_badEpochs}};
 }

@@ -44,9 +44,9 @@ class LrSchedule {
   int m_epochs;
   std::int64_t m_iterationsPerEpoch;
   std::vector<double> m_base;
-  std::vector<double> m_plateauScale;     // per group, plateau only
-  double m_iterationFactor = 1.0;         // cosine only
-  double m_epochFactor = 1.0;             // step only
+  std::vector<double> m_plateauScale;  // per group, plateau only
+  double m_iterationFactor = 1.0;      // cosine only
+  double m_epochFactor = 1.0;          // step only
   double m_best = std::numeric_limits<double>::infinity();
   int m_badEpochs = 0;
 };

@@ -4,8 +4,7 @@
 
 namespace ft::train {
 
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig& c,
-                                                       models::ResNet& model) {
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig& c, models::ResNet& model) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto head = model->headParameters();
   auto backbone = model->backboneParameters();

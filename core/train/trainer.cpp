@@ -35,8 +35,8 @@ void Trainer::Impl::setPhase(int forEpoch, bool atEpochStart) {
   else
     log(LogLevel::Info, "All parameters trainable (" + withThousands(counts.total) + ")");
   if (observer)
-    observer->onPhase({forEpoch, frozen ? Phase::Frozen : Phase::Unfrozen, counts.frozen,
-                       counts.total, rates});
+    observer->onPhase(
+        {forEpoch, frozen ? Phase::Frozen : Phase::Unfrozen, counts.frozen, counts.total, rates});
 }
 
 // The frozen phase with train.feature_cache trains the head from the backbone's outputs,
@@ -47,8 +47,8 @@ bool Trainer::Impl::ensureTrainCache() {
                           withThousands(std::int64_t(data.train.indices.size())) +
                           " training images once; frozen epochs then train the head from "
                           "them, without augmentation");
-  trainCache = computeFeatures(*model, data.train, featureCacheOptions, device,
-                               [this] { return stopRequested.load(); }, bf16Frozen);
+  trainCache = computeFeatures(
+      *model, data.train, featureCacheOptions, device, [this] { return stopRequested.load(); }, bf16Frozen);
   if (trainCache.empty()) return false;
   std::ostringstream line;
   line.setf(std::ios::fixed);
@@ -94,8 +94,9 @@ bool Trainer::Impl::trainEpoch() {
     progress.trainSeconds = trainSeconds();
     return false;
   }
-  auto cachedSource = cached ? cachedBatches(trainCache, std::size_t(config.train.batchSize), true, config.train.seed)
-                             : nullptr;
+  auto cachedSource =
+      cached ? cachedBatches(trainCache, std::size_t(config.train.batchSize), true, config.train.seed)
+             : nullptr;
   BatchSource& source = cached ? *cachedSource : *trainBatches;
   source.startEpoch(epoch, std::size_t(progress.batch));
   const std::int64_t batches = source.batchesPerEpoch();
@@ -119,9 +120,8 @@ bool Trainer::Impl::trainEpoch() {
     if (!std::isfinite(lossValue)) {
       std::ostringstream message;
       message << "the loss diverged (" << lossValue << ") at epoch " << epoch + 1 << ", batch "
-              << progress.batch + 1 << ". Lower the learning rate (head "
-              << rates[0] << ", backbone " << rates[1]
-              << ") and start again; checkpoints saved so far are kept";
+              << progress.batch + 1 << ". Lower the learning rate (head " << rates[0] << ", backbone "
+              << rates[1] << ") and start again; checkpoints saved so far are kept";
       throw UserError(message.str());
     }
     progress.correct += output.argmax(1).eq(batch->labels).sum().item<std::int64_t>();
@@ -156,8 +156,8 @@ std::pair<double, double> Trainer::Impl::evaluate() {
   const bool cached = cachedEpoch(epoch);
   if (cached && validationCache.empty())
     validationCache = computeFeatures(*model, data.validation, featureCacheOptions, device);
-  auto cachedSource = cached ? cachedBatches(validationCache, std::size_t(config.train.evalBatchSize), false, 0)
-                             : nullptr;
+  auto cachedSource =
+      cached ? cachedBatches(validationCache, std::size_t(config.train.evalBatchSize), false, 0) : nullptr;
   BatchSource& source = cached ? *cachedSource : *validationBatches;
   source.startEpoch(0);
   // The final epoch's pass is also the evaluation of last.ckpt (evaluateCheckpoints).
@@ -186,15 +186,16 @@ void Trainer::Impl::saveLast() {
 // Extra information only: a failure here is a warning, the run stays completed.
 void Trainer::Impl::evaluateCheckpoints() {
   try {
-    const auto lines = evaluateCompletedRun(*paths, model, *validationLoader, device, data.classNames,
-                                            epochsCompleted, bestEpoch + 1,
-                                            [this](std::int64_t, std::int64_t) { return !stopRequested; },
-                                            finalEvaluation ? &*finalEvaluation : nullptr);
+    const auto lines = evaluateCompletedRun(
+        *paths, model, *validationLoader, device, data.classNames, epochsCompleted, bestEpoch + 1,
+        [this](std::int64_t, std::int64_t) { return !stopRequested; },
+        finalEvaluation ? &*finalEvaluation : nullptr);
     for (const auto& line : lines) log(LogLevel::Info, line);
   } catch (const std::exception& e) {
     if (stopRequested) {
       log(LogLevel::Info, "The evaluation after training was stopped; the run is complete. Evaluate "
-                          "it later with `finetune-cli evaluate " + paths->dir + "`");
+                          "it later with `finetune-cli evaluate " +
+                              paths->dir + "`");
       return;
     }
     log(LogLevel::Warning, std::string("The evaluation after training failed (") + e.what() +
@@ -204,7 +205,8 @@ void Trainer::Impl::evaluateCheckpoints() {
 }
 
 // Closes the epoch just validated: the scheduler's step, the event, best and last checkpoints.
-EpochEvent Trainer::Impl::endEpoch(double validationLoss, double validationAccuracy, double evaluationSeconds) {
+EpochEvent Trainer::Impl::endEpoch(double validationLoss, double validationAccuracy,
+                                   double evaluationSeconds) {
   schedule->endEpoch(epoch, validationLoss);
   EpochEvent event;
   event.epoch = epoch;
@@ -245,9 +247,12 @@ FinishedEvent Trainer::Impl::finish(FinishStatus status, const std::string& mess
   event.bestEpoch = bestEpoch;
   event.finalValidationAccuracy = lastAccuracy;
   if (metrics) metrics->flush();
-  if (status == FinishStatus::Failed) log(LogLevel::Error, message);
-  else if (status == FinishStatus::Stopped) log(LogLevel::Info, "Stopped: " + message);
-  else log(LogLevel::Info, "Finished: " + message);
+  if (status == FinishStatus::Failed)
+    log(LogLevel::Error, message);
+  else if (status == FinishStatus::Stopped)
+    log(LogLevel::Info, "Stopped: " + message);
+  else
+    log(LogLevel::Info, "Finished: " + message);
   if (observer) observer->onFinished(event);
   return event;
 }
@@ -262,8 +267,10 @@ Trainer::Trainer(config::RunConfig config, TrainingObserver* observer, std::stri
 std::unique_ptr<Trainer> Trainer::resumeFrom(const std::string& runDir, TrainingObserver* observer) {
   const auto paths = run::openRunFolder(runDir);
   if (!std::filesystem::exists(paths.lastCheckpoint))
-    throw UserError(paths.lastCheckpoint + ": missing, so the run cannot be resumed; the run "
-                    "stopped before its first checkpoint. Start it again with --config " + paths.config);
+    throw UserError(paths.lastCheckpoint +
+                    ": missing, so the run cannot be resumed; the run "
+                    "stopped before its first checkpoint. Start it again with --config " +
+                    paths.config);
   auto trainer = std::make_unique<Trainer>(run::loadRunConfig(paths), observer, runDir);
   trainer->m_impl->resuming = true;
   return trainer;
@@ -284,10 +291,11 @@ FinishedEvent Trainer::run() {
       firstEpoch = false;
       if (!s.trainEpoch()) {
         s.saveLast();
-        return s.finish(FinishStatus::Stopped,
-                        "stopped at epoch " + std::to_string(s.epoch + 1) + ", batch " +
-                            std::to_string(s.progress.batch) + "; checkpoint saved, resume with "
-                            "`finetune-cli resume " + s.paths->dir + "`");
+        return s.finish(FinishStatus::Stopped, "stopped at epoch " + std::to_string(s.epoch + 1) +
+                                                   ", batch " + std::to_string(s.progress.batch) +
+                                                   "; checkpoint saved, resume with "
+                                                   "`finetune-cli resume " +
+                                                   s.paths->dir + "`");
       }
       const auto evaluationStart = Clock::now();
       const auto [valLoss, valAccuracy] = s.evaluate();
@@ -298,8 +306,8 @@ FinishedEvent Trainer::run() {
     std::ostringstream done;
     done.setf(std::ios::fixed);
     done.precision(2);
-    done << "final validation accuracy " << s.lastAccuracy << "%, best " << s.bestAccuracy
-         << "% (epoch " << s.bestEpoch + 1 << ")";
+    done << "final validation accuracy " << s.lastAccuracy << "%, best " << s.bestAccuracy << "% (epoch "
+         << s.bestEpoch + 1 << ")";
     setConvolutionLayout(*s.model, false);  // a run that ends frozen leaves NCHW weights too
     s.evaluateCheckpoints();
     return s.finish(FinishStatus::Completed, done.str());

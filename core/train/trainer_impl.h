@@ -54,7 +54,10 @@ struct EpochProgress {
   double trainSeconds = 0.0;
 
   nlohmann::json toJson() const {
-    return {{"batch", batch}, {"loss_sum", lossSum}, {"correct", correct}, {"seen", seen},
+    return {{"batch", batch},
+            {"loss_sum", lossSum},
+            {"correct", correct},
+            {"seen", seen},
             {"train_seconds", trainSeconds}};
   }
   static EpochProgress fromJson(const nlohmann::json& j) {
@@ -109,8 +112,8 @@ struct Trainer::Impl {
   std::unique_ptr<run::MetricsWriter> metrics;
 
   // Trainer state (saved in checkpoints).
-  int epoch = 0;                  // epoch in progress (0-based)
-  std::int64_t iteration = 0;     // global iterations done
+  int epoch = 0;               // epoch in progress (0-based)
+  std::int64_t iteration = 0;  // global iterations done
   EpochProgress progress;
   double bestAccuracy = -1.0;
   int bestEpoch = -1;
@@ -124,8 +127,10 @@ struct Trainer::Impl {
     const auto spdLevel = level == LogLevel::Error     ? spdlog::level::err
                           : level == LogLevel::Warning ? spdlog::level::warn
                                                        : spdlog::level::info;
-    if (logger) logger->log(spdLevel, message);
-    else pendingLog.emplace_back(spdLevel, message);
+    if (logger)
+      logger->log(spdLevel, message);
+    else
+      pendingLog.emplace_back(spdLevel, message);
     if (observer) observer->onLog({level, message});
   }
 
@@ -160,8 +165,7 @@ struct Trainer::Impl {
   std::vector<double> applyRates() {
     const auto rates = schedule->rates();
     auto& groups = optimizer->param_groups();
-    for (std::size_t g = 0; g < groups.size() && g < rates.size(); ++g)
-      groups[g].options().set_lr(rates[g]);
+    for (std::size_t g = 0; g < groups.size() && g < rates.size(); ++g) groups[g].options().set_lr(rates[g]);
     return rates;
   }
 

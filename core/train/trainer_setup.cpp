@@ -95,18 +95,21 @@ void Trainer::Impl::loadStartingWeights() {
     log(LogLevel::Info, "Downloading starting weights: " + std::to_string(tenth * 10) + "% of " +
                             std::to_string(total / 1000000) + " MB");
   };
-  log(LogLevel::Info, "Starting weights: " + exporting::loadStartingWeights(config.model.weights, *model, fetch));
+  log(LogLevel::Info,
+      "Starting weights: " + exporting::loadStartingWeights(config.model.weights, *model, fetch));
 }
 
 void Trainer::Impl::makeLoaders(const data::TransformOptions& trainTransform) {
   const auto& c = config;
   trainLoader = std::make_unique<data::BatchLoader>(data.train, trainingLoaderOptions(c, trainTransform));
   featureCacheOptions = validationLoaderOptions(c, evalTransform);  // unaugmented, in order
-  validationLoader = std::make_unique<data::BatchLoader>(data.validation, validationLoaderOptions(c, evalTransform));
+  validationLoader =
+      std::make_unique<data::BatchLoader>(data.validation, validationLoaderOptions(c, evalTransform));
   trainBatches = loaderBatches(*trainLoader, device);
   validationBatches = loaderBatches(*validationLoader, device);
 
-  schedule = std::make_unique<LrSchedule>(c.optim, c.train.epochs, std::int64_t(trainLoader->batchesPerEpoch()));
+  schedule =
+      std::make_unique<LrSchedule>(c.optim, c.train.epochs, std::int64_t(trainLoader->batchesPerEpoch()));
   schedule->setBaseRates({c.optim.headLr, c.optim.headLr});
 }
 
@@ -114,9 +117,8 @@ void Trainer::Impl::logRunSummary(int threads) {
   std::ostringstream summary;
   summary << models::architectureDisplayName(model->architecture()) << ", " << data.classNames.size()
           << " classes, " << trainLoader->samplesPerEpoch() << " training and "
-          << validationLoader->samplesPerEpoch() << " validation images, input "
-          << evalTransform.inputSize << "x" << evalTransform.inputSize << ", device "
-          << device.str() << " (" << threads << " threads)";
+          << validationLoader->samplesPerEpoch() << " validation images, input " << evalTransform.inputSize
+          << "x" << evalTransform.inputSize << ", device " << device.str() << " (" << threads << " threads)";
   log(LogLevel::Info, summary.str());
   if (!pendingPrecisionLine.empty()) log(LogLevel::Info, pendingPrecisionLine);
 }
@@ -139,8 +141,8 @@ void Trainer::Impl::restoreOrStartMetrics() {
   }
   restoreState(run::loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));
   metrics = std::make_unique<run::MetricsWriter>(paths->metrics, iteration, epochsCompleted);
-  log(LogLevel::Info, "Resumed at epoch " + std::to_string(epoch + 1) + ", batch " +
-                          std::to_string(progress.batch + 1));
+  log(LogLevel::Info,
+      "Resumed at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(progress.batch + 1));
 }
 
 }  // namespace ft::train

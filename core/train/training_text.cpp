@@ -26,7 +26,8 @@ std::string epochLine(const run::EpochEvent& event, double waitedSeconds) {
   line << event.validationLoss << " | val acc ";
   line.precision(2);
   line << event.validationAccuracy << "% | " << event.seconds << " s, " << std::setprecision(0)
-       << event.imagesPerSecond << " img/s, waited " << std::setprecision(1) << waitedSeconds << " s for data";
+       << event.imagesPerSecond << " img/s, waited " << std::setprecision(1) << waitedSeconds
+       << " s for data";
   return line.str();
 }
 

@@ -64,7 +64,8 @@ void downloadFile(const std::string& url, const std::string& destination, const 
     transfer.options = &options;
     transfer.file = std::fopen(temp.c_str(), "wb");
     if (!transfer.file)
-      throw UserError(temp + ": cannot create (" + std::strerror(errno) + "); check that the folder is writable");
+      throw UserError(temp + ": cannot create (" + std::strerror(errno) +
+                      "); check that the folder is writable");
 
     CURL* curl = curl_easy_init();
     if (!curl) {
@@ -100,18 +101,22 @@ void downloadFile(const std::string& url, const std::string& destination, const 
     curl_easy_cleanup(curl);
     const bool closed = std::fclose(transfer.file) == 0;
 
-    if (transfer.cancelled()) throw DownloadCancelled("the download of " + url + " was cancelled; nothing was saved");
+    if (transfer.cancelled())
+      throw DownloadCancelled("the download of " + url + " was cancelled; nothing was saved");
     if (transfer.writeFailed || !closed)
-      throw UserError(temp + ": writing the download failed (" + std::strerror(errno) + "); the disk may be full");
+      throw UserError(temp + ": writing the download failed (" + std::strerror(errno) +
+                      "); the disk may be full");
     if (rc != CURLE_OK) {
       const std::string reason = error[0] ? std::string(error) : curl_easy_strerror(rc);
       throw DownloadFailed("could not download " + url + " (" + reason + ")");
     }
     if (status != 200 && status != 0)
-      throw DownloadFailed("could not download " + url + " (the server answered HTTP " + std::to_string(status) + ")");
+      throw DownloadFailed("could not download " + url + " (the server answered HTTP " +
+                           std::to_string(status) + ")");
     const std::string digest = transfer.hash.hexDigest();
     if (!digestMatches(digest, sha256Prefix))
-      throw UserError("the file downloaded from " + url + " is damaged or not the expected one: its SHA-256 begins " +
+      throw UserError("the file downloaded from " + url +
+                      " is damaged or not the expected one: its SHA-256 begins " +
                       digest.substr(0, sha256Prefix.size()) + ", expected " + sha256Prefix +
                       ". Nothing was saved; try again later");
     if (options.progress) options.progress(transfer.received, transfer.received);

@@ -34,7 +34,7 @@ class DownloadFailed : public UserError {
 // Downloads `url` (http or https only) to `destination`. The SHA-256 of the bytes must start
 // with `sha256Prefix` (torch.hub's rule; at least 8 hex digits). Throws DownloadCancelled,
 // DownloadFailed, or ft::UserError (checksum, disk); in every case `destination` is unchanged.
-void downloadFile(const std::string& url, const std::string& destination,
-                  const std::string& sha256Prefix, const DownloadOptions& options = {});
+void downloadFile(const std::string& url, const std::string& destination, const std::string& sha256Prefix,
+                  const DownloadOptions& options = {});
 
 }  // namespace ft::weights

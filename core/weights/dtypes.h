@@ -10,10 +10,10 @@ namespace ft::weights {
 
 struct DTypeInfo {
   c10::ScalarType dtype;
-  std::size_t size;              // bytes per element
-  const char* storageName;       // global name in torch.save pickles: "FloatStorage"
-  const char* safetensorsName;   // "F32"
-  const char* displayName;       // "float32"
+  std::size_t size;             // bytes per element
+  const char* storageName;      // global name in torch.save pickles: "FloatStorage"
+  const char* safetensorsName;  // "F32"
+  const char* displayName;      // "float32"
 };
 
 // nullptr when the name is not one of ours.

@@ -14,8 +14,8 @@ namespace ft::weights {
 ByteView ByteView::sub(std::uint64_t offset, std::uint64_t length, const char* what) const {
   if (!fits(offset, length))
     throw FormatError(std::string(what) + " lies past the end of the data (needs bytes " +
-                      std::to_string(offset) + " to " + std::to_string(offset + length) +
-                      ", only " + std::to_string(m_size) + " there)");
+                      std::to_string(offset) + " to " + std::to_string(offset + length) + ", only " +
+                      std::to_string(m_size) + " there)");
   return {m_data + offset, std::size_t(length)};
 }
 

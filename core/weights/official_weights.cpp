@@ -138,12 +138,14 @@ std::string fetchWeights(const WeightsFile& file, const FetchOptions& options) {
   try {
     downloadFile(url, destination, file.sha256Prefix, options.download);
   } catch (const DownloadFailed& e) {
-    throw UserError(std::string(e.what()) + ". Without internet access, download " + url +
-                    " on another computer and copy it to " + destination +
-                    (searchDirsOf(options).empty() ? std::string() : " (or to " + searchDirsOf(options).front() + ")") + ", or give a weights file with --weights PATH" +
-                    (corruptCopy ? ". The copy already there is damaged (its SHA-256 does not start with " +
-                                       file.sha256Prefix + ")"
-                                 : std::string()));
+    throw UserError(
+        std::string(e.what()) + ". Without internet access, download " + url +
+        " on another computer and copy it to " + destination +
+        (searchDirsOf(options).empty() ? std::string() : " (or to " + searchDirsOf(options).front() + ")") +
+        ", or give a weights file with --weights PATH" +
+        (corruptCopy ? ". The copy already there is damaged (its SHA-256 does not start with " +
+                           file.sha256Prefix + ")"
+                     : std::string()));
   }
   return destination;
 }

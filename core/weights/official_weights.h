@@ -17,7 +17,7 @@ struct WeightsFile {
 
 struct OfficialWeights {
   std::string architecture;  // "resnet18", as in RunConfig
-  std::string variant;  // torchvision's enum name: "IMAGENET1K_V1"
+  std::string variant;       // torchvision's enum name: "IMAGENET1K_V1"
   WeightsFile file;
   int numClasses = 1000;
 };
@@ -30,7 +30,8 @@ const std::vector<OfficialWeights>& officialWeights();
 bool isOfficialWeightsName(const std::string& name);
 // `architecture` as in RunConfig ("resnet18", case-insensitive). Throws ft::UserError when
 // `name` is not one of those or torchvision has no such file for the architecture.
-const OfficialWeights& officialWeightsFor(const std::string& architecture, const std::string& name = "imagenet");
+const OfficialWeights& officialWeightsFor(const std::string& architecture,
+                                          const std::string& name = "imagenet");
 
 constexpr const char* kDefaultWeightsBaseUrl = "https://download.pytorch.org/models";
 constexpr const char* kWeightsBaseUrlVariable = "FINETUNE_WEIGHTS_BASE_URL";

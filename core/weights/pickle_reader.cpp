@@ -68,8 +68,7 @@ std::string kindName(Kind kind) {
   return "object";
 }
 
-Unpickler::Unpickler(ByteView data, StorageResolver* resolver)
-    : m_data(data), m_resolver(resolver) {}
+Unpickler::Unpickler(ByteView data, StorageResolver* resolver) : m_data(data), m_resolver(resolver) {}
 
 Object* Unpickler::make(Kind kind) {
   if (m_arena.size() >= kMaxObjects)
@@ -156,13 +155,13 @@ Object* Unpickler::rebuildTensor(const std::vector<Object*>& args) {
   std::int64_t last = ref.offset;
   bool empty = false;
   for (std::size_t d = 0; d < ref.sizes.size(); ++d) {
-    if (ref.sizes[d] < 0 || ref.strides[d] < 0)
-      throw FormatError("a tensor has a negative size or stride");
+    if (ref.sizes[d] < 0 || ref.strides[d] < 0) throw FormatError("a tensor has a negative size or stride");
     if (ref.sizes[d] == 0) empty = true;
   }
   std::int64_t elements = 1;
   for (const auto size : ref.sizes)
-    if (mulOverflows(elements, size, &elements)) throw FormatError("a tensor's element count overflows 64 bits");
+    if (mulOverflows(elements, size, &elements))
+      throw FormatError("a tensor's element count overflows 64 bits");
   if (!empty) {
     for (std::size_t d = 0; d < ref.sizes.size(); ++d) {
       std::int64_t reach = 0;
@@ -170,11 +169,14 @@ Object* Unpickler::rebuildTensor(const std::vector<Object*>& args) {
         throw FormatError("a tensor's shape overflows 64-bit offsets");
     }
     if (last >= numel)
-      throw FormatError("a tensor of shape " + [&] {
-        std::string s = "[";
-        for (std::size_t d = 0; d < ref.sizes.size(); ++d) s += (d ? ", " : "") + std::to_string(ref.sizes[d]);
-        return s + "]";
-      }() + " reaches element " + std::to_string(last) + " of a storage that holds only " +
+      throw FormatError("a tensor of shape " +
+                        [&] {
+                          std::string s = "[";
+                          for (std::size_t d = 0; d < ref.sizes.size(); ++d)
+                            s += (d ? ", " : "") + std::to_string(ref.sizes[d]);
+                          return s + "]";
+                        }() +
+                        " reaches element " + std::to_string(last) + " of a storage that holds only " +
                         std::to_string(numel) + " elements (the storage is shorter than its tensor)");
   } else if (ref.offset > numel) {
     throw FormatError("an empty tensor starts past the end of its storage");
@@ -185,7 +187,8 @@ Object* Unpickler::rebuildTensor(const std::vector<Object*>& args) {
 Object* Unpickler::reduce(Object* callable, Object* args) {
   if (callable->kind != Kind::Global)
     throw FormatError("the pickle calls a " + kindName(callable->kind) + " (damaged)");
-  if (args->kind != Kind::Tuple) throw FormatError("the pickle calls " + callable->text + " without an argument tuple");
+  if (args->kind != Kind::Tuple)
+    throw FormatError("the pickle calls " + callable->text + " without an argument tuple");
   const auto& a = args->items;
   switch (callable->callable) {
     case Callable::OrderedDict: {
@@ -205,7 +208,8 @@ Object* Unpickler::reduce(Object* callable, Object* args) {
     case Callable::RebuildTensorV2:
       // (storage, offset, size, stride, requires_grad, backward_hooks[, metadata])
       if (a.size() != 6 && a.size() != 7)
-        throw FormatError("_rebuild_tensor_v2 takes 6 or 7 arguments, the file gives " + std::to_string(a.size()));
+        throw FormatError("_rebuild_tensor_v2 takes 6 or 7 arguments, the file gives " +
+                          std::to_string(a.size()));
       if (a[5]->kind != Kind::Dict || !a[5]->entries.empty())
         throw UnsafeContent("a tensor in the file carries backward hooks, which a weights file never needs");
       return rebuildTensor(a);
@@ -218,7 +222,8 @@ Object* Unpickler::reduce(Object* callable, Object* args) {
       if (a.size() != 3 || a[0]->kind != Kind::Tensor)
         throw FormatError("_rebuild_parameter is called with unexpected arguments");
       if (a[2]->kind != Kind::Dict || !a[2]->entries.empty())
-        throw UnsafeContent("a parameter in the file carries backward hooks, which a weights file never needs");
+        throw UnsafeContent(
+            "a parameter in the file carries backward hooks, which a weights file never needs");
       return a[0];
     case Callable::StorageType:
       throw UnsafeContent("the file calls " + callable->text + " directly, which torch.save never writes");
@@ -239,9 +244,21 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
     return v;
   };
   auto u8 = [&]() { return std::uint64_t(byte()); };
-  auto u16 = [&]() { const auto v = m_data.u16le(pos); pos += 2; return std::uint64_t(v); };
-  auto u32 = [&]() { const auto v = m_data.u32le(pos); pos += 4; return std::uint64_t(v); };
-  auto u64 = [&]() { const auto v = m_data.u64le(pos); pos += 8; return v; };
+  auto u16 = [&]() {
+    const auto v = m_data.u16le(pos);
+    pos += 2;
+    return std::uint64_t(v);
+  };
+  auto u32 = [&]() {
+    const auto v = m_data.u32le(pos);
+    pos += 4;
+    return std::uint64_t(v);
+  };
+  auto u64 = [&]() {
+    const auto v = m_data.u64le(pos);
+    pos += 8;
+    return v;
+  };
   auto line = [&](const char* what) {
     std::string out;
     for (;;) {
@@ -281,7 +298,8 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
   auto memoPut = [&](std::uint64_t index) { m_memo[index] = top(); };
   auto memoGet = [&](std::uint64_t index) {
     const auto it = m_memo.find(index);
-    if (it == m_memo.end()) throw FormatError("the pickle refers to memo entry " + std::to_string(index) + " it never stored");
+    if (it == m_memo.end())
+      throw FormatError("the pickle refers to memo entry " + std::to_string(index) + " it never stored");
     m_stack.push_back(it->second);
   };
   auto sequence = [&](Kind kind, std::vector<Object*> items) {
@@ -310,15 +328,15 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
         break;
       }
       case 0x95: u64(); break;  // FRAME: framing only, no meaning
-      case '.': {  // STOP
+      case '.': {               // STOP
         Object* result = pop();
         if (end) *end = pos;
         return result;
       }
       case '(': m_marks.push_back(m_stack.size()); break;  // MARK
-      case '0': pop(); break;                               // POP
-      case '1': popMark(); break;                           // POP_MARK
-      case '2': m_stack.push_back(top()); break;            // DUP
+      case '0': pop(); break;                              // POP
+      case '1': popMark(); break;                          // POP_MARK
+      case '2': m_stack.push_back(top()); break;           // DUP
       case 'N': m_stack.push_back(make(Kind::None)); break;
       case 0x88:
       case 0x89: {  // NEWTRUE, NEWFALSE
@@ -339,16 +357,17 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
         break;
       }
       case 'L': integer(parseDecimal(line("integer"), "integer")); break;  // LONG (text)
-      case 'J': integer(std::int32_t(std::uint32_t(u32()))); break;     // BININT
-      case 'K': integer(std::int64_t(u8())); break;                      // BININT1
-      case 'M': integer(std::int64_t(u16())); break;                     // BININT2
-      case 0x8a: longBytes(u8()); break;                                 // LONG1
-      case 0x8b: longBytes(u32()); break;                                // LONG4
-      case 'F': {  // FLOAT (text)
+      case 'J': integer(std::int32_t(std::uint32_t(u32()))); break;        // BININT
+      case 'K': integer(std::int64_t(u8())); break;                        // BININT1
+      case 'M': integer(std::int64_t(u16())); break;                       // BININT2
+      case 0x8a: longBytes(u8()); break;                                   // LONG1
+      case 0x8b: longBytes(u32()); break;                                  // LONG4
+      case 'F': {                                                          // FLOAT (text)
         const std::string s = line("float");
         char* endp = nullptr;
         const double v = std::strtod(s.c_str(), &endp);
-        if (s.empty() || endp != s.c_str() + s.size()) throw FormatError("bad float '" + s + "' in the pickle");
+        if (s.empty() || endp != s.c_str() + s.size())
+          throw FormatError("bad float '" + s + "' in the pickle");
         Object* o = make(Kind::Float);
         o->real = v;
         m_stack.push_back(o);
@@ -363,15 +382,15 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
         m_stack.push_back(o);
         break;
       }
-      case 'X': text(Kind::String, u32()); break;      // BINUNICODE
-      case 0x8c: text(Kind::String, u8()); break;      // SHORT_BINUNICODE
-      case 0x8d: text(Kind::String, u64()); break;     // BINUNICODE8
-      case 'T': text(Kind::String, u32()); break;      // BINSTRING (Python 2 str)
-      case 'U': text(Kind::String, u8()); break;       // SHORT_BINSTRING
-      case 'B': text(Kind::Bytes, u32()); break;       // BINBYTES
-      case 'C': text(Kind::Bytes, u8()); break;        // SHORT_BINBYTES
-      case 0x8e: text(Kind::Bytes, u64()); break;      // BINBYTES8
-      case 'V': {  // UNICODE (text, raw-unicode-escape): kept as written
+      case 'X': text(Kind::String, u32()); break;   // BINUNICODE
+      case 0x8c: text(Kind::String, u8()); break;   // SHORT_BINUNICODE
+      case 0x8d: text(Kind::String, u64()); break;  // BINUNICODE8
+      case 'T': text(Kind::String, u32()); break;   // BINSTRING (Python 2 str)
+      case 'U': text(Kind::String, u8()); break;    // SHORT_BINSTRING
+      case 'B': text(Kind::Bytes, u32()); break;    // BINBYTES
+      case 'C': text(Kind::Bytes, u8()); break;     // SHORT_BINBYTES
+      case 0x8e: text(Kind::Bytes, u64()); break;   // BINBYTES8
+      case 'V': {                                   // UNICODE (text, raw-unicode-escape): kept as written
         Object* o = make(Kind::String);
         o->text = line("string");
         m_stack.push_back(o);
@@ -419,7 +438,7 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
         break;
       }
       case '}': m_stack.push_back(make(Kind::Dict)); break;  // EMPTY_DICT
-      case 'd': {  // DICT
+      case 'd': {                                            // DICT
         const auto items = popMark();
         Object* dict = make(Kind::Dict);
         setItems(dict, items);
@@ -438,13 +457,13 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
         break;
       }
       case 0x8f: sequence(Kind::Set, {}); break;  // EMPTY_SET
-      case 0x90: {  // ADDITEMS
+      case 0x90: {                                // ADDITEMS
         const auto items = popMark();
         appendItems(top(), items);
         break;
       }
       case 0x91: sequence(Kind::Set, popMark()); break;  // FROZENSET
-      case 'c': {  // GLOBAL
+      case 'c': {                                        // GLOBAL
         const std::string module = line("module name");
         const std::string name = line("global name");
         m_stack.push_back(global(module, name));
@@ -467,8 +486,8 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
       case 0x81: {  // NEWOBJ: cls.__new__(cls, *args); only an empty OrderedDict is accepted
         Object* args = pop();
         Object* cls = pop();
-        if (cls->kind != Kind::Global || cls->callable != Callable::OrderedDict || args->kind != Kind::Tuple ||
-            !args->items.empty())
+        if (cls->kind != Kind::Global || cls->callable != Callable::OrderedDict ||
+            args->kind != Kind::Tuple || !args->items.empty())
           throw UnsafeContent("the file creates an object of " +
                               (cls->kind == Kind::Global ? cls->text : kindName(cls->kind)) +
                               ", which a weights file never needs");
@@ -495,17 +514,18 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
       }
       case 'P': throw FormatError("the pickle uses text persistent ids, which torch.save never writes");
       case 'g': memoGet(std::uint64_t(parseDecimal(line("memo index"), "memo index"))); break;  // GET
-      case 'h': memoGet(u8()); break;                                                         // BINGET
-      case 'j': memoGet(u32()); break;                                                        // LONG_BINGET
+      case 'h': memoGet(u8()); break;                                                           // BINGET
+      case 'j': memoGet(u32()); break;                                                          // LONG_BINGET
       case 'p': memoPut(std::uint64_t(parseDecimal(line("memo index"), "memo index"))); break;  // PUT
-      case 'q': memoPut(u8()); break;                                                         // BINPUT
-      case 'r': memoPut(u32()); break;                                                        // LONG_BINPUT
-      case 0x94: memoPut(m_memo.size()); break;                                               // MEMOIZE
+      case 'q': memoPut(u8()); break;                                                           // BINPUT
+      case 'r': memoPut(u32()); break;                                                          // LONG_BINPUT
+      case 0x94: memoPut(m_memo.size()); break;                                                 // MEMOIZE
       case 'i': {  // INST: names a class to instantiate
         const std::string module = line("module name");
         const std::string name = line("class name");
-        throw UnsafeContent("the file asks to create an instance of the Python class " + module + "." + name +
-                            ", which is not on the allow-list of a weights file; nothing from the file was run");
+        throw UnsafeContent(
+            "the file asks to create an instance of the Python class " + module + "." + name +
+            ", which is not on the allow-list of a weights file; nothing from the file was run");
       }
       case 'o':
       case 0x92:
@@ -515,7 +535,8 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
         throw UnsafeContent("the pickle uses opcode " + hex(op) + " at byte " + std::to_string(at) +
                             " to build arbitrary objects, which a weights file never needs");
       default:
-        throw FormatError("unknown or unsupported pickle opcode " + hex(op) + " at byte " + std::to_string(at));
+        throw FormatError("unknown or unsupported pickle opcode " + hex(op) + " at byte " +
+                          std::to_string(at));
     }
   }
 }

@@ -18,10 +18,27 @@
 namespace ft::weights::pickle {
 
 enum class Kind : std::uint8_t {
-  None, Bool, Int, BigInt, Float, String, Bytes, Tuple, List, Set, Dict, Global, Storage, Tensor
+  None,
+  Bool,
+  Int,
+  BigInt,
+  Float,
+  String,
+  Bytes,
+  Tuple,
+  List,
+  Set,
+  Dict,
+  Global,
+  Storage,
+  Tensor
 };
 enum class Callable : std::uint8_t {
-  OrderedDict, RebuildTensorV2, RebuildTensor, RebuildParameter, StorageType
+  OrderedDict,
+  RebuildTensorV2,
+  RebuildTensor,
+  RebuildParameter,
+  StorageType
 };
 
 // A tensor as the file describes it: a window on a storage, checked against the storage's
@@ -37,10 +54,10 @@ struct Object {
   bool boolean = false;
   std::int64_t integer = 0;
   double real = 0.0;
-  std::string text;        // String, Bytes, BigInt (little-endian two's complement), Global name
-  Callable callable{};     // Global
-  const DTypeInfo* dtype = nullptr;                  // Global of Callable::StorageType
-  std::vector<Object*> items;                        // Tuple, List, Set
+  std::string text;                  // String, Bytes, BigInt (little-endian two's complement), Global name
+  Callable callable{};               // Global
+  const DTypeInfo* dtype = nullptr;  // Global of Callable::StorageType
+  std::vector<Object*> items;        // Tuple, List, Set
   std::vector<std::pair<Object*, Object*>> entries;  // Dict, in insertion order
   int storage = -1;                                  // Storage
   TensorRef tensor;                                  // Tensor

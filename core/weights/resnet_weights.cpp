@@ -40,8 +40,8 @@ std::optional<models::Architecture> guessArchitecture(const StateDict& state) {
   return has("layer3.2.conv1.weight") ? models::Architecture::ResNet34 : models::Architecture::ResNet18;
 }
 
-LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& original,
-                             const std::string& source, const LoadOptions& options) {
+LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& original, const std::string& source,
+                             const LoadOptions& options) {
   const StateDict state = withoutDataParallelPrefix(original);
   const std::string modelName = models::architectureDisplayName(model.architecture());
   if (state.empty()) throw UserError(source + ": holds no tensors, so there are no weights to load");
@@ -51,7 +51,8 @@ LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& origina
     std::unordered_set<std::string> keys;
     for (const auto& item : state) keys.insert(item.first);
     if (keys.count("layer3.6.conv1.weight"))
-      throw UserError(source + ": these are weights of a deeper ResNet (ResNet-101 or ResNet-152); the model is " +
+      throw UserError(source +
+                      ": these are weights of a deeper ResNet (ResNet-101 or ResNet-152); the model is " +
                       modelName + ". Choose weights made for " + modelName);
     throw UserError(source + ": these are not torchvision ResNet weights (keys " + someKeys(state) +
                     "); the model is " + modelName + ". Choose weights made for " + modelName);
@@ -70,13 +71,15 @@ LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& origina
   report.headSkipped = fc == map.end() || report.fileClasses != model.numClasses();
 
   // Values must be numbers of the right kind: no integer weights into float parameters.
-  const auto own = models::stateDict(models::ResNet(std::static_pointer_cast<models::ResNetImpl>(model.shared_from_this())));
+  const auto own = models::stateDict(
+      models::ResNet(std::static_pointer_cast<models::ResNetImpl>(model.shared_from_this())));
   for (const auto& [key, dest] : own) {
     const auto it = map.find(key);
     if (it == map.end() || (report.headSkipped && key.rfind("fc.", 0) == 0)) continue;
     if (dest.is_floating_point() != it->second.is_floating_point())
-      throw UserError(source + ": " + key + " is stored as " + std::string(c10::toString(it->second.scalar_type())) +
-                      ", the model holds " + std::string(c10::toString(dest.scalar_type())) +
+      throw UserError(source + ": " + key + " is stored as " +
+                      std::string(c10::toString(it->second.scalar_type())) + ", the model holds " +
+                      std::string(c10::toString(dest.scalar_type())) +
                       "; these are not plain ResNet weights (quantized?)");
   }
 
@@ -92,8 +95,8 @@ LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& origina
   report.summary = modelName + " weights (" + std::to_string(report.tensorsCopied) + " tensors)";
   if (report.headSkipped)
     report.summary += report.fileClasses > 0
-                          ? "; the file's head has " + std::to_string(report.fileClasses) + " classes, so fc is new for " +
-                                std::to_string(model.numClasses())
+                          ? "; the file's head has " + std::to_string(report.fileClasses) +
+                                " classes, so fc is new for " + std::to_string(model.numClasses())
                           : "; the file has no head, so fc is new";
   return report;
 }

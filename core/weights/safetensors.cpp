@@ -30,8 +30,9 @@ SafeTensorsContents parse(const ByteView bytes) {
   if (bytes.size() < 8) throw FormatError("the file is shorter than the 8-byte header length");
   const std::uint64_t headerLength = bytes.u64le(0);
   if (headerLength > bytes.size() - 8)
-    throw FormatError("the header length (" + std::to_string(headerLength) + " bytes) lies past the end of the " +
-                      std::to_string(bytes.size()) + "-byte file (truncated or not a safetensors file)");
+    throw FormatError("the header length (" + std::to_string(headerLength) +
+                      " bytes) lies past the end of the " + std::to_string(bytes.size()) +
+                      "-byte file (truncated or not a safetensors file)");
   if (headerLength > kMaxHeader) throw FormatError("the header is larger than 100 MB");
   const ByteView header = bytes.sub(8, headerLength, "the header");
   const ByteView data = bytes.sub(8 + headerLength, bytes.size() - 8 - headerLength, "the data");
@@ -74,8 +75,8 @@ SafeTensorsContents parse(const ByteView bytes) {
     if (__builtin_mul_overflow(numel, std::int64_t(e.dtype->size), &nbytes))
       throw FormatError("tensor " + name + " has an impossible shape");
     if (e.begin > e.end || e.end > data.size())
-      throw FormatError("tensor " + name + " lies outside the data (bytes " + std::to_string(e.begin) + " to " +
-                        std::to_string(e.end) + " of " + std::to_string(data.size()) + ")");
+      throw FormatError("tensor " + name + " lies outside the data (bytes " + std::to_string(e.begin) +
+                        " to " + std::to_string(e.end) + " of " + std::to_string(data.size()) + ")");
     if (e.end - e.begin != std::uint64_t(nbytes))
       throw FormatError("tensor " + name + " has " + std::to_string(e.end - e.begin) + " bytes for " +
                         std::to_string(numel) + " " + e.dtype->displayName + " elements");
@@ -132,7 +133,8 @@ void writeSafeTensors(const std::string& path, const StateDict& state,
   for (const auto& [name, tensor] : state) {
     const DTypeInfo* dtype = dtypeInfo(tensor.scalar_type());
     if (!dtype)
-      throw UserError(path + ": tensor " + name + " has type " + std::string(c10::toString(tensor.scalar_type())) +
+      throw UserError(path + ": tensor " + name + " has type " +
+                      std::string(c10::toString(tensor.scalar_type())) +
                       ", which safetensors exports do not support");
     if (name == "__metadata__" || header.contains(name))
       throw UserError(path + ": the tensor name " + name + " is reserved or repeated");
@@ -151,7 +153,8 @@ void writeSafeTensors(const std::string& path, const StateDict& state,
   replaceFileAtomically(path, [&](const std::string& temp) {
     std::FILE* file = std::fopen(temp.c_str(), "wb");
     if (!file)
-      throw UserError(temp + ": cannot create (" + std::strerror(errno) + "); check that the folder exists and is writable");
+      throw UserError(temp + ": cannot create (" + std::strerror(errno) +
+                      "); check that the folder exists and is writable");
     bool ok = std::fwrite(prefix.data(), 1, 8, file) == 8 &&
               std::fwrite(text.data(), 1, text.size(), file) == text.size();
     for (const auto& t : data) {
@@ -161,7 +164,8 @@ void writeSafeTensors(const std::string& path, const StateDict& state,
       const std::size_t size = t.element_size();
       if (kHostBigEndian && size > 1) {
         swapped.assign(static_cast<const std::uint8_t*>(bytes), static_cast<const std::uint8_t*>(bytes) + n);
-        for (std::size_t i = 0; i < n; i += size) std::reverse(swapped.begin() + i, swapped.begin() + i + size);
+        for (std::size_t i = 0; i < n; i += size)
+          std::reverse(swapped.begin() + i, swapped.begin() + i + size);
         bytes = swapped.data();
       }
       ok = ok && (n == 0 || std::fwrite(bytes, 1, n, file) == n);

@@ -10,7 +10,7 @@
 namespace ft::weights {
 
 struct SafeTensorsContents {
-  StateDict tensors;                          // in the order of their data in the file
+  StateDict tensors;                            // in the order of their data in the file
   std::map<std::string, std::string> metadata;  // __metadata__
 };
 

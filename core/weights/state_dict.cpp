@@ -63,14 +63,15 @@ WeightsFileContents readWeightsFile(const std::string& path) {
       return out;
     }
     case WeightsFormat::LibTorchArchive:
-      throw UserError(path + ": this is a LibTorch/TorchScript archive, not a state dict. A model exported by "
+      throw UserError(path +
+                      ": this is a LibTorch/TorchScript archive, not a state dict. A model exported by "
                       "FineTune Studio (.pt) can start a run as it is; for other weights give a .pth saved "
                       "with torch.save(model.state_dict(), path) or a .safetensors file");
-    case WeightsFormat::Unknown:
-      break;
+    case WeightsFormat::Unknown: break;
   }
-  throw UserError(path + ": not a weights file this program reads; give a .pth saved with "
-                  "torch.save(model.state_dict(), path), a .safetensors file, or a FineTune Studio export (.pt)");
+  throw UserError(
+      path + ": not a weights file this program reads; give a .pth saved with "
+             "torch.save(model.state_dict(), path), a .safetensors file, or a FineTune Studio export (.pt)");
 }
 
 }  // namespace ft::weights

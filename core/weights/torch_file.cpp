@@ -97,7 +97,8 @@ class Storages : public pickle::StorageResolver {
     if (!slot.bytes.empty()) std::memcpy(t.data_ptr(), slot.bytes.data(), slot.bytes.size());
     if (bigEndian != kHostBigEndian && elementSize > 1) {
       auto* p = static_cast<std::uint8_t*>(t.data_ptr());
-      for (std::size_t i = 0; i < slot.bytes.size(); i += elementSize) std::reverse(p + i, p + i + elementSize);
+      for (std::size_t i = 0; i < slot.bytes.size(); i += elementSize)
+        std::reverse(p + i, p + i + elementSize);
     }
     if (slot.dtype->dtype == c10::ScalarType::Bool) {
       const auto* p = static_cast<const std::uint8_t*>(t.data_ptr());
@@ -132,7 +133,8 @@ class ZipStorages : public Storages {
     const DTypeInfo* dtype = storageTypeOf(pid.items[1]);
     const std::string& key = stringOf(pid.items[2], "a storage key");
     const std::int64_t numel = intOf(pid.items[4], "a storage size");
-    if (key.empty() || !std::all_of(key.begin(), key.end(), [](char c) { return std::isalnum((unsigned char)c) || c == '_'; }))
+    if (key.empty() || !std::all_of(key.begin(), key.end(),
+                                    [](char c) { return std::isalnum((unsigned char)c) || c == '_'; }))
       throw FormatError("a storage key is not a plain name");
     if (const int known = existing(key, dtype, numel); known >= 0) return known;
 
@@ -146,8 +148,8 @@ class ZipStorages : public Storages {
     const std::int64_t expected = checkedBytes(numel, dtype->size, slot.key);
     if (entry->size != std::uint64_t(expected))
       throw FormatError("storage " + slot.key + " holds " + std::to_string(entry->size) +
-                        " bytes, but the file describes " + std::to_string(numel) + " " +
-                        dtype->displayName + " elements (" + std::to_string(expected) +
+                        " bytes, but the file describes " + std::to_string(numel) + " " + dtype->displayName +
+                        " elements (" + std::to_string(expected) +
                         " bytes): the storage is truncated or damaged");
     slot.bytes = m_zip.read(*entry);
     slot.hasData = true;
@@ -166,7 +168,8 @@ class LegacyStorages : public Storages {
   int persistentLoad(const Object& pid) override {
     if (pid.kind == Kind::Tuple && !pid.items.empty() && pid.items[0]->kind == Kind::String &&
         pid.items[0]->text == "module")
-      throw pickle::UnsafeContent("the file holds a pickled Python module (a whole model object), not a state dict");
+      throw pickle::UnsafeContent(
+          "the file holds a pickled Python module (a whole model object), not a state dict");
     if (pid.kind != Kind::Tuple || pid.items.size() != 6 || pid.items[0]->kind != Kind::String ||
         pid.items[0]->text != "storage")
       throw FormatError("a persistent id is not ('storage', type, key, location, size, view)");
@@ -385,9 +388,11 @@ TorchFileContents readTorchFile(const std::string& path) {
     if (bytes.fits(0, 4) && bytes.u32le(0) == 0x04034b50) return readZip(file);
     if (bytes.fits(0, 4) && bytes.data()[0] == 0x80 && bytes.data()[2] == 0x8a) return readLegacy(file);
     if (bytes.fits(257, 5) && std::memcmp(bytes.data() + 257, "ustar", 5) == 0)
-      throw UserError(path + ": saved by a very old PyTorch (tar format, before 0.4); load it in Python and save "
+      throw UserError(path +
+                      ": saved by a very old PyTorch (tar format, before 0.4); load it in Python and save "
                       "it again with torch.save(model.state_dict(), path)");
-    throw UserError(path + ": not a torch.save file (it starts with neither a zip header nor the "
+    throw UserError(path +
+                    ": not a torch.save file (it starts with neither a zip header nor the "
                     "legacy magic number); give a .pth/.pt saved with torch.save(model.state_dict(), path)");
   } catch (const pickle::UnsafeContent& e) {
     throw UserError(path + ": refused to load: " + e.what() +
@@ -414,7 +419,8 @@ void writeTorchFile(const std::string& path, const StateDict& state) {
     const auto& [key, tensor] = state[i];
     const DTypeInfo* dtype = dtypeInfo(tensor.scalar_type());
     if (!dtype)
-      throw UserError(path + ": tensor " + key + " has type " + std::string(c10::toString(tensor.scalar_type())) +
+      throw UserError(path + ": tensor " + key + " has type " +
+                      std::string(c10::toString(tensor.scalar_type())) +
                       ", which .pth exports do not support");
     data.push_back(tensor.detach().to(torch::kCPU).contiguous());
     const torch::Tensor& t = data.back();

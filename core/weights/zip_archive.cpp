@@ -27,8 +27,7 @@ std::uint32_t crcOf(const std::uint8_t* data, std::size_t size) {
 
 // The zip64 extra field (id 1) holds the 64-bit values whose 32-bit fields are 0xffffffff, in
 // the order size, compressed size, local header offset.
-void applyZip64Extra(ByteView extra, ZipReader::Entry& e, bool sizeMax, bool compressedMax,
-                     bool offsetMax) {
+void applyZip64Extra(ByteView extra, ZipReader::Entry& e, bool sizeMax, bool compressedMax, bool offsetMax) {
   std::uint64_t pos = 0;
   while (extra.fits(pos, 4)) {
     const std::uint16_t id = extra.u16le(pos);
@@ -36,9 +35,18 @@ void applyZip64Extra(ByteView extra, ZipReader::Entry& e, bool sizeMax, bool com
     const ByteView body = extra.sub(pos + 4, length, "a zip extra field");
     if (id == 1) {
       std::uint64_t at = 0;
-      if (sizeMax) { e.size = body.u64le(at); at += 8; }
-      if (compressedMax) { e.compressedSize = body.u64le(at); at += 8; }
-      if (offsetMax) { e.localHeaderOffset = body.u64le(at); at += 8; }
+      if (sizeMax) {
+        e.size = body.u64le(at);
+        at += 8;
+      }
+      if (compressedMax) {
+        e.compressedSize = body.u64le(at);
+        at += 8;
+      }
+      if (offsetMax) {
+        e.localHeaderOffset = body.u64le(at);
+        at += 8;
+      }
       return;
     }
     pos += 4 + std::uint64_t(length);
@@ -51,8 +59,7 @@ void applyZip64Extra(ByteView extra, ZipReader::Entry& e, bool sizeMax, bool com
 
 ZipReader::ZipReader(ByteView zip) : m_zip(zip) {
   // The end-of-central-directory record: 22 bytes plus a comment of up to 65535 bytes.
-  if (zip.size() < 22)
-    throw FormatError("too short to be a zip archive");
+  if (zip.size() < 22) throw FormatError("too short to be a zip archive");
   std::uint64_t eocd = 0;
   bool found = false;
   const std::uint64_t lowest = zip.size() > 22 + 65535 ? zip.size() - 22 - 65535 : 0;
@@ -74,8 +81,7 @@ ZipReader::ZipReader(ByteView zip) : m_zip(zip) {
   if ((count == 0xffff || directorySize == kMax32 || directoryOffset == kMax32) && eocd >= 20 &&
       zip.u32le(eocd - 20) == kZip64Locator) {
     const std::uint64_t record = zip.u64le(eocd - 20 + 8);
-    if (zip.u32le(record) != kZip64EndOfDirectory)
-      throw FormatError("the zip64 directory record is damaged");
+    if (zip.u32le(record) != kZip64EndOfDirectory) throw FormatError("the zip64 directory record is damaged");
     count = zip.u64le(record + 32);
     directorySize = zip.u64le(record + 40);
     directoryOffset = zip.u64le(record + 48);
@@ -105,8 +111,8 @@ ZipReader::ZipReader(ByteView zip) : m_zip(zip) {
                     e.size == kMax32, e.compressedSize == kMax32, e.localHeaderOffset == kMax32);
     if (flags & 1) throw FormatError("zip entry " + e.name + " is encrypted");
     if (e.method != 0 && e.method != 8)
-      throw FormatError("zip entry " + e.name + " uses compression method " +
-                        std::to_string(e.method) + " (only stored and deflate are read)");
+      throw FormatError("zip entry " + e.name + " uses compression method " + std::to_string(e.method) +
+                        " (only stored and deflate are read)");
     if (e.method == 0 && e.size != e.compressedSize)
       throw FormatError("zip entry " + e.name + " is stored but its sizes disagree");
     m_entries.push_back(std::move(e));
@@ -209,10 +215,10 @@ void ZipWriter::add(const std::string& name, const void* data, std::size_t size)
   std::size_t padding = (kAlignment - (m_offset + headerSize + 4) % kAlignment) % kAlignment;
   std::string header;
   putU32(header, kLocalHeader);
-  putU16(header, 20);  // version needed
-  putU16(header, 0);   // flags
-  putU16(header, 0);   // stored
-  putU16(header, 0);   // time
+  putU16(header, 20);    // version needed
+  putU16(header, 0);     // flags
+  putU16(header, 0);     // stored
+  putU16(header, 0);     // time
   putU16(header, 0x21);  // date 1980-01-01
   putU32(header, crc);
   putU32(header, std::uint32_t(size));

@@ -18,7 +18,7 @@ class ZipReader {
 
   struct Entry {
     std::string name;
-    std::uint16_t method = 0;   // 0 stored, 8 deflated
+    std::uint16_t method = 0;  // 0 stored, 8 deflated
     std::uint32_t crc32 = 0;
     std::uint64_t compressedSize = 0;
     std::uint64_t size = 0;

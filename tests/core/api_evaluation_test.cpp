@@ -108,7 +108,8 @@ TEST_F(EvaluationRun, HookEvaluateRunImagesAndErrors) {
       EXPECT_NE(log.message.find("top-5"), std::string::npos) << log.message;
       EXPECT_NE(log.message.find("macro F1"), std::string::npos) << log.message;
       EXPECT_TRUE(log.message.find("most confused: ") != std::string::npos ||
-                  log.message.find("no confusions") != std::string::npos) << log.message;
+                  log.message.find("no confusions") != std::string::npos)
+          << log.message;
     }
     EXPECT_EQ(lines, 2);
     std::ifstream logFile(fs::path(run()) / "log.txt");
@@ -131,7 +132,8 @@ TEST_F(EvaluationRun, HookEvaluateRunImagesAndErrors) {
     EXPECT_EQ(total(report.confusion), kValidationImages);
     EXPECT_GE(report.top5, report.top1);
     ASSERT_EQ(report.predictions.size(), std::size_t(kValidationImages));
-    for (std::size_t i = 0; i < report.predictions.size(); ++i) EXPECT_EQ(report.predictions[i].sampleIndex, i);
+    for (std::size_t i = 0; i < report.predictions.size(); ++i)
+      EXPECT_EQ(report.predictions[i].sampleIndex, i);
     ASSERT_EQ(calls.size(), 3u) << "40 images in batches of 16";
     EXPECT_EQ(calls.front(), std::make_pair(std::int64_t(16), std::int64_t(kValidationImages)));
     EXPECT_EQ(calls.back(), std::make_pair(std::int64_t(kValidationImages), std::int64_t(kValidationImages)));
@@ -140,7 +142,8 @@ TEST_F(EvaluationRun, HookEvaluateRunImagesAndErrors) {
     ASSERT_TRUE(stored.has_value());
     EXPECT_EQ(stored->confusion, report.confusion);
 
-    const auto cancelled = errorOf([&] { api::evaluateRun(run(), "best", [](std::int64_t, std::int64_t) { return false; }); });
+    const auto cancelled =
+        errorOf([&] { api::evaluateRun(run(), "best", [](std::int64_t, std::int64_t) { return false; }); });
     EXPECT_NE(cancelled.find("cancelled"), std::string::npos) << cancelled;
   }
   // validationImages returns the samples the report names.
@@ -157,7 +160,8 @@ TEST_F(EvaluationRun, HookEvaluateRunImagesAndErrors) {
       ASSERT_EQ(t.rgb.size(), 28u * 28u * 3u);
       EXPECT_EQ(t.label, report->predictions[indices[i]].trueClass);
       bool gray = true;
-      for (std::size_t p = 0; p < t.rgb.size(); p += 3) gray &= t.rgb[p] == t.rgb[p + 1] && t.rgb[p] == t.rgb[p + 2];
+      for (std::size_t p = 0; p < t.rgb.size(); p += 3)
+        gray &= t.rgb[p] == t.rgb[p + 1] && t.rgb[p] == t.rgb[p + 2];
       EXPECT_TRUE(gray) << "grayscale is replicated into R, G and B";
     }
     const auto message = errorOf([&] { api::validationImages(run(), {std::size_t(kValidationImages)}); });
@@ -175,17 +179,21 @@ TEST_F(EvaluationRun, HookEvaluateRunImagesAndErrors) {
     fs::copy_file(fs::path(run()) / "config.json", copy / "config.json");
     fs::copy_file(fs::path(run()) / "checkpoints" / "last.ckpt", copy / "checkpoints" / "last.ckpt");
     const auto missing = errorOf([&] { api::evaluateRun(copy.string(), "best"); });
-    EXPECT_NE(missing.find((copy / "checkpoints" / "best.ckpt").string() + ": missing"), std::string::npos) << missing;
+    EXPECT_NE(missing.find((copy / "checkpoints" / "best.ckpt").string() + ": missing"), std::string::npos)
+        << missing;
     EXPECT_NE(missing.find("This run has last; choose --checkpoint last"), std::string::npos) << missing;
-    EXPECT_NE(errorOf([&] { api::evaluateRun(copy.string(), "first"); }).find("use best or last"), std::string::npos);
+    EXPECT_NE(errorOf([&] { api::evaluateRun(copy.string(), "first"); }).find("use best or last"),
+              std::string::npos);
 
     auto config = config::loadConfigFile((copy / "config.json").string());
     config.data.path = (dir() / "moved-away").string();
     config::saveConfigFile(config, (copy / "config.json").string());
     const auto moved = errorOf([&] { api::evaluateRun(copy.string(), "last"); });
-    EXPECT_NE(moved.find(config.data.path + ": the data of this run is no longer there"), std::string::npos) << moved;
+    EXPECT_NE(moved.find(config.data.path + ": the data of this run is no longer there"), std::string::npos)
+        << moved;
     EXPECT_NE(moved.find("edit data.path in " + (copy / "config.json").string()), std::string::npos) << moved;
-    EXPECT_NE(errorOf([&] { api::validationImages(copy.string(), {0}); }).find("moved-away"), std::string::npos);
+    EXPECT_NE(errorOf([&] { api::validationImages(copy.string(), {0}); }).find("moved-away"),
+              std::string::npos);
   }
 }
 
@@ -194,9 +202,12 @@ TEST_F(EvaluationRun, CliPrintsTheMatrixAndTheReport) {
   ASSERT_TRUE(report.has_value());
   const auto r = test::runCommand(test::cliPath() + " evaluate " + run() + " 2>/dev/null");
   ASSERT_EQ(r.exitCode, 0) << r.output;
-  EXPECT_NE(r.output.find("Evaluation of checkpoint best (epoch " + std::to_string(report->epoch) + ") on 40 validation images"),
-            std::string::npos) << r.output;
-  EXPECT_NE(r.output.find("Confusion matrix (rows: true class, columns: predicted class)"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Evaluation of checkpoint best (epoch " + std::to_string(report->epoch) +
+                          ") on 40 validation images"),
+            std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("Confusion matrix (rows: true class, columns: predicted class)"), std::string::npos)
+      << r.output;
   // One matrix row per class, holding that row's counts; synthetic IDX classes are named 0..9.
   std::istringstream lines(r.output);
   std::string line;
@@ -207,7 +218,8 @@ TEST_F(EvaluationRun, CliPrintsTheMatrixAndTheReport) {
     for (std::string w; cells >> w;) words.push_back(w);
     if (words.size() != 12 || words[0] != words[1] || words[0].size() != 1) continue;
     const std::size_t c = std::size_t(std::stoi(words[0]));
-    for (std::size_t p = 0; p < 10; ++p) EXPECT_EQ(words[p + 2], std::to_string(report->confusion[c][p])) << line;
+    for (std::size_t p = 0; p < 10; ++p)
+      EXPECT_EQ(words[p + 2], std::to_string(report->confusion[c][p])) << line;
     ++matrixRows;
   }
   EXPECT_EQ(matrixRows, 10) << r.output;
@@ -217,25 +229,31 @@ TEST_F(EvaluationRun, CliPrintsTheMatrixAndTheReport) {
   EXPECT_NE(r.output.find(top1), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("Most confused (true -> predicted):"), std::string::npos) << r.output;
 
-  const auto json = test::runCommand(test::cliPath() + " --json evaluate " + run() + " --checkpoint last --cached");
+  const auto json =
+      test::runCommand(test::cliPath() + " --json evaluate " + run() + " --checkpoint last --cached");
   ASSERT_EQ(json.exitCode, 0) << json.output;
   const auto j = nlohmann::json::parse(json.output);
   EXPECT_EQ(j.at("checkpoint"), "last");
   EXPECT_EQ(j.at("samples"), kValidationImages);
   EXPECT_EQ(j.at("confusion").size(), 10u);
   EXPECT_FALSE(j.contains("predictions"));
-  const auto withSamples = test::runCommand(test::cliPath() + " --json evaluate " + run() + " --cached --samples");
+  const auto withSamples =
+      test::runCommand(test::cliPath() + " --json evaluate " + run() + " --cached --samples");
   ASSERT_EQ(withSamples.exitCode, 0) << withSamples.output;
-  EXPECT_EQ(nlohmann::json::parse(withSamples.output).at("predictions").size(), std::size_t(kValidationImages));
+  EXPECT_EQ(nlohmann::json::parse(withSamples.output).at("predictions").size(),
+            std::size_t(kValidationImages));
 
   const auto notRun = test::runCommand(test::cliPath() + " evaluate " + dir().string());
   EXPECT_EQ(notRun.exitCode, 1);
-  EXPECT_NE(notRun.output.find("error: " + dir().string() + ": no config.json here, so this is not a run folder"),
-            std::string::npos) << notRun.output;
+  EXPECT_NE(notRun.output.find("error: " + dir().string() +
+                               ": no config.json here, so this is not a run folder"),
+            std::string::npos)
+      << notRun.output;
   const auto copy = dir() / "cli-copy";
   fs::create_directories(copy / "checkpoints");
   fs::copy_file(fs::path(run()) / "config.json", copy / "config.json");
-  const auto noCheckpoint = test::runCommand(test::cliPath() + " evaluate " + copy.string() + " --checkpoint last");
+  const auto noCheckpoint =
+      test::runCommand(test::cliPath() + " evaluate " + copy.string() + " --checkpoint last");
   EXPECT_EQ(noCheckpoint.exitCode, 1);
   EXPECT_NE(noCheckpoint.output.find("last.ckpt: missing. This run has no checkpoint yet"), std::string::npos)
       << noCheckpoint.output;

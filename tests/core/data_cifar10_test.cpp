@@ -75,8 +75,7 @@ TEST(Cifar10Dataset, ClassNamesFromMetaFile) {
   writeCifar(dir.path(), 1);
   std::ofstream(dir / "batches.meta.txt") << "a\nb\r\nc\nd\ne\nf\ng\nh\ni\n  j  \n\n\n";
   const auto set = loadCifar10Dataset(dir.path(), Cifar10Split::Train, false);
-  EXPECT_EQ(set->classNames(),
-            (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}));
+  EXPECT_EQ(set->classNames(), (std::vector<std::string>{"a", "b", "c", "d", "e", "f", "g", "h", "i", "j"}));
   std::ofstream(dir / "batches.meta.txt") << "a\nb\n";
   expectUserError([&] { loadCifar10Dataset(dir.path(), Cifar10Split::Train, false); },
                   {"batches.meta.txt", "2 class names", "expected 10"});

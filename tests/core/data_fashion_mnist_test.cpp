@@ -26,7 +26,8 @@ class FashionMnist : public ::testing::Test {
  protected:
   void SetUp() override {
     if (!std::filesystem::exists(std::filesystem::path(kFashion) / "train-images-idx3-ubyte.gz"))
-      FT_REFERENCE_MISSING(std::string(kFashion) + " is missing: install the Debian package dataset-fashion-mnist");
+      FT_REFERENCE_MISSING(std::string(kFashion) +
+                           " is missing: install the Debian package dataset-fashion-mnist");
   }
 };
 
@@ -88,8 +89,8 @@ TEST_F(FashionMnist, LoaderThroughput) {
     while (auto batch = loader.next()) images += static_cast<std::size_t>(batch->images.size(0));
     const double seconds = secondsSince(start);
     EXPECT_EQ(images, 12800u);
-    std::printf("[ timing ] loader, %d worker(s), 32x32 augmented: %.0f images/s (waited %.3f s)\n",
-                workers, images / seconds, loader.waitSeconds());
+    std::printf("[ timing ] loader, %d worker(s), 32x32 augmented: %.0f images/s (waited %.3f s)\n", workers,
+                images / seconds, loader.waitSeconds());
   }
 }
 

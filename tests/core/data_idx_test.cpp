@@ -105,8 +105,7 @@ TEST_P(IdxFormat, WrongImageMagicNamesFile) {
   writeIdxSet(dir.path(), gz);
   writeFile(dir / ("train-images-idx3-ubyte" + suffix(gz)), imageFile(20, 1234), gz);
   expectUserError([&] { loadIdxDataset(dir.path(), IdxSplit::Train); },
-                  {"train-images-idx3-ubyte" + suffix(gz), "magic number 1234", "2051",
-                   "data.path"});
+                  {"train-images-idx3-ubyte" + suffix(gz), "magic number 1234", "2051", "data.path"});
 }
 
 TEST_P(IdxFormat, WrongLabelMagicNamesFile) {
@@ -126,8 +125,7 @@ TEST_P(IdxFormat, TruncatedPayloadNamesFile) {
   images.resize(images.size() - 100);
   writeFile(dir / ("train-images-idx3-ubyte" + suffix(gz)), images, gz);
   expectUserError([&] { loadIdxDataset(dir.path(), IdxSplit::Train); },
-                  {"train-images-idx3-ubyte" + suffix(gz), "truncated", "20 images",
-                   "holds 19"});
+                  {"train-images-idx3-ubyte" + suffix(gz), "truncated", "20 images", "holds 19"});
 
   std::string labels = labelFile(20);
   labels.resize(labels.size() - 1);
@@ -152,8 +150,7 @@ TEST_P(IdxFormat, LabelOutOfRangeNamesFile) {
   writeIdxSet(dir.path(), gz);
   writeFile(dir / ("train-labels-idx1-ubyte" + suffix(gz)), labelFile(20, 2049, 11), gz);
   expectUserError([&] { loadIdxDataset(dir.path(), IdxSplit::Train); },
-                  {"train-labels-idx1-ubyte" + suffix(gz), "label 10", "sample 10",
-                   "out of range"});
+                  {"train-labels-idx1-ubyte" + suffix(gz), "label 10", "sample 10", "out of range"});
 }
 
 TEST_P(IdxFormat, CountMismatchNamesBothFiles) {
@@ -189,8 +186,7 @@ TEST(IdxDataset, DamagedGzipStreamNamesFile) {
   }
   bytes.resize(bytes.size() / 2);  // compressed stream cut in the middle
   std::ofstream(file, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  expectUserError([&] { loadIdxDataset(dir.path(), IdxSplit::Train); },
-                  {"train-images-idx3-ubyte.gz"});
+  expectUserError([&] { loadIdxDataset(dir.path(), IdxSplit::Train); }, {"train-images-idx3-ubyte.gz"});
 }
 
 TEST(IdxDataset, ImplausibleDimensionsRejectedBeforeAllocating) {

@@ -86,7 +86,7 @@ TEST(ImageFolder, ScansClassesAndReportsProblems) {
   EXPECT_EQ(image.rows, 6);
   EXPECT_EQ(image.cols, 8);
   EXPECT_EQ(image.at<cv::Vec3b>(2, 3), cv::Vec3b(30, 20, 10));  // RGB order
-  EXPECT_EQ(set->image(3).rows, 6);  // the nested BMP decodes
+  EXPECT_EQ(set->image(3).rows, 6);                             // the nested BMP decodes
 }
 
 TEST(ImageFolder, GrayscaleDecodesOneChannel) {
@@ -129,8 +129,7 @@ TEST(ImageFolder, Errors) {
   fs::create_directories(dir / "hollow" / "a");
   fs::create_directories(dir / "hollow" / "b");
   writeText(dir / "hollow" / "b" / "bad.png", "x");
-  expectUserError([&] { ImageFolderDataset::open(dir / "hollow"); },
-                  {"hollow", "no readable images"});
+  expectUserError([&] { ImageFolderDataset::open(dir / "hollow"); }, {"hollow", "no readable images"});
   writeText(dir / "file.png", "x");
   expectUserError([&] { ImageFolderDataset::open(dir / "file.png"); }, {"file.png", "not a folder"});
 }

@@ -40,8 +40,8 @@ DatasetPtr noisy(std::size_t n) {
   cv::Mat all(1, static_cast<int>(pixels.size()), CV_8UC1, pixels.data());
   cv::randu(all, 0, 256);
   for (std::size_t i = 0; i < n; ++i) labels.push_back(static_cast<std::uint8_t>(i % 3));
-  return std::make_shared<InMemoryDataset>(pixels, labels, 8, 8, 3,
-                                           std::vector<std::string>{"a", "b", "c"}, "noisy");
+  return std::make_shared<InMemoryDataset>(pixels, labels, 8, 8, 3, std::vector<std::string>{"a", "b", "c"},
+                                           "noisy");
 }
 
 // Wraps a data set: counts decodes, optionally sleeps, optionally fails at one index.
@@ -56,7 +56,8 @@ class Instrumented : public Dataset {
     ++decoded;
     if (m_delay.count() > 0) std::this_thread::sleep_for(m_delay);
     if (static_cast<long>(i) == m_failAt) {
-      if (m_userError) throw ft::UserError("/data/broken/file_" + std::to_string(i) + ".png: cannot decode image");
+      if (m_userError)
+        throw ft::UserError("/data/broken/file_" + std::to_string(i) + ".png: cannot decode image");
       throw std::runtime_error("disk on fire");
     }
     return m_inner->image(i);

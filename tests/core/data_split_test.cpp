@@ -13,12 +13,11 @@ namespace {
 using namespace ft::data;
 
 // 1 x 1 gray images; labels given per sample.
-std::shared_ptr<InMemoryDataset> datasetWithLabels(const std::vector<std::uint8_t>& labels,
-                                                   int classes) {
+std::shared_ptr<InMemoryDataset> datasetWithLabels(const std::vector<std::uint8_t>& labels, int classes) {
   std::vector<std::string> names;
   for (int c = 0; c < classes; ++c) names.push_back("class" + std::to_string(c));
-  return std::make_shared<InMemoryDataset>(std::vector<std::uint8_t>(labels.size(), 0), labels, 1,
-                                           1, 1, names, "test set");
+  return std::make_shared<InMemoryDataset>(std::vector<std::uint8_t>(labels.size(), 0), labels, 1, 1, 1,
+                                           names, "test set");
 }
 
 // 50 of class 0, 30 of class 1, 20 of class 2, interleaved.

@@ -61,8 +61,7 @@ TEST(Transform, GrayBecomesThreeChannels) {
   const cv::Mat src = patterned(3, 1);
   const auto out = run(transform, src, 1);
   for (int c = 0; c < 3; ++c)
-    for (int i = 0; i < 9; ++i)
-      ASSERT_FLOAT_EQ(out[c * 9 + i], src.data[i] / 255.0f - options.mean[c]);
+    for (int i = 0; i < 9; ++i) ASSERT_FLOAT_EQ(out[c * 9 + i], src.data[i] / 255.0f - options.mean[c]);
 }
 
 TEST(Transform, ChannelOrderIsPlanarRgb) {
@@ -112,8 +111,7 @@ std::vector<float> reference(const cv::Mat& src, int p, bool flipEnabled, std::u
   std::vector<float> out(3 * size * size);
   for (int c = 0; c < 3; ++c)
     for (int y = 0; y < size; ++y)
-      for (int x = 0; x < size; ++x)
-        out[(c * size + y) * size + x] = cropped.at<cv::Vec3b>(y, x)[c] / 255.0f;
+      for (int x = 0; x < size; ++x) out[(c * size + y) * size + x] = cropped.at<cv::Vec3b>(y, x)[c] / 255.0f;
   return out;
 }
 
@@ -132,8 +130,8 @@ TEST(Transform, CropAndFlipMatchTorchvisionSemantics) {
     // Padding zeros are present whenever the crop moved.
     if (std::count(out.begin(), out.end(), 0.0f) > 0) ++shifted;
   }
-  EXPECT_EQ(identical, 200);   // deterministic per seed
-  EXPECT_GT(shifted, 100);     // 24 of 25 offsets move the content
+  EXPECT_EQ(identical, 200);  // deterministic per seed
+  EXPECT_GT(shifted, 100);    // 24 of 25 offsets move the content
   // Padding wider than the image: many crops see padding only.
   TransformOptions wide = options;
   wide.inputSize = 3;

@@ -42,8 +42,8 @@ std::string installOnnxRuntimeNode() {
   if (lock >= 0) ::flock(lock, LOCK_EX);  // parallel test processes install once
   std::string why;
   if (!fs::exists(cache / "node_modules" / "onnxruntime-node" / "package.json")) {
-    const auto r = test::runCommand("cd '" + cache.string() +
-                                    "' && npm install --ignore-scripts --no-audit --no-fund onnxruntime-node");
+    const auto r = test::runCommand(
+        "cd '" + cache.string() + "' && npm install --ignore-scripts --no-audit --no-fund onnxruntime-node");
     if (r.exitCode != 0) why = "npm install onnxruntime-node failed in " + cache.string() + ":\n" + r.output;
   }
   if (lock >= 0) ::close(lock);
@@ -87,16 +87,17 @@ TEST(OnnxRuntime, GivesLibTorchLogitsOnRealImages) {
     SCOPED_TRACE("batch " + std::to_string(batch));
     writeFloats(dir / "input.f32", images.slice(0, 0, batch));
     writeFloats(dir / "expected.f32", expected.slice(0, 0, batch));  // kept beside, for a look by hand
-    const auto r = test::runCommand("NODE_PATH='" + (npmCache() / "node_modules").string() + "' node '" + script +
-                                    "' '" + path.string() + "' '" + (dir / "input.f32").string() + "' " +
-                                    std::to_string(batch) + " 3 32 32 '" + (dir / "ort.f32").string() + "'");
+    const auto r = test::runCommand("NODE_PATH='" + (npmCache() / "node_modules").string() + "' node '" +
+                                    script + "' '" + path.string() + "' '" + (dir / "input.f32").string() +
+                                    "' " + std::to_string(batch) + " 3 32 32 '" + (dir / "ort.f32").string() +
+                                    "'");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("\"output\":\"logits\""), std::string::npos) << r.output;
     const auto actual = readFloats(dir / "ort.f32", batch, 10);
     worst = std::max(worst, test::maxAbsDiff(actual, expected.slice(0, 0, batch)));
     EXPECT_TRUE(torch::equal(actual.argmax(1), expected.slice(0, 0, batch).argmax(1)));
   }
-  std::cout << "[ ort       ] ONNX Runtime vs LibTorch (ResNet-18, 32 px, batch 1 and 4): max |diff| " << worst
-            << " (logits up to " << expected.abs().max().item<double>() << ")\n";
+  std::cout << "[ ort       ] ONNX Runtime vs LibTorch (ResNet-18, 32 px, batch 1 and 4): max |diff| "
+            << worst << " (logits up to " << expected.abs().max().item<double>() << ")\n";
   EXPECT_LE(worst, 1e-4);
 }

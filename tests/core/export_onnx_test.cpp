@@ -59,10 +59,12 @@ TEST_P(OnnxExportTest, OpenCvGivesLibTorchLogitsOnRealImages) {
   // The export checks itself on real images (OpenCV DNN, read back from disk).
   const auto start = std::chrono::steady_clock::now();
   const auto verification = exporting::exportModel(model, metadata, path, exporting::ExportFormat::Onnx,
-                                                   test::fashionImages(0, 8, metadata), "Fashion-MNIST test images");
+                                                   test::fashionImages(0, 8, metadata),
+                                                   "Fashion-MNIST test images");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::cout << "[ onnx      ] " << models::architectureDisplayName(arch) << " at " << size << " px: "
-            << verification.summary() << " (export " << seconds << " s, " << fs::file_size(path) / 1000000.0 << " MB)\n";
+  std::cout << "[ onnx      ] " << models::architectureDisplayName(arch) << " at " << size
+            << " px: " << verification.summary() << " (export " << seconds << " s, "
+            << fs::file_size(path) / 1000000.0 << " MB)\n";
   EXPECT_EQ(verification.images, 8);
   EXPECT_LE(verification.maxAbsDiff, verification.tolerance);
   EXPECT_TRUE(fs::exists(m_dir / "model.json"));
@@ -81,8 +83,8 @@ TEST_P(OnnxExportTest, OpenCvGivesLibTorchLogitsOnRealImages) {
   ASSERT_EQ(batch.sizes(), expected.sizes());
   worst = std::max(worst, test::maxAbsDiff(batch, expected));
   const double scale = expected.abs().max().item<double>();
-  std::cout << "[ onnx      ] OpenCV DNN vs LibTorch, batch 1 and 5: max |diff| " << worst << " (logits up to "
-            << scale << ", relative " << worst / scale << ")\n";
+  std::cout << "[ onnx      ] OpenCV DNN vs LibTorch, batch 1 and 5: max |diff| " << worst
+            << " (logits up to " << scale << ", relative " << worst / scale << ")\n";
   // 1e-4, relative to the logits above 1: ResNet-50's float32 rounding alone is ~2e-4 at |logit| 6
   // (LibTorch float32 vs float64), more than its difference from OpenCV's float32.
   EXPECT_LE(worst, 1e-4 * std::max(1.0, scale));
@@ -97,14 +99,16 @@ TEST_P(OnnxExportTest, OpenCvGivesLibTorchLogitsOnRealImages) {
   EXPECT_EQ(info.opset, 13);
   EXPECT_EQ(info.inputs, std::vector<std::string>{"input"});
   EXPECT_EQ(info.outputs, std::vector<std::string>{"logits"});
-  EXPECT_EQ(info.inputShape, (std::vector<std::string>{"batch", "3", std::to_string(size), std::to_string(size)}));
+  EXPECT_EQ(info.inputShape,
+            (std::vector<std::string>{"batch", "3", std::to_string(size), std::to_string(size)}));
   EXPECT_EQ(info.outputShape, (std::vector<std::string>{"batch", "10"}));
-  const std::set<std::string> allowed{"Conv", "Relu", "MaxPool", "Add", "GlobalAveragePool", "Flatten", "Gemm"};
+  const std::set<std::string> allowed{"Conv",    "Relu", "MaxPool", "Add", "GlobalAveragePool",
+                                      "Flatten", "Gemm"};
   for (const auto& op : info.operatorTypes) EXPECT_TRUE(allowed.count(op)) << op;
   const auto convs = std::count(info.operatorTypes.begin(), info.operatorTypes.end(), "Conv");
   // Every conv of torchvision's model.
   EXPECT_EQ(convs, arch == Architecture::ResNet50 ? 53 : arch == Architecture::ResNet34 ? 36 : 20);
-  EXPECT_EQ(info.initializers, std::size_t(2 * convs + 2));   // folded weight + bias each, fc
+  EXPECT_EQ(info.initializers, std::size_t(2 * convs + 2));  // folded weight + bias each, fc
 
   // Metadata props.
   EXPECT_EQ(info.metadataProps.at("architecture"), models::architectureName(arch));
@@ -122,7 +126,8 @@ INSTANTIATE_TEST_SUITE_P(Architectures, OnnxExportTest,
                          ::testing::Values(Case{Architecture::ResNet18, 64}, Case{Architecture::ResNet34, 32},
                                            Case{Architecture::ResNet50, 32}),
                          [](const auto& info) {
-                           return models::architectureName(info.param.arch) + "_" + std::to_string(info.param.inputSize);
+                           return models::architectureName(info.param.arch) + "_" +
+                                  std::to_string(info.param.inputSize);
                          });
 
 TEST(OnnxExport, FormatByNameAndExtension) {

@@ -68,7 +68,8 @@ class ExportPredictTest : public ::testing::Test {
     for (const char* extension : kFormats) {
       const auto path = (s_dir->path() / (std::string("model") + extension)).string();
       s_verifications.push_back({});
-      s_metadata.push_back(exporting::exportRunCheckpoint(runDir(), "best", path, "", &s_verifications.back()));
+      s_metadata.push_back(
+          exporting::exportRunCheckpoint(runDir(), "best", path, "", &s_verifications.back()));
     }
   }
   static void TearDownTestSuite() {
@@ -81,7 +82,9 @@ class ExportPredictTest : public ::testing::Test {
   static fs::path scratch() { return s_dir->path(); }
   static std::string cli() { return test::cliPath(); }
 
-  static std::string exportOf(const char* extension) { return (scratch() / (std::string("model") + extension)).string(); }
+  static std::string exportOf(const char* extension) {
+    return (scratch() / (std::string("model") + extension)).string();
+  }
 
   static test::TempDir* s_dir;
   static std::vector<std::string> s_images;
@@ -132,7 +135,7 @@ TEST_F(ExportPredictTest, MismatchIsAnErrorLeavesNoFileAndKeepsTheEarlierExport)
     // The file read back "computes" something else: 3e-4 off on one logit.
     exporting::setReloadedLogitsHookForTesting([](torch::Tensor& logits) { logits[0][3] += 3e-4; });
     for (const auto& target : std::string(extension) == ".onnx" ? std::vector<fs::path>{earlier, fresh}
-                                                                 : std::vector<fs::path>{earlier}) {
+                                                                : std::vector<fs::path>{earlier}) {
       try {
         exporting::exportRunCheckpoint(runDir(), "best", target.string());
         ADD_FAILURE() << "no error for " << target;
@@ -179,9 +182,11 @@ TEST_F(ExportPredictTest, EveryExportPredictsAsTheRunCheckpoint) {
       EXPECT_EQ(predictions[i].top[0].classIndex, reference[i].top[0].classIndex) << s_images[i];
       EXPECT_EQ(predictions[i].top[0].name, reference[i].top[0].name);
       for (std::size_t k = 0; k < reference[i].top.size(); ++k)
-        worst = std::max(worst, double(std::abs(predictions[i].top[k].probability - reference[i].top[k].probability)));
+        worst = std::max(worst, double(std::abs(predictions[i].top[k].probability -
+                                                reference[i].top[k].probability)));
     }
-    std::cout << "[ predict   ] " << extension << " vs run checkpoint: max |probability diff| " << worst << "\n";
+    std::cout << "[ predict   ] " << extension << " vs run checkpoint: max |probability diff| " << worst
+              << "\n";
     EXPECT_LE(worst, 1e-4);
     EXPECT_NE(predictions[7].error.find("damaged.png"), std::string::npos);
   }
@@ -189,20 +194,25 @@ TEST_F(ExportPredictTest, EveryExportPredictsAsTheRunCheckpoint) {
 
 TEST_F(ExportPredictTest, CliPredictPrintsTopClassesAndNamesProblems) {
   const auto cliExport = (scratch() / "cli.safetensors").string();
-  const auto exported = test::runCommand(cli() + " export " + runDir() + " --format safetensors -o " + cliExport);
+  const auto exported =
+      test::runCommand(cli() + " export " + runDir() + " --format safetensors -o " + cliExport);
   ASSERT_EQ(exported.exitCode, 0) << exported.output;
-  EXPECT_NE(exported.output.find("verified on 8 validation images, max |"), std::string::npos) << exported.output;
+  EXPECT_NE(exported.output.find("verified on 8 validation images, max |"), std::string::npos)
+      << exported.output;
   const auto model = exportOf(".onnx");
   const auto reference = api::predictWithRun(runDir(), "best", {s_images[0], s_images[1]}, 2);
 
-  const auto table = test::runCommand(cli() + " predict --model " + model + " --top-k 2 " + s_images[0] + " " + s_images[1]);
+  const auto table =
+      test::runCommand(cli() + " predict --model " + model + " --top-k 2 " + s_images[0] + " " + s_images[1]);
   EXPECT_EQ(table.exitCode, 0) << table.output;
   for (int i = 0; i < 2; ++i) {
     EXPECT_NE(table.output.find(s_images[std::size_t(i)]), std::string::npos) << table.output;
-    EXPECT_NE(table.output.find(" 1. " + reference[std::size_t(i)].top[0].name), std::string::npos) << table.output;
+    EXPECT_NE(table.output.find(" 1. " + reference[std::size_t(i)].top[0].name), std::string::npos)
+        << table.output;
   }
 
-  const auto json = test::runCommand(cli() + " --json predict -m " + model + " -k 2 " + s_images[0] + " " + s_images[7]);
+  const auto json =
+      test::runCommand(cli() + " --json predict -m " + model + " -k 2 " + s_images[0] + " " + s_images[7]);
   EXPECT_EQ(json.exitCode, 1) << json.output;  // an image could not be read
   std::istringstream lines(json.output);
   std::string line;
@@ -225,11 +235,13 @@ TEST_F(ExportPredictTest, CliPredictPrintsTopClassesAndNamesProblems) {
   fs::copy_file(exportOf(".pth"), pth);
   const auto lonely = test::runCommand(cli() + " predict --model " + pth.string() + " " + s_images[0]);
   EXPECT_EQ(lonely.exitCode, 1);
-  EXPECT_NE(lonely.output.find((scratch() / "lonely.json").string() + ": missing"), std::string::npos) << lonely.output;
+  EXPECT_NE(lonely.output.find((scratch() / "lonely.json").string() + ": missing"), std::string::npos)
+      << lonely.output;
   EXPECT_NE(lonely.output.find("export the model again"), std::string::npos) << lonely.output;
 
   for (const auto& [args, expected] : std::vector<std::pair<std::string, std::string>>{
-           {" predict --model " + (scratch() / "absent.onnx").string() + " " + s_images[0], "absent.onnx: file not found"},
+           {" predict --model " + (scratch() / "absent.onnx").string() + " " + s_images[0],
+            "absent.onnx: file not found"},
            {" predict --model " + model + " --top-k 0 " + s_images[0], "--top-k must be at least 1"},
            {" predict --model " + runDir() + "/config.json " + s_images[0], "config.json"},
            {" predict " + s_images[0], "--model"}}) {

@@ -62,9 +62,7 @@ struct Reference {
       state[entry.at("key").get<std::string>()] = read(entry, entry.at("dtype").get<std::string>());
     return state;
   }
-  Architecture arch() const {
-    return ft::models::parseArchitecture(doc.at("arch").get<std::string>());
-  }
+  Architecture arch() const { return ft::models::parseArchitecture(doc.at("arch").get<std::string>()); }
   int numClasses() const { return doc.at("num_classes").get<int>(); }
 };
 
@@ -91,16 +89,15 @@ class ReferenceData {
     std::string missing;
     for (const auto& tag : tags) {
       const auto it = m_have.find(tag);
-      if (it == m_have.end() || (parity && !it->second))
-        missing += (missing.empty() ? "" : ",") + tag;
+      if (it == m_have.end() || (parity && !it->second)) missing += (missing.empty() ? "" : ",") + tag;
     }
     if (missing.empty()) return 0;
     const auto start = std::chrono::steady_clock::now();
-    const int code = ft::test::runReferencePython(
-        "models_reference.py", m_dir.path().string() + " --models " + missing + " --parity " +
-                                   (parity ? missing : std::string("none")));
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const int code =
+        ft::test::runReferencePython("models_reference.py", m_dir.path().string() + " --models " + missing +
+                                                                " --parity " +
+                                                                (parity ? missing : std::string("none")));
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("[ models   ] models_reference.py %s%s: exit %d in %.1f s\n", missing.c_str(),
                 parity ? " (with weights)" : "", code, seconds);
     if (code == 0) {
@@ -117,8 +114,7 @@ class ReferenceData {
     if (it != m_cache.end()) return it->second;
     Reference ref;
     ref.doc = json::parse(slurp(m_dir.path() / (tag + ".json")));
-    if (ref.doc.contains("blob"))
-      ref.blob = slurp(m_dir.path() / ref.doc.at("blob").get<std::string>());
+    if (ref.doc.contains("blob")) ref.blob = slurp(m_dir.path() / ref.doc.at("blob").get<std::string>());
     return m_cache.emplace(tag, std::move(ref)).first->second;
   }
 
@@ -188,8 +184,7 @@ TEST(ModelsResNetNames, ParseAndNames) {
   EXPECT_EQ(ft::models::architectureName(Architecture::ResNet34), "resnet34");
   EXPECT_EQ(ft::models::architectureDisplayName(Architecture::ResNet18), "ResNet-18");
   EXPECT_EQ(ft::models::architectureDisplayName(Architecture::ResNet50), "ResNet-50");
-  EXPECT_EQ(ft::models::architectureNames(),
-            (std::vector<std::string>{"resnet18", "resnet34", "resnet50"}));
+  EXPECT_EQ(ft::models::architectureNames(), (std::vector<std::string>{"resnet18", "resnet34", "resnet50"}));
   EXPECT_EQ(ft::models::featureDimFor(Architecture::ResNet34), 512);
   EXPECT_EQ(ft::models::featureDimFor(Architecture::ResNet50), 2048);
 }
@@ -240,8 +235,7 @@ TEST_F(ResNetReference, KeysOrderAndShapesMatchTorchvision) {
     for (std::size_t i = 0; i < buffers.size(); ++i) {
       EXPECT_EQ(buffers[i].key(), pyBuffers[i].at("key").get<std::string>()) << "buffer " << i;
       EXPECT_EQ(buffers[i].value().sizes().vec(), shapeOf(pyBuffers[i])) << buffers[i].key();
-      EXPECT_EQ(buffers[i].value().scalar_type(), dtypeOf(pyBuffers[i].at("dtype")))
-          << buffers[i].key();
+      EXPECT_EQ(buffers[i].value().scalar_type(), dtypeOf(pyBuffers[i].at("dtype"))) << buffers[i].key();
     }
 
     const auto state = ft::models::stateDictShapes(model);
@@ -299,8 +293,7 @@ void checkParity(const Reference& r) {
   EXPECT_LE(evalDiff, 1e-4) << "eval logits";
 
   // Same weights, channels-last input.
-  const torch::Tensor logitsCl =
-      model->forward(input.contiguous(torch::MemoryFormat::ChannelsLast));
+  const torch::Tensor logitsCl = model->forward(input.contiguous(torch::MemoryFormat::ChannelsLast));
   const double clDiff = maxAbsDiff(logitsCl, r.tensor("eval_logits"));
   // A channels-last input takes other kernels: PyTorch itself moves ResNet-50 logits by ~7e-5.
   EXPECT_LE(clDiff, 5e-4) << "eval logits, channels-last input";
@@ -316,10 +309,9 @@ void checkParity(const Reference& r) {
   EXPECT_LE(maxAbsDiff(byKey.at("bn1.running_var"), r.tensor("train_bn1_running_var")), 1e-5);
   EXPECT_EQ(byKey.at("bn1.num_batches_tracked").item<std::int64_t>(),
             r.tensor("train_bn1_num_batches_tracked").item<std::int64_t>());
-  std::printf(
-      "[ models   ] %s max |logit| %.2f, max diff eval %.3g, channels-last %.3g, train %.3g\n",
-      r.doc.at("arch").get<std::string>().c_str(),
-      r.tensor("eval_logits").abs().max().item<double>(), evalDiff, clDiff, trainDiff);
+  std::printf("[ models   ] %s max |logit| %.2f, max diff eval %.3g, channels-last %.3g, train %.3g\n",
+              r.doc.at("arch").get<std::string>().c_str(), r.tensor("eval_logits").abs().max().item<double>(),
+              evalDiff, clDiff, trainDiff);
 }
 
 TEST_F(ResNetReference, ResNet18LogitsMatchTorchvision) {
@@ -382,8 +374,7 @@ TEST(ModelsResNet, InitialisationFollowsTorchvision) {
   const double expectedStd2 = std::sqrt(2.0 / (512 * 3 * 3));
   EXPECT_NEAR(w2.std().item<double>(), expectedStd2, 0.02 * expectedStd2);
   for (const auto& item : params) {
-    if (item.key().find("bn") != std::string::npos ||
-        item.key().find("downsample.1") != std::string::npos) {
+    if (item.key().find("bn") != std::string::npos || item.key().find("downsample.1") != std::string::npos) {
       if (item.key().size() > 7 && item.key().substr(item.key().size() - 7) == ".weight")
         EXPECT_TRUE(torch::equal(item.value(), torch::ones_like(item.value()))) << item.key();
       else
@@ -404,8 +395,7 @@ TEST(ModelsResNet, ForwardShapes) {
     ResNet model(arch, 5);
     model->eval();
     const auto x = torch::randn({3, 3, 32, 32});
-    EXPECT_EQ(model->features(x).sizes().vec(),
-              (std::vector<std::int64_t>{3, model->featureDim()}));
+    EXPECT_EQ(model->features(x).sizes().vec(), (std::vector<std::int64_t>{3, model->featureDim()}));
     EXPECT_EQ(model->forward(x).sizes().vec(), (std::vector<std::int64_t>{3, 5}));
     // Channels-last input gives the same result.
     const auto cl = model->forward(x.contiguous(torch::MemoryFormat::ChannelsLast));
@@ -432,8 +422,7 @@ TEST(ModelsResNet, ReplaceHeadKeepsBackbone) {
   // Same keys in the same order; fc shapes changed, everything else identical.
   const auto keysAfter = ft::models::stateDictShapes(model);
   ASSERT_EQ(keysAfter.size(), keysBefore.size());
-  for (std::size_t i = 0; i < keysAfter.size(); ++i)
-    EXPECT_EQ(keysAfter[i].first, keysBefore[i].first);
+  for (std::size_t i = 0; i < keysAfter.size(); ++i) EXPECT_EQ(keysAfter[i].first, keysBefore[i].first);
   for (const auto& [key, tensor] : ft::models::stateDict(model)) {
     if (key.rfind("fc.", 0) == 0) continue;
     EXPECT_TRUE(torch::equal(tensor, before.at(key))) << key;
@@ -441,8 +430,7 @@ TEST(ModelsResNet, ReplaceHeadKeepsBackbone) {
   // The new head follows the model's mode and is the registered child.
   EXPECT_FALSE(model->named_children()["fc"]->is_training());
   torch::NoGradGuard noGrad;
-  EXPECT_EQ(model->forward(torch::randn({2, 3, 32, 32})).sizes().vec(),
-            (std::vector<std::int64_t>{2, 3}));
+  EXPECT_EQ(model->forward(torch::randn({2, 3, 32, 32})).sizes().vec(), (std::vector<std::int64_t>{2, 3}));
 }
 
 TEST(ModelsResNet, FrozenBackboneGetsNoGradient) {
@@ -569,8 +557,7 @@ TEST(ModelsResNetBenchmark, DISABLED_ForwardBackwardResNet18Batch64At32) {
       model->zero_grad();
       torch::nn::functional::cross_entropy(model->forward(input), y).backward();
     }
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps *
-           1000.0;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps * 1000.0;
   };
   auto timeForward = [&](const torch::Tensor& input, int steps) {
     torch::NoGradGuard noGrad;
@@ -579,8 +566,7 @@ TEST(ModelsResNetBenchmark, DISABLED_ForwardBackwardResNet18Batch64At32) {
     const auto start = std::chrono::steady_clock::now();
     for (int i = 0; i < steps; ++i) model->forward(input);
     model->train();
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps *
-           1000.0;
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / steps * 1000.0;
   };
   const int steps = 10;
   const auto xcl = x.contiguous(torch::MemoryFormat::ChannelsLast);

@@ -183,14 +183,16 @@ TEST(EvaluationMaths, TextReportShowsMatrixAndClassReport) {
   EXPECT_NE(text.find("\n0 A             2    1    0\n"), std::string::npos) << text;
   EXPECT_NE(text.find("\n2 C             0    2    1\n"), std::string::npos) << text;
   EXPECT_NE(text.find("B                0.2500     0.5000     0.3333          2"), std::string::npos) << text;
-  EXPECT_NE(text.find("top-1 accuracy 50.00%   top-3 accuracy 100.00%   macro F1 0.5000"), std::string::npos) << text;
+  EXPECT_NE(text.find("top-1 accuracy 50.00%   top-3 accuracy 100.00%   macro F1 0.5000"), std::string::npos)
+      << text;
   EXPECT_NE(text.find("C -> B  2  (66.7% of C)"), std::string::npos) << text;
   EXPECT_EQ(text.find("Columns:"), std::string::npos) << "short names head the columns themselves";
 
   auto longNames = threeClassReport();
   longNames.classNames = {"T-shirt/top", "Trouser", "Ankle boot"};
   const auto legend = ft::train::formatEvaluationText(longNames);
-  EXPECT_NE(legend.find("Columns: 0 = T-shirt/top, 1 = Trouser, 2 = Ankle boot"), std::string::npos) << legend;
+  EXPECT_NE(legend.find("Columns: 0 = T-shirt/top, 1 = Trouser, 2 = Ankle boot"), std::string::npos)
+      << legend;
 }
 
 // ---- stored files ----------------------------------------------------------------------------
@@ -206,7 +208,8 @@ class EvaluationFiles : public ::testing::Test {
   }
   std::string run() const { return m_dir.path().string(); }
   std::string stamped(const EvaluationReport& r) {
-    ft::run::saveEvaluation(run(), r, ft::run::stampOf((m_dir / "checkpoints" / (r.checkpoint + ".ckpt")).string()));
+    ft::run::saveEvaluation(run(), r,
+                            ft::run::stampOf((m_dir / "checkpoints" / (r.checkpoint + ".ckpt")).string()));
     return ft::api::evaluationPath(run(), r.checkpoint);
   }
 
@@ -294,7 +297,8 @@ TEST_F(EvaluationFiles, DamagedFilesNameTheFileAndTheFix) {
   } catch (const ft::UserError& e) {
     const std::string message = e.what();
     EXPECT_NE(message.find(json), std::string::npos) << message;
-    EXPECT_NE(message.find("finetune-cli evaluate " + run() + " --checkpoint last"), std::string::npos) << message;
+    EXPECT_NE(message.find("finetune-cli evaluate " + run() + " --checkpoint last"), std::string::npos)
+        << message;
   }
 
   stamped(sixClassReport());

@@ -41,7 +41,7 @@ class FeatureCacheTest : public ::testing::Test {
     // The exact-maths comparison is float32's; bfloat16's has its own bound
     // (train_frozen_precision_test).
     c.train.frozenPrecision = "float32";
-    c.train.batchSize = 32;  // 90 images: the last batch is short (26)
+    c.train.batchSize = 32;      // 90 images: the last batch is short (26)
     c.train.evalBatchSize = 16;  // 40 images: a short last batch too
     c.train.workers = 2;
     c.train.seed = 11;
@@ -56,7 +56,6 @@ class FeatureCacheTest : public ::testing::Test {
     return out;
   }
 
-
   test::TempDir m_dir{"feature-cache"};
 };
 
@@ -69,7 +68,8 @@ TEST_F(FeatureCacheTest, CachedFrozenEpochsGiveTheSameHeadAsTheFullNetwork) {
   ASSERT_EQ(plainResult.status, run::FinishStatus::Completed) << plainResult.message;
   ASSERT_EQ(cachedResult.status, run::FinishStatus::Completed) << cachedResult.message;
 
-  const auto a = test::checkpointTensors(plainResult.runDir), b = test::checkpointTensors(cachedResult.runDir);
+  const auto a = test::checkpointTensors(plainResult.runDir),
+             b = test::checkpointTensors(cachedResult.runDir);
   ASSERT_EQ(a.size(), b.size());
   for (const auto& [key, tensor] : a) {
     ASSERT_TRUE(b.count(key)) << key;
@@ -111,7 +111,8 @@ TEST_F(FeatureCacheTest, UnfrozenEpochsAfterTheCacheTrainTheWholeNetwork) {
   ASSERT_EQ(cachedResult.status, run::FinishStatus::Completed) << cachedResult.message;
   // After unfreezing both paths run the same full network from the same head: the weights
   // agree closely, and the backbone did move.
-  const auto a = test::checkpointTensors(plainResult.runDir), b = test::checkpointTensors(cachedResult.runDir);
+  const auto a = test::checkpointTensors(plainResult.runDir),
+             b = test::checkpointTensors(cachedResult.runDir);
   EXPECT_LE(maxDifference(a.at("fc.weight"), b.at("fc.weight")), 1e-4);
   EXPECT_LE(maxDifference(a.at("layer4.1.conv2.weight"), b.at("layer4.1.conv2.weight")), 1e-4);
   EXPECT_GT(maxDifference(initialWeights(11).at("conv1.weight"), b.at("conv1.weight")), 1e-6)

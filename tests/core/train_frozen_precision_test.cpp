@@ -49,7 +49,8 @@ TEST(FrozenPrecision, ResolvesEachSetting) {
   EXPECT_TRUE(train::resolveFrozenPrecision("bfloat16", cpu).bf16);
   const auto automatic = train::resolveFrozenPrecision("auto", cpu);
   EXPECT_EQ(automatic.bf16, train::cpuHasBf16());
-  EXPECT_NE(automatic.reason.find(automatic.bf16 ? "bfloat16" : "float32"), std::string::npos) << automatic.reason;
+  EXPECT_NE(automatic.reason.find(automatic.bf16 ? "bfloat16" : "float32"), std::string::npos)
+      << automatic.reason;
   // The bfloat16 path is the CPU's: a CUDA device trains in float32 and says why.
   const auto onCuda = train::resolveFrozenPrecision("bfloat16", cuda);
   EXPECT_FALSE(onCuda.bf16);
@@ -158,7 +159,8 @@ TEST_F(FrozenBf16RunTest, TrainsTheHeadCloseToFloat32) {
   for (std::size_t i = 0; i < fp32Events.iterations.size(); ++i)
     lossDiff = std::max(lossDiff, std::abs(fp32Events.iterations[i].loss - bf16Events.iterations[i].loss));
   ASSERT_EQ(fp32Events.epochs.size(), 2u);
-  const double validationDiff = std::abs(fp32Events.epochs[1].validationLoss - bf16Events.epochs[1].validationLoss);
+  const double validationDiff =
+      std::abs(fp32Events.epochs[1].validationLoss - bf16Events.epochs[1].validationLoss);
   std::printf("max |loss bf16 - fp32| = %.3g per batch (loss %.3g), %.3g in validation\n", lossDiff,
               fp32Events.iterations.back().loss, validationDiff);
   EXPECT_LE(lossDiff, 0.005);

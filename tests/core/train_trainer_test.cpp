@@ -31,9 +31,7 @@ using test::Recorder;  // every event; can stop the trainer at a chosen point
 
 class TrainerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ft::test::writeSyntheticIdx(m_dir / "data", 160, 80);
-  }
+  void SetUp() override { ft::test::writeSyntheticIdx(m_dir / "data", 160, 80); }
 
   config::RunConfig tinyConfig(const std::string& name) const {
     return test::tinyRunConfig(m_dir.path(), name);
@@ -115,10 +113,13 @@ TEST_F(TrainerTest, FrozenEpochLeavesBackboneWeightsAlone) {
     const auto after = loadWeights((fs::path(result.runDir) / "checkpoints/last.ckpt").string(), c, 10);
     for (const auto& p : initial->named_parameters()) {
       const bool same = torch::equal(p.value(), after.at(p.key()));
-      if (p.key().rfind("fc.", 0) == 0) EXPECT_FALSE(same) << p.key();
-      else EXPECT_TRUE(same) << p.key();
+      if (p.key().rfind("fc.", 0) == 0)
+        EXPECT_FALSE(same) << p.key();
+      else
+        EXPECT_TRUE(same) << p.key();
     }
-    const bool statsSame = torch::equal(initial->named_buffers()["bn1.running_mean"], after.at("bn1.running_mean"));
+    const bool statsSame =
+        torch::equal(initial->named_buffers()["bn1.running_mean"], after.at("bn1.running_mean"));
     EXPECT_EQ(statsSame, holdBatchNorm) << "BatchNorm statistics update unless held";
   }
 }
@@ -159,7 +160,8 @@ TEST_F(TrainerTest, StopEndsWithinOneBatchAndResumeMatchesUninterruptedRun) {
   const auto actual = loadWeights((fs::path(finished.runDir) / "checkpoints/last.ckpt").string(), c, 10);
   ASSERT_EQ(actual.size(), expected.size());
   for (const auto& [key, tensor] : expected)
-    EXPECT_TRUE(torch::allclose(tensor.to(torch::kDouble), actual.at(key).to(torch::kDouble), 0, 1e-6)) << key;
+    EXPECT_TRUE(torch::allclose(tensor.to(torch::kDouble), actual.at(key).to(torch::kDouble), 0, 1e-6))
+        << key;
   EXPECT_DOUBLE_EQ(finished.finalValidationAccuracy, fullResult.finalValidationAccuracy);
 
   // metrics.csv: every iteration and epoch exactly once, as in the uninterrupted run.
@@ -233,7 +235,9 @@ TEST_F(TrainerTest, ExportReloadsWithSameOutputsAndSeedsANewRun) {
     exporting::loadStartingWeights(exported, *other);
     FAIL() << "ResNet-18 weights must not load into ResNet-34";
   } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("these are ResNet-18 weights; the model is ResNet-34"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("these are ResNet-18 weights; the model is ResNet-34"),
+              std::string::npos)
+        << e.what();
   }
 }
 

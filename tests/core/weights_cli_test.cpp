@@ -46,12 +46,14 @@ TEST_F(WeightsCliTest, PthStartsARunAndExportsLoadInTorchvision) {
   EXPECT_NE(first.output.find("fc is new for 10"), std::string::npos) << first.output;
 
   const std::string run = (m_dir / "run1").string();
-  const auto pth = runCommand(ft::test::cliPath() + " export " + run + " --checkpoint last --format pth 2>&1");
+  const auto pth =
+      runCommand(ft::test::cliPath() + " export " + run + " --checkpoint last --format pth 2>&1");
   ASSERT_EQ(pth.exitCode, 0) << pth.output;
   EXPECT_TRUE(fs::exists(m_dir / "run1" / "exports" / "model-last.pth"));
   EXPECT_TRUE(fs::exists(m_dir / "run1" / "exports" / "model-last.json"));
   const auto safetensors = (m_dir / "model.safetensors").string();
-  const auto st = runCommand(ft::test::cliPath() + " export " + run + " --checkpoint last -o " + safetensors + " 2>&1");
+  const auto st =
+      runCommand(ft::test::cliPath() + " export " + run + " --checkpoint last -o " + safetensors + " 2>&1");
   ASSERT_EQ(st.exitCode, 0) << st.output;
   EXPECT_TRUE(fs::exists(safetensors));
 

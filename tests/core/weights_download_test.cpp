@@ -68,7 +68,8 @@ class WeightsDownloadTest : public ::testing::Test {
   }
 
   // A file served at /models/<name> with its real checksum prefix.
-  WeightsFile serve(const std::string& name, const std::string& body, LoopbackServer::Response response = {}) {
+  WeightsFile serve(const std::string& name, const std::string& body,
+                    LoopbackServer::Response response = {}) {
     response.body = response.body.empty() ? body : response.body;
     m_server.add("/models/" + name, response);
     return {name, ft::test::sha256Hex(body).substr(0, 8)};
@@ -96,8 +97,10 @@ TEST(WeightsCatalog, TorchvisionNamesUrlsAndCacheFolders) {
   EXPECT_EQ(r18.file.sha256Prefix, "f37072fd");
   EXPECT_EQ(ft::weights::weightsUrl(r18.file), "https://download.pytorch.org/models/resnet18-f37072fd.pth");
   EXPECT_EQ(ft::weights::officialWeightsFor("ResNet34", "IMAGENET").file.fileName, "resnet34-b627a593.pth");
-  EXPECT_EQ(ft::weights::officialWeightsFor("resnet50", "imagenet1k_v1").file.fileName, "resnet50-0676ba61.pth");
-  EXPECT_EQ(ft::weights::officialWeightsFor("resnet50", "imagenet1k_v2").file.fileName, "resnet50-11ad3fa6.pth");
+  EXPECT_EQ(ft::weights::officialWeightsFor("resnet50", "imagenet1k_v1").file.fileName,
+            "resnet50-0676ba61.pth");
+  EXPECT_EQ(ft::weights::officialWeightsFor("resnet50", "imagenet1k_v2").file.fileName,
+            "resnet50-11ad3fa6.pth");
   for (const auto& w : ft::weights::officialWeights())  // torch.hub's rule: the digits in the name
     EXPECT_NE(w.file.fileName.find("-" + w.file.sha256Prefix + ".pth"), std::string::npos);
   expectUserError([] { ft::weights::officialWeightsFor("resnet18", "imagenet1k_v2"); },
@@ -130,7 +133,9 @@ TEST_F(WeightsDownloadTest, GoodFileIsVerifiedCachedAndReused) {
   const std::string body = randomBytes(300'000, 1);
   const auto file = serve("tiny-model.pth", body);
   std::vector<std::pair<std::int64_t, std::int64_t>> progress;
-  m_options.download.progress = [&](std::int64_t received, std::int64_t total) { progress.emplace_back(received, total); };
+  m_options.download.progress = [&](std::int64_t received, std::int64_t total) {
+    progress.emplace_back(received, total);
+  };
 
   const std::string path = ft::weights::fetchWeights(file, m_options);
   EXPECT_EQ(path, (m_dir / "cache" / "tiny-model.pth").string());
@@ -174,10 +179,11 @@ TEST_F(WeightsDownloadTest, PartialDownloadIsNotCached) {
 TEST_F(WeightsDownloadTest, UnreachableServerSaysWhereToPutTheFile) {
   m_options.baseUrl = "http://127.0.0.1:" + std::to_string(closedPort()) + "/models";
   const WeightsFile file{"resnet18-f37072fd.pth", "f37072fd"};
-  const auto message = expectUserError([&] { ft::weights::fetchWeights(file, m_options); },
-                                       {"could not download " + m_options.baseUrl + "/resnet18-f37072fd.pth",
-                                        "Without internet access",
-                                        (m_dir / "cache" / "resnet18-f37072fd.pth").string(), "--weights PATH"});
+  const auto message =
+      expectUserError([&] { ft::weights::fetchWeights(file, m_options); },
+                      {"could not download " + m_options.baseUrl + "/resnet18-f37072fd.pth",
+                       "Without internet access", (m_dir / "cache" / "resnet18-f37072fd.pth").string(),
+                       "--weights PATH"});
   std::cout << "[ message   ] " << message << "\n";
   EXPECT_EQ(filesIn(m_dir / "cache"), 0u);
 }
@@ -249,11 +255,13 @@ TEST_F(WeightsDownloadTest, DownloadedWeightsStartAModel) {
 
 TEST_F(WeightsDownloadTest, CliWithImagenetOfflineSaysWhereToPutTheFile) {
   ft::test::writeSyntheticIdx(m_dir / "data", 32, 16);
-  const std::string env = "XDG_CACHE_HOME=" + (m_dir / "xdg").string() + " TORCH_HOME=" + (m_dir / "torch").string() +
-                          " FINETUNE_WEIGHTS_BASE_URL=http://127.0.0.1:" + std::to_string(closedPort()) + "/models ";
-  const auto r = ft::test::runCommand(env + ft::test::cliPath() + " train --weights imagenet --arch resnet18 --data " +
-                                      (m_dir / "data").string() + " --runs-dir " + (m_dir / "runs").string() +
-                                      " --epochs 1 --freeze-epochs 1 --batch-size 16 --threads 2 --workers 1");
+  const std::string env =
+      "XDG_CACHE_HOME=" + (m_dir / "xdg").string() + " TORCH_HOME=" + (m_dir / "torch").string() +
+      " FINETUNE_WEIGHTS_BASE_URL=http://127.0.0.1:" + std::to_string(closedPort()) + "/models ";
+  const auto r =
+      ft::test::runCommand(env + ft::test::cliPath() + " train --weights imagenet --arch resnet18 --data " +
+                           (m_dir / "data").string() + " --runs-dir " + (m_dir / "runs").string() +
+                           " --epochs 1 --freeze-epochs 1 --batch-size 16 --threads 2 --workers 1");
   EXPECT_EQ(r.exitCode, 1) << r.output;
   EXPECT_NE(r.output.find("resnet18-f37072fd.pth"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find((m_dir / "xdg" / "finetune-studio" / "weights" / "resnet18-f37072fd.pth").string()),
@@ -261,7 +269,8 @@ TEST_F(WeightsDownloadTest, CliWithImagenetOfflineSaysWhereToPutTheFile) {
       << r.output;
   EXPECT_FALSE(fs::exists(m_dir / "runs")) << "a run folder was created for a run that cannot start";
 
-  const auto v2 = ft::test::runCommand(ft::test::cliPath() + " train --weights imagenet1k_v2 --arch resnet18 --data " +
+  const auto v2 = ft::test::runCommand(ft::test::cliPath() +
+                                       " train --weights imagenet1k_v2 --arch resnet18 --data " +
                                        (m_dir / "data").string());
   EXPECT_EQ(v2.exitCode, 1);
   EXPECT_NE(v2.output.find("model.weights"), std::string::npos) << v2.output;

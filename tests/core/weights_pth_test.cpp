@@ -79,7 +79,8 @@ int prepareReferenceFiles(fs::path* dir) {
   if (!fs::exists(*dir / "complete")) {
     std::error_code ignored;
     for (const auto& entry : fs::directory_iterator(base))  // older versions of the files
-      if (entry.path().filename().string().rfind("weights-reference-", 0) == 0) fs::remove_all(entry.path(), ignored);
+      if (entry.path().filename().string().rfind("weights-reference-", 0) == 0)
+        fs::remove_all(entry.path(), ignored);
     fs::create_directories(*dir);
     const auto start = std::chrono::steady_clock::now();
     status = ft::test::runReferencePython("weights_reference.py", "make " + dir->string());
@@ -100,7 +101,9 @@ class WeightsFilesTest : public ::testing::Test {
     torch::set_num_threads(2);  // as the reference (see models_reference.py)
   }
   static std::string file(const std::string& name) { return (s_dir / name).string(); }
-  static int python(const std::string& args) { return ft::test::runReferencePython("weights_reference.py", args); }
+  static int python(const std::string& args) {
+    return ft::test::runReferencePython("weights_reference.py", args);
+  }
 
   static fs::path s_dir;
   static int s_status;
@@ -118,8 +121,9 @@ TEST_F(WeightsFilesTest, ZipAndLegacyGiveTorchvisionLogitsForEveryArchitecture) 
     const char* name;
     int classes;
   };
-  for (const auto& c : {Case{Architecture::ResNet18, "resnet18", 1000}, Case{Architecture::ResNet34, "resnet34", 10},
-                        Case{Architecture::ResNet50, "resnet50", 10}}) {
+  for (const auto& c :
+       {Case{Architecture::ResNet18, "resnet18", 1000}, Case{Architecture::ResNet34, "resnet34", 10},
+        Case{Architecture::ResNet50, "resnet50", 10}}) {
     const auto io = ft::weights::readTorchFile(file(std::string(c.name) + "_io.pth"));
     const auto input = find(io.tensors, "input");
     const auto expected = find(io.tensors, "logits");
@@ -176,7 +180,8 @@ TEST_F(WeightsFilesTest, CheckpointDictsAndDataParallelPrefixesAreUnwrapped) {
   ResNet model(Architecture::ResNet18, 1000);
   const auto report = ft::weights::loadResNetWeights(*model, wrapped.tensors, "dataparallel_legacy.pth");
   EXPECT_EQ(report.tensorsCopied, reference.size());
-  EXPECT_TRUE(torch::equal(model->named_parameters()["layer4.1.conv2.weight"], find(reference, "layer4.1.conv2.weight")));
+  EXPECT_TRUE(torch::equal(model->named_parameters()["layer4.1.conv2.weight"],
+                           find(reference, "layer4.1.conv2.weight")));
 }
 
 TEST_F(WeightsFilesTest, SharedStoragesViewsAndDtypesReadLikePython) {
@@ -211,7 +216,8 @@ TEST_F(WeightsFilesTest, HalfPrecisionAndSafeTensorsFromPythonLoad) {
   EXPECT_EQ(safetensors.format, ft::weights::WeightsFormat::SafeTensors);
   EXPECT_EQ(safetensors.metadata.at("format"), "pt");
   ASSERT_EQ(safetensors.tensors.size(), reference.size());
-  for (const auto& [key, tensor] : reference) EXPECT_TRUE(torch::equal(find(safetensors.tensors, key), tensor)) << key;
+  for (const auto& [key, tensor] : reference)
+    EXPECT_TRUE(torch::equal(find(safetensors.tensors, key), tensor)) << key;
 }
 
 TEST_F(WeightsFilesTest, WeightsThatDoNotFitSayWhy) {
@@ -231,11 +237,13 @@ TEST_F(WeightsFilesTest, WeightsThatDoNotFitSayWhy) {
     edited.emplace_back(key, key == "layer1.0.conv1.weight" ? tensor.slice(0, 0, 32) : tensor);
   }
   edited.emplace_back("extra.weight", torch::zeros({3}));
-  const auto message = expectUserError([&] { ft::weights::loadResNetWeights(*r18, edited, "edited.pth"); },
-                                       {"edited.pth", "layer1.0.conv1.weight (file [32, 64, 3, 3], model [64, 64, 3, 3])",
-                                        "bn1.bias", "extra.weight"});
+  const auto message =
+      expectUserError([&] { ft::weights::loadResNetWeights(*r18, edited, "edited.pth"); },
+                      {"edited.pth", "layer1.0.conv1.weight (file [32, 64, 3, 3], model [64, 64, 3, 3])",
+                       "bn1.bias", "extra.weight"});
   std::cout << "[ message   ] " << message << "\n";
-  EXPECT_TRUE(torch::equal(r18->named_parameters()["conv1.weight"], before)) << "the model changed on failure";
+  EXPECT_TRUE(torch::equal(r18->named_parameters()["conv1.weight"], before))
+      << "the model changed on failure";
 
   // Another class count: the head is skipped and keeps its fresh initialisation.
   const auto report = ft::weights::loadResNetWeights(*r18, state, "resnet18_zip.pth");
@@ -260,14 +268,16 @@ TEST_F(WeightsFilesTest, HostilePicklesAreRefusedAndNothingRuns) {
   expectUserError([&] { ft::weights::readWeightsFile(file("whole_model.pth")); },
                   {"refused", "torch.nn.modules.linear.Linear"});
   ResNet model(Architecture::ResNet18, 10);
-  expectUserError([&] { ft::exporting::loadStartingWeights(file("evil_system.pth"), *model); }, {"posix.system"});
+  expectUserError([&] { ft::exporting::loadStartingWeights(file("evil_system.pth"), *model); },
+                  {"posix.system"});
   EXPECT_FALSE(fs::exists(file("pwned_system"))) << "the os.system payload ran";
   EXPECT_FALSE(fs::exists(file("pwned_eval"))) << "the eval payload ran";
   std::cout << "[ message   ] " << system << "\n[ message   ] " << eval << "\n";
 }
 
 TEST_F(WeightsFilesTest, BrokenFilesAreRefusedWithTheReason) {
-  expectUserError([&] { ft::weights::readWeightsFile(file("truncated.pth")); }, {"truncated.pth", "truncated"});
+  expectUserError([&] { ft::weights::readWeightsFile(file("truncated.pth")); },
+                  {"truncated.pth", "truncated"});
   expectUserError([&] { ft::weights::readWeightsFile(file("truncated_legacy.pth")); },
                   {"truncated_legacy.pth", "truncated"});
   expectUserError([&] { ft::weights::readWeightsFile(file("bad_crc.pth")); }, {"bad_crc.pth", "CRC-32"});
@@ -313,7 +323,8 @@ TEST_F(WeightsFilesTest, EveryTruncationAndByteFlipIsHandled) {
   }
   // A safetensors file written here, mutated the same way.
   const std::string safetensors = (m_scratch / "small.safetensors").string();
-  ft::weights::writeSafeTensors(safetensors, {{"a", torch::arange(6, torch::kFloat32)}, {"b", torch::ones({2, 2}, torch::kInt64)}});
+  ft::weights::writeSafeTensors(safetensors, {{"a", torch::arange(6, torch::kFloat32)},
+                                              {"b", torch::ones({2, 2}, torch::kInt64)}});
   const std::string original = readBytes(safetensors);
   for (std::size_t length = 0; length < original.size(); ++length) attempt(original.substr(0, length));
   for (std::size_t at = 0; at < original.size(); ++at) {
@@ -401,7 +412,8 @@ TEST_F(WeightsFilesTest, WritersRoundTripEveryDtypeThroughPython) {
 
 TEST_F(WeightsFilesTest, PreviousExportsStartRunsWithAnotherClassCount) {
   ResNet upstream(Architecture::ResNet18, 7);
-  ft::weights::loadResNetWeights(*upstream, ft::weights::readTorchFile(file("resnet18_zip.pth")).tensors, "r18");
+  ft::weights::loadResNetWeights(*upstream, ft::weights::readTorchFile(file("resnet18_zip.pth")).tensors,
+                                 "r18");
   ft::exporting::ExportMetadata metadata;
   metadata.architecture = "resnet18";
   metadata.classNames = {"a", "b", "c", "d", "e", "f", "g"};
@@ -417,7 +429,8 @@ TEST_F(WeightsFilesTest, PreviousExportsStartRunsWithAnotherClassCount) {
     EXPECT_EQ(downstream->named_parameters()["fc.weight"].size(0), 3);
     ResNet sameHead(Architecture::ResNet18, 7);
     ft::exporting::loadStartingWeights(path, *sameHead);
-    EXPECT_TRUE(torch::equal(sameHead->named_parameters()["fc.weight"], upstream->named_parameters()["fc.weight"]));
+    EXPECT_TRUE(
+        torch::equal(sameHead->named_parameters()["fc.weight"], upstream->named_parameters()["fc.weight"]));
     ResNet other(Architecture::ResNet50, 7);
     expectUserError([&] { ft::exporting::loadStartingWeights(path, *other); },
                     {"these are ResNet-18 weights; the model is ResNet-50"});

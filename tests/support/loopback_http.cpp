@@ -35,7 +35,8 @@ LoopbackServer::LoopbackServer() {
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   address.sin_port = 0;  // any free port
-  if (::bind(m_socket, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 || ::listen(m_socket, 8) != 0)
+  if (::bind(m_socket, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      ::listen(m_socket, 8) != 0)
     throw std::runtime_error("loopback server: cannot listen");
   socklen_t length = sizeof address;
   ::getsockname(m_socket, reinterpret_cast<sockaddr*>(&address), &length);
@@ -54,7 +55,9 @@ void LoopbackServer::add(const std::string& path, Response response) {
   m_responses[path] = std::move(response);
 }
 
-std::string LoopbackServer::baseUrl() const { return "http://127.0.0.1:" + std::to_string(m_port) + "/models"; }
+std::string LoopbackServer::baseUrl() const {
+  return "http://127.0.0.1:" + std::to_string(m_port) + "/models";
+}
 
 void LoopbackServer::serve() {
   while (!m_stop) {
@@ -97,7 +100,8 @@ void LoopbackServer::handle(int client) {
   const std::size_t total = std::min(response.sendOnly, response.body.size());
   for (std::size_t at = 0; at < total && !m_stop; at += 16384) {
     if (!sendAll(client, response.body.substr(at, std::min<std::size_t>(16384, total - at)))) return;
-    if (response.chunkDelayMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(response.chunkDelayMs));
+    if (response.chunkDelayMs > 0)
+      std::this_thread::sleep_for(std::chrono::milliseconds(response.chunkDelayMs));
   }
 }
 

@@ -16,9 +16,8 @@ namespace ft::test {
 TempDir::TempDir(const std::string& tag) {
   static std::atomic<int> counter{0};
   const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
-  m_path = std::filesystem::temp_directory_path() /
-           ("ft-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(stamp) + "-" +
-            std::to_string(counter++));
+  m_path = std::filesystem::temp_directory_path() / ("ft-" + tag + "-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(stamp) + "-" + std::to_string(counter++));
   std::filesystem::create_directories(m_path);
 }
 
@@ -28,8 +27,8 @@ TempDir::~TempDir() {
 }
 
 int runReferencePython(const std::string& script, const std::string& args) {
-  const std::string command = std::string(FT_REFERENCE_PYTHON) + " " + sourceDir() +
-                              "/tests/python/" + script + " " + args;
+  const std::string command = std::string(FT_REFERENCE_PYTHON) + " " + sourceDir() + "/tests/python/" +
+                              script + " " + args;
   const int status = std::system(command.c_str());
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -47,13 +46,12 @@ namespace {
 void writeBigEndian(std::ofstream& out, std::uint32_t value) {
   const unsigned char bytes[4] = {static_cast<unsigned char>(value >> 24),
                                   static_cast<unsigned char>(value >> 16),
-                                  static_cast<unsigned char>(value >> 8),
-                                  static_cast<unsigned char>(value)};
+                                  static_cast<unsigned char>(value >> 8), static_cast<unsigned char>(value)};
   out.write(reinterpret_cast<const char*>(bytes), 4);
 }
 
-void writeSplit(const std::filesystem::path& dir, const std::string& prefix, int count,
-                int classes, std::mt19937& rng) {
+void writeSplit(const std::filesystem::path& dir, const std::string& prefix, int count, int classes,
+                std::mt19937& rng) {
   constexpr int kSide = 28;
   std::ofstream images(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
   std::ofstream labels(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
@@ -84,8 +82,8 @@ void writeSplit(const std::filesystem::path& dir, const std::string& prefix, int
 
 }  // namespace
 
-void writeSyntheticIdx(const std::filesystem::path& dir, int trainCount, int testCount,
-                       int classes, unsigned seed) {
+void writeSyntheticIdx(const std::filesystem::path& dir, int trainCount, int testCount, int classes,
+                       unsigned seed) {
   std::filesystem::create_directories(dir);
   std::mt19937 rng(seed);
   writeSplit(dir, "train", trainCount, classes, rng);

@@ -6,13 +6,13 @@
 // A reference a test compares against (PyTorch + torchvision under /usr/bin/python3, ONNX Runtime
 // from npm, the Fashion-MNIST package) is missing: a skip on a developer's machine, a failure
 // in CI, where a green run must mean that every comparison ran. Use in a test body or SetUp.
-#define FT_REFERENCE_MISSING(why)                                                           \
-  do {                                                                                      \
-    if (::ft::test::inCi()) {                                                               \
-      FAIL() << (why) << " [CI=true: a missing reference fails instead of skipping]";       \
-    } else {                                                                                \
-      GTEST_SKIP() << (why);                                                                \
-    }                                                                                       \
+#define FT_REFERENCE_MISSING(why)                                                     \
+  do {                                                                                \
+    if (::ft::test::inCi()) {                                                         \
+      FAIL() << (why) << " [CI=true: a missing reference fails instead of skipping]"; \
+    } else {                                                                          \
+      GTEST_SKIP() << (why);                                                          \
+    }                                                                                 \
   } while (0)
 
 namespace ft::test {
@@ -40,8 +40,8 @@ std::string sourceDir();
 // `classes` classes, each class a bright bar at its own place plus seeded noise.
 // Files: train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte,
 // t10k-labels-idx1-ubyte.
-void writeSyntheticIdx(const std::filesystem::path& dir, int trainCount, int testCount,
-                       int classes = 10, unsigned seed = 1);
+void writeSyntheticIdx(const std::filesystem::path& dir, int trainCount, int testCount, int classes = 10,
+                       unsigned seed = 1);
 
 // Runs a shell command, returns {exit code, stdout+stderr}.
 struct CommandResult {

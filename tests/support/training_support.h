@@ -51,7 +51,7 @@ inline std::map<std::string, torch::Tensor> checkpointTensors(const std::string&
                                                               const std::string& which = "last") {
   models::ResNet model(models::Architecture::ResNet18, 10);
   run::loadCheckpoint((std::filesystem::path(runDir) / "checkpoints" / (which + ".ckpt")).string(), *model,
-                        nullptr);
+                      nullptr);
   std::map<std::string, torch::Tensor> out;
   for (const auto& p : model->named_parameters()) out[p.key()] = p.value().detach().clone();
   for (const auto& b : model->named_buffers()) out[b.key()] = b.value().detach().clone();

@@ -61,8 +61,8 @@ class StallProbe : public QObject {
   }
   void stop() { m_timer.stop(); }
 
-  double longestStallMs() const { return m_longestWallMs; }      // wall clock
-  double longestStallCpuMs() const { return m_longestCpuMs; }    // GUI thread CPU in any one gap
+  double longestStallMs() const { return m_longestWallMs; }    // wall clock
+  double longestStallCpuMs() const { return m_longestCpuMs; }  // GUI thread CPU in any one gap
   double cpuInLongestStallMs() const { return m_cpuOfLongestMs; }
   long long ticks() const { return m_ticks; }
   double seconds() const { return double(m_clock.nsecsElapsed()) / 1e9; }

@@ -12,19 +12,22 @@
 namespace ft::test {
 
 // Returns the message (empty on failure) so a test can check more of it.
-inline std::string expectUserError(const std::function<void()>& action, std::initializer_list<std::string> parts) {
+inline std::string expectUserError(const std::function<void()>& action,
+                                   std::initializer_list<std::string> parts) {
   try {
     action();
   } catch (const UserError& e) {
     const std::string message = e.what();
     for (const auto& part : parts)
-      EXPECT_NE(message.find(part), std::string::npos) << "message \"" << message << "\" lacks \"" << part << "\"";
+      EXPECT_NE(message.find(part), std::string::npos)
+          << "message \"" << message << "\" lacks \"" << part << "\"";
     return message;
   } catch (const std::exception& e) {
     ADD_FAILURE() << "not an ft::UserError: " << e.what();
     return "";
   }
-  ADD_FAILURE() << "no error; expected an ft::UserError mentioning \"" << (parts.size() ? *parts.begin() : "") << "\"";
+  ADD_FAILURE() << "no error; expected an ft::UserError mentioning \"" << (parts.size() ? *parts.begin() : "")
+                << "\"";
   return "";
 }
 

@@ -142,8 +142,8 @@ class ControllerTest final : public QObject {
     const FinishedEvent stopped = finishedAt(finishedSpy);
     QCOMPARE(int(stopped.status), int(FinishStatus::Stopped));
     QCOMPARE(stopped.epochsCompleted, 0);
-    QVERIFY2(iterations - atStop <= 1, qPrintable(QStringLiteral("%1 iterations after stop()")
-                                                      .arg(iterations - atStop)));
+    QVERIFY2(iterations - atStop <= 1,
+             qPrintable(QStringLiteral("%1 iterations after stop()").arg(iterations - atStop)));
     const QString runDir = controller.runDir();
     QVERIFY(fs::exists(fs::path(runDir.toStdString()) / "checkpoints" / "last.ckpt"));
     QVERIFY(!controller.isRunning());
@@ -232,8 +232,7 @@ class ControllerTest final : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(finishedSpy.count(), 2, 30000);
     const FinishedEvent notResumed = finishedAt(finishedSpy, 1);
     QCOMPARE(int(notResumed.status), int(FinishStatus::Failed));
-    QVERIFY2(notResumed.message.find(notARun.toStdString()) != std::string::npos,
-             notResumed.message.c_str());
+    QVERIFY2(notResumed.message.find(notARun.toStdString()) != std::string::npos, notResumed.message.c_str());
     QVERIFY(!controller.isRunning());
 
     controller.start(tinyConfig("after-failure", 1));
@@ -249,8 +248,7 @@ class ControllerTest final : public QObject {
     controller.start(tinyConfig("busy", 1));
     controller.start(tinyConfig("busy-again", 1));
     QCOMPARE(logSpy.count(), 1);  // the refusal, at once
-    QCOMPARE(int(logSpy.at(0).at(0).value<ft::run::LogEvent>().level),
-             int(ft::run::LogLevel::Warning));
+    QCOMPARE(int(logSpy.at(0).at(0).value<ft::run::LogEvent>().level), int(ft::run::LogLevel::Warning));
     controller.stop();
     QTRY_COMPARE_WITH_TIMEOUT(finishedSpy.count(), 1, kRunTimeoutMs);
     QTest::qWait(200);
@@ -261,8 +259,7 @@ class ControllerTest final : public QObject {
     auto controller = std::make_unique<TrainingController>();
     QString runDir;
     int iterations = 0;
-    connect(controller.get(), &TrainingController::started, this,
-            [&](const QString& dir) { runDir = dir; });
+    connect(controller.get(), &TrainingController::started, this, [&](const QString& dir) { runDir = dir; });
     connect(controller.get(), &TrainingController::iteration, this,
             [&](const IterationEvent&) { ++iterations; });
     controller->start(tinyConfig("destroy"));
@@ -305,7 +302,8 @@ class ControllerTest final : public QObject {
     QCOMPARE(int(finishedAt(finishedSpy).status), int(FinishStatus::Stopped));
     QVERIFY(!pauseButton->isEnabled());
     QVERIFY(!stopButton->isEnabled());
-    QVERIFY2(dashboard.progressText().contains(QStringLiteral("Stopped")), qPrintable(dashboard.progressText()));
+    QVERIFY2(dashboard.progressText().contains(QStringLiteral("Stopped")),
+             qPrintable(dashboard.progressText()));
     QVERIFY(dashboard.logText().contains(QStringLiteral("Starting run in")));
   }
 

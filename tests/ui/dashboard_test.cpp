@@ -192,8 +192,8 @@ class DashboardTest final : public QObject {
     clock.restart();
     page.flushNow();
     const double flushMs = double(clock.nsecsElapsed()) / 1e6;
-    qInfo("50,000 iterations: buffering %.1f ms, one flush %.2f ms (reported %.2f ms)", feedMs,
-          flushMs, page.lastFlushMilliseconds());
+    qInfo("50,000 iterations: buffering %.1f ms, one flush %.2f ms (reported %.2f ms)", feedMs, flushMs,
+          page.lastFlushMilliseconds());
 
     QCOMPARE(page.iterationPointCount(), n);
     for (auto which : {DashboardSeries::RawLoss, DashboardSeries::SmoothedLoss,
@@ -203,8 +203,8 @@ class DashboardTest final : public QObject {
       QVERIFY2(shown >= DashboardPage::kMaxDisplayPoints / 4, qPrintable(QString::number(shown)));
     }
     const QList<QPointF> raw = page.series(DashboardSeries::RawLoss)->points();
-    QCOMPARE(maxY(raw), spike);          // min/max decimation keeps the spike
-    QCOMPARE(raw.front().x(), 1.0);      // and both ends
+    QCOMPARE(maxY(raw), spike);      // min/max decimation keeps the spike
+    QCOMPARE(raw.front().x(), 1.0);  // and both ends
     QCOMPARE(raw.back().x(), double(n));
     for (int i = 1; i < raw.size(); ++i) QVERIFY(raw[i].x() > raw[i - 1].x());
   }
@@ -369,7 +369,8 @@ class DashboardTest final : public QObject {
     finished.bestValidationAccuracy = 72.5;
     finished.finalValidationAccuracy = 70.0;
     page.showFinished(finished);
-    QVERIFY2(page.progressText().contains(QStringLiteral("final validation accuracy 70.00%, best 72.50% (epoch 2)")),
+    QVERIFY2(page.progressText().contains(
+                 QStringLiteral("final validation accuracy 70.00%, best 72.50% (epoch 2)")),
              qPrintable(page.progressText()));
     QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kChinese)));
     QTRY_VERIFY2(page.progressText().contains(QStringLiteral("最终验证准确率 70.00%")),
@@ -451,7 +452,7 @@ class DashboardTest final : public QObject {
     QCOMPARE(rows.size(), 1 + 10 + 2);
     QCOMPARE(rows.filter(QRegularExpression(QStringLiteral("^iteration,"))).size(), 10);
     QCOMPARE(rows.filter(QRegularExpression(QStringLiteral("^epoch,"))).size(), 2);
-    QVERIFY(rows[6].startsWith(QStringLiteral("epoch,1,")));   // after epoch 1's iterations
+    QVERIFY(rows[6].startsWith(QStringLiteral("epoch,1,")));  // after epoch 1's iterations
     QVERIFY(rows[12].startsWith(QStringLiteral("epoch,2,")));
 
     // With a run folder: its metrics.csv, every row it holds.
@@ -483,7 +484,8 @@ class DashboardTest final : public QObject {
     page.show();
     QVERIFY(QTest::qWaitForWindowExposed(&page));
     for (int i = 1; i <= 50000; ++i) page.addIteration(iterationEvent(i, 1000, wobble(i)));
-    for (int e = 0; e < 40; ++e) page.addEpoch(epochEvent(e, 40, e < 5 ? Phase::Frozen : Phase::Unfrozen, 50 + e, 55 + e));
+    for (int e = 0; e < 40; ++e)
+      page.addEpoch(epochEvent(e, 40, e < 5 ? Phase::Frozen : Phase::Unfrozen, 50 + e, 55 + e));
     page.flushNow();
     QElapsedTimer clock;
     const int rounds = 10;
@@ -530,10 +532,12 @@ class DashboardTest final : public QObject {
     std::thread trainer([&] {
       for (int i = history + 1; i <= history + streamed; ++i) {
         const IterationEvent e = iterationEvent(i, perEpoch, wobble(i));
-        QMetaObject::invokeMethod(&page, [&page, e] { page.addIteration(e); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            &page, [&page, e] { page.addIteration(e); }, Qt::QueuedConnection);
         if (i % perEpoch == 0) {
           const EpochEvent epoch = epochEvent(i / perEpoch - 1, 60, Phase::Unfrozen, 70, 72);
-          QMetaObject::invokeMethod(&page, [&page, epoch] { page.addEpoch(epoch); }, Qt::QueuedConnection);
+          QMetaObject::invokeMethod(
+              &page, [&page, epoch] { page.addEpoch(epoch); }, Qt::QueuedConnection);
         }
         std::this_thread::sleep_for(std::chrono::microseconds(500));
       }

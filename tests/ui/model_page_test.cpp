@@ -154,7 +154,8 @@ class ModelPageTest final : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(progress->value() > 0, 10000);
     child<QPushButton>(&page, "cancelDownload")->click();
     QTRY_VERIFY_WITH_TIMEOUT(!page.isDownloading(), 10000);
-    QVERIFY2(page.downloadStatusText().contains(QStringLiteral("cancelled")), qPrintable(page.downloadStatusText()));
+    QVERIFY2(page.downloadStatusText().contains(QStringLiteral("cancelled")),
+             qPrintable(page.downloadStatusText()));
     QVERIFY(page.downloadErrorText().isEmpty());
     QVERIFY(!fs::exists(cacheDir() / "slow.pth"));
   }

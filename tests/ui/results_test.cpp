@@ -152,8 +152,8 @@ class ResultsTest final : public QObject {
     ResultsPage page;
     page.showHistory(m_runDir, ft::api::readRunHistory(m_runDir.toStdString()));
     QCOMPARE(page.epochTable()->rowCount(), 2);
-    QVERIFY(page.summaryText().contains(
-        QStringLiteral("%1%").arg(m_finished.bestValidationAccuracy, 0, 'f', 2)));
+    QVERIFY(
+        page.summaryText().contains(QStringLiteral("%1%").arg(m_finished.bestValidationAccuracy, 0, 'f', 2)));
   }
 
   void storedEvaluationFillsMatrixAndGalleries() {
@@ -185,7 +185,9 @@ class ResultsTest final : public QObject {
     if (c.support > 0) {
       const QString tip = matrix->toolTipFor(0, 0);
       QVERIFY2(tip.contains(QStringLiteral("%1 images").arg(report.confusion[0][0])), qPrintable(tip));
-      QVERIFY2(tip.contains(QStringLiteral("%1%").arg(100.0 * double(report.confusion[0][0]) / double(c.support), 0, 'f', 1)),
+      QVERIFY2(tip.contains(
+                   QStringLiteral("%1%").arg(100.0 * double(report.confusion[0][0]) / double(c.support), 0,
+                                             'f', 1)),
                qPrintable(tip));
     }
 
@@ -206,8 +208,8 @@ class ResultsTest final : public QObject {
     QVERIFY(model->rowCount() > 0);  // two epochs on 96 images leave mistakes to show
     {
       const QImage thumbnail = model->data(model->index(0), Qt::DecorationRole).value<QImage>();
-      QCOMPARE(thumbnail.size(), QSize(ft::ui::ThumbnailGalleryModel::kIconSize,
-                                       ft::ui::ThumbnailGalleryModel::kIconSize));
+      QCOMPARE(thumbnail.size(),
+               QSize(ft::ui::ThumbnailGalleryModel::kIconSize, ft::ui::ThumbnailGalleryModel::kIconSize));
     }
     QVERIFY(page.evaluationStatusText().contains(QStringLiteral("top-1")));
   }
@@ -246,7 +248,8 @@ class ResultsTest final : public QObject {
         }
         QTRY_COMPARE_WITH_TIMEOUT(model->thumbnailCount(), model->rowCount(), 30000);
         const QString caption = page.cellGallery()->caption();
-        QVERIFY2(caption.contains(QString::fromStdString(report.classNames[std::size_t(t)])), qPrintable(caption));
+        QVERIFY2(caption.contains(QString::fromStdString(report.classNames[std::size_t(t)])),
+                 qPrintable(caption));
         ++clicked;
         if (count == 0) clickedEmpty = true;
       }
@@ -280,7 +283,8 @@ class ResultsTest final : public QObject {
              qPrintable(summary));
     QVERIFY2(summary.contains(QStringLiteral("top-5 accuracy %1%").arg(report.top5 * 100.0, 0, 'f', 2)),
              qPrintable(summary));
-    QVERIFY2(summary.contains(QStringLiteral("macro F1 %1").arg(report.macroF1, 0, 'f', 3)), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("macro F1 %1").arg(report.macroF1, 0, 'f', 3)),
+             qPrintable(summary));
     const auto confused = report.mostConfused(ft::ui::ClassMetricsView::kConfusedPairs);
     const QStringList pairs = view->confusedPairs();
     int expectedPairs = 0;
@@ -288,10 +292,11 @@ class ResultsTest final : public QObject {
     QCOMPARE(int(pairs.size()), expectedPairs);
     if (!pairs.isEmpty()) {
       const auto& top = confused.front();
-      QCOMPARE(pairs.front(), QStringLiteral("%1 mistaken for %2: %3")
-                                  .arg(QString::fromStdString(report.classNames[std::size_t(top.trueClass)]),
-                                       QString::fromStdString(report.classNames[std::size_t(top.predictedClass)]))
-                                  .arg(top.count));
+      QCOMPARE(pairs.front(),
+               QStringLiteral("%1 mistaken for %2: %3")
+                   .arg(QString::fromStdString(report.classNames[std::size_t(top.trueClass)]),
+                        QString::fromStdString(report.classNames[std::size_t(top.predictedClass)]))
+                   .arg(top.count));
       QVERIFY(summary.contains(pairs.front()));
     }
   }
@@ -433,7 +438,8 @@ class ResultsTest final : public QObject {
       const auto& r = results[std::size_t(i)];
       QVERIFY2(r.error.empty(), r.error.c_str());
       QCOMPARE(int(r.top.size()), 5);
-      for (int k = 1; k < 5; ++k) QVERIFY(r.top[std::size_t(k - 1)].probability >= r.top[std::size_t(k)].probability);
+      for (int k = 1; k < 5; ++k)
+        QVERIFY(r.top[std::size_t(k - 1)].probability >= r.top[std::size_t(k)].probability);
       QCOMPARE(r.top[0].classIndex, direct[std::size_t(i)].top[0].classIndex);
     }
     QVERIFY(results[3].top.empty());
@@ -443,7 +449,8 @@ class ResultsTest final : public QObject {
     const auto errors = panel->findChildren<QLabel*>(QStringLiteral("predictionError"));
     QCOMPARE(errors.size(), 1);
     QCOMPARE(errors.front()->text(), QString::fromStdString(results[3].error));
-    QVERIFY2(panel->statusText().contains(QStringLiteral("1 could not be read")), qPrintable(panel->statusText()));
+    QVERIFY2(panel->statusText().contains(QStringLiteral("1 could not be read")),
+             qPrintable(panel->statusText()));
     QVERIFY(panel->resultTexts()[0].startsWith(QStringLiteral("try-0.png: ")));
   }
 
@@ -510,13 +517,14 @@ class ResultsTest final : public QObject {
     ResultsPage page;
     page.showRun(m_runDir, m_epochs, m_finished);
     const QString base = QFileInfo(page.defaultExportPath(QStringLiteral("best"))).absolutePath();
-    for (const QString& name : {QStringLiteral("model.pth"), QStringLiteral("model.safetensors"),
-                                QStringLiteral("model.onnx")}) {
+    for (const QString& name :
+         {QStringLiteral("model.pth"), QStringLiteral("model.safetensors"), QStringLiteral("model.onnx")}) {
       const QString path = base + QLatin1Char('/') + name;
       QVERIFY2(exportAndWait(page, path, QStringLiteral("best")), qPrintable(page.lastExportMessage()));
       QVERIFY(QFile::exists(path));
       // Every export is reloaded and compared with the checkpoint; the page shows the figure.
-      QVERIFY2(page.lastExportMessage().contains(QStringLiteral("verified")), qPrintable(page.lastExportMessage()));
+      QVERIFY2(page.lastExportMessage().contains(QStringLiteral("verified")),
+               qPrintable(page.lastExportMessage()));
       QVERIFY(page.findChild<QLabel*>(QStringLiteral("exportMessage"))->text() == page.lastExportMessage());
     }
     QFile pth(base + QStringLiteral("/model.pth"));

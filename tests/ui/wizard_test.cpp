@@ -129,7 +129,8 @@ class WizardTest final : public QObject {
     QVERIFY(child<QCheckBox>(&wizard, "holdBatchNorm")->isChecked());
     QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isChecked());
     QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isEnabled());
-    QCOMPARE(child<QComboBox>(&wizard, "frozenPrecision")->currentData().toString(), QStringLiteral("float32"));
+    QCOMPARE(child<QComboBox>(&wizard, "frozenPrecision")->currentData().toString(),
+             QStringLiteral("float32"));
     QVERIFY(child<QRadioButton>(&wizard, "weightsImageNet")->isChecked());
     QCOMPARE(QString::fromStdString(ft::config::toJson(wizard.currentConfig()).dump(1)),
              QString::fromStdString(ft::config::toJson(config).dump(1)));
@@ -204,11 +205,11 @@ class WizardTest final : public QObject {
     QCOMPARE(json.value(QStringLiteral("class_names")).toArray().size(), 10);
 
     // The engine starts a new run from the export (upstream -> downstream).
-    const auto rerun = ft::test::runCommand(
-        ft::test::cliPath() + " train --data " + m_data.path().string() + " --weights " +
-        exported.toStdString() + " --epochs 1 --freeze-epochs 1 --batch-size 32 --train-limit 64"
-        " --validation-limit 32 --input-size 32 --threads 2 --runs-dir " +
-        (runs.path() / "rerun").string());
+    const auto rerun = ft::test::runCommand(ft::test::cliPath() + " train --data " + m_data.path().string() +
+                                            " --weights " + exported.toStdString() +
+                                            " --epochs 1 --freeze-epochs 1 --batch-size 32 --train-limit 64"
+                                            " --validation-limit 32 --input-size 32 --threads 2 --runs-dir " +
+                                            (runs.path() / "rerun").string());
     QVERIFY2(rerun.exitCode == 0, rerun.output.c_str());
 
     wizard.next();  // New run: back to the first page, configuration kept
@@ -283,15 +284,18 @@ class WizardTest final : public QObject {
         QCoreApplication::processEvents();
         const QSize minimum = window.minimumSizeHint();
         const QString where = QStringLiteral("%1, step %2: minimum %3x%4")
-                                  .arg(QLatin1String(language)).arg(step + 1)
-                                  .arg(minimum.width()).arg(minimum.height());
+                                  .arg(QLatin1String(language))
+                                  .arg(step + 1)
+                                  .arg(minimum.width())
+                                  .arg(minimum.height());
         qInfo("%s", qPrintable(where));
         QVERIFY2(minimum.width() <= 1280 && minimum.height() <= 720, qPrintable(where));
         QCOMPARE(window.size(), QSize(1280, 720));
         for (const char* name : {"backButton", "nextButton"}) {
           auto* button = child<QPushButton>(&window, name);
           const QRect rect(button->mapTo(&window, QPoint(0, 0)), button->size());
-          QVERIFY2(button->isVisible() && window.rect().contains(rect), qPrintable(where + QLatin1String(name)));
+          QVERIFY2(button->isVisible() && window.rect().contains(rect),
+                   qPrintable(where + QLatin1String(name)));
         }
       }
     }
