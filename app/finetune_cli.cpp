@@ -265,6 +265,43 @@ int runEvaluate(const std::string& runDir, const std::string& which, bool cached
   return 0;
 }
 
+std::string minutesAndSeconds(double seconds) {
+  const long total = long(seconds + 0.5);
+  char text[32];
+  if (total >= 3600)
+    std::snprintf(text, sizeof text, "%ld h %02ld min", total / 3600, total / 60 % 60);
+  else if (total >= 60)
+    std::snprintf(text, sizeof text, "%ld min %02ld s", total / 60, total % 60);
+  else
+    std::snprintf(text, sizeof text, "%ld s", total);
+  return text;
+}
+
+int runEstimate(const RunConfig& config, bool json) {
+  const auto e = ft::api::estimateRun(config);
+  if (json) {
+    std::printf("%s\n", nlohmann::json{{"event", "estimate"},
+                                       {"frozen_seconds_per_epoch", e.frozenSecondsPerEpoch},
+                                       {"unfrozen_seconds_per_epoch", e.unfrozenSecondsPerEpoch},
+                                       {"total_seconds", e.totalSeconds},
+                                       {"batches_measured", e.batchesMeasured},
+                                       {"busy_cores", e.busyCores},
+                                       {"machine_busy", e.machineBusy}}
+                            .dump()
+                            .c_str());
+    return 0;
+  }
+  std::printf("Per epoch (median of %d real batches per phase): frozen %s, unfrozen %s; the whole run "
+              "(%d epochs, %d frozen) about %s\n",
+              e.batchesMeasured, minutesAndSeconds(e.frozenSecondsPerEpoch).c_str(),
+              minutesAndSeconds(e.unfrozenSecondsPerEpoch).c_str(), config.train.epochs,
+              config.train.freezeEpochs, minutesAndSeconds(e.totalSeconds).c_str());
+  if (e.machineBusy)
+    std::printf("Measured while other programs kept about %.1f cores busy: the real run may be faster\n",
+                e.busyCores);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -281,6 +318,10 @@ int main(int argc, char** argv) {
   train->add_option("--run-dir", runDir, "Exact run folder (default: runs/<timestamp>-<name>)");
   std::string saveConfigPath;
   train->add_option("--save-config", saveConfigPath, "Write the effective configuration here and exit");
+  bool estimateOnly = false;
+  train->add_flag("--estimate", estimateOnly,
+                  "Time real batches of this configuration in both phases (2 warm-up batches, then the "
+                  "median of 5), print the time per epoch and for the run, and exit; nothing is written");
   Overrides overrides(train, RunConfig{});
   addTrainFlags(overrides);
 
@@ -377,6 +418,7 @@ int main(int argc, char** argv) {
     RunConfig config = configPath.empty() ? RunConfig{} : ft::config::loadConfigFile(configPath);
     overrides.applyTo(config);
     ft::config::validate(config);
+    if (estimateOnly) return runEstimate(config, json);
     if (!saveConfigPath.empty()) {
       ft::config::saveConfigFile(config, saveConfigPath);
       std::printf("Saved the configuration to %s\n", saveConfigPath.c_str());

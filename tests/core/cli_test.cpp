@@ -97,3 +97,27 @@ TEST_F(CliTest, CorruptIdxFileIsNamedAndNothingIsCreated) {
   EXPECT_NE(r.output.find("train-images-idx3-ubyte"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(m_dir / "run2")) << "bad input must not leave a run folder behind";
 }
+
+TEST_F(CliTest, EstimateTimesBatchesAndWritesNothing) {
+  const auto r = runCommand(cli() + " train" + tinyFlags() + " --input-size 32 --epochs 3 --estimate 2>&1");
+  ASSERT_EQ(r.exitCode, 0) << r.output;
+  EXPECT_NE(r.output.find("Per epoch (median of 5 real batches per phase): frozen "), std::string::npos)
+      << r.output;
+  EXPECT_NE(r.output.find("the whole run (3 epochs, 1 frozen) about "), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(m_dir / "runs")) << "an estimate must not create a run folder";
+
+  const auto j =
+      runCommand(cli() + " --json train" + tinyFlags() + " --input-size 32 --estimate 2>/dev/null");
+  ASSERT_EQ(j.exitCode, 0) << j.output;
+  const auto event = nlohmann::json::parse(j.output);
+  EXPECT_EQ(event.at("event"), "estimate");
+  EXPECT_GT(event.at("frozen_seconds_per_epoch").get<double>(), 0.0);
+  EXPECT_GE(event.at("busy_cores").get<double>(), 0.0);
+  EXPECT_EQ(event.at("batches_measured"), 5);
+}
+
+TEST_F(CliTest, EstimateOfBadDataNamesTheFolder) {
+  const auto r = runCommand(cli() + " train --data " + (m_dir / "nowhere").string() + " --estimate 2>&1");
+  EXPECT_EQ(r.exitCode, 1) << r.output;
+  EXPECT_NE(r.output.find((m_dir / "nowhere").string()), std::string::npos) << r.output;
+}

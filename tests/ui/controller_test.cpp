@@ -15,6 +15,7 @@
 #include "dashboard_page.h"
 #include "event_types.h"
 #include "test_support.h"
+#include "tiny_run.h"
 #include "ui_test_support.h"
 #include "training_controller.h"
 
@@ -362,4 +363,3 @@ class ControllerTest final : public QObject {
 
 QTEST_MAIN(ControllerTest)
 #include "controller_test.moc"
-#include "tiny_run.h"

@@ -31,6 +31,7 @@
 #include "event_types.h"
 #include "results_page.h"
 #include "test_support.h"
+#include "tiny_run.h"
 #include "ui_test_support.h"
 #include "thumbnail_gallery.h"
 #include "train/trainer.h"
@@ -575,4 +576,3 @@ class ResultsTest final : public QObject {
 
 QTEST_MAIN(ResultsTest)
 #include "results_test.moc"
-#include "tiny_run.h"
