@@ -99,7 +99,9 @@ TEST_F(CliTest, CorruptIdxFileIsNamedAndNothingIsCreated) {
 }
 
 TEST_F(CliTest, EstimateTimesBatchesAndWritesNothing) {
-  const auto r = runCommand(cli() + " train" + tinyFlags() + " --input-size 32 --epochs 3 --estimate 2>&1");
+  std::string flags = tinyFlags();  // 3 epochs, 1 frozen: the run total sums both phases
+  flags.replace(flags.find(" --epochs 1 "), 12, " --epochs 3 ");
+  const auto r = runCommand(cli() + " train" + flags + " --input-size 32 --estimate 2>&1");
   ASSERT_EQ(r.exitCode, 0) << r.output;
   EXPECT_NE(r.output.find("Per epoch (median of 5 real batches per phase): frozen "), std::string::npos)
       << r.output;
