@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "api/studio_api.h"
 #include "api/training_api.h"
 #include "cli_commands.h"
 #include "cli_flags.h"
