@@ -61,21 +61,16 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
 
   // The checkpoint's own state says how its model was built and preprocessed its inputs.
   torch::serialize::InputArchive archive;
-  try {
-    archive.load_from(checkpoint);
-  } catch (const c10::Error&) {
-    throw UserError(checkpoint + ": not a readable FineTune Studio checkpoint (truncated or "
-                                 "damaged); evaluate the other one (best/last) or train again");
-  }
-  c10::IValue stateValue;
-  if (!archive.try_read("finetune_state", stateValue) || !stateValue.isString())
-    throw UserError(checkpoint + ": this file is not a FineTune Studio checkpoint");
+  const std::string stateText =
+      run::openCheckpoint(archive, checkpoint,
+                          ": not a readable FineTune Studio checkpoint (truncated or damaged); evaluate the "
+                          "other one (best/last) or train again");
   nlohmann::json state;
   data::TransformOptions evalTransform;
   std::vector<std::string> classNames;
   int epoch = 0;
   try {
-    state = nlohmann::json::parse(stateValue.toStringRef());
+    state = nlohmann::json::parse(stateText);
     classNames = state.at("class_names").get<std::vector<std::string>>();
     evalTransform.inputSize = state.at("input_size").get<int>();
     evalTransform.mean = state.at("mean").get<std::array<float, 3>>();

@@ -24,16 +24,10 @@ RunModel loadRunModel(const std::string& runDir, const std::string& which) {
 
   // The checkpoint's own state says how the model was built (class names, preprocessing).
   torch::serialize::InputArchive archive;
+  const std::string stateText =
+      run::openCheckpoint(archive, loaded.checkpoint, ": damaged checkpoint; use the other one (best/last)");
   try {
-    archive.load_from(loaded.checkpoint);
-  } catch (const c10::Error&) {
-    throw UserError(loaded.checkpoint + ": damaged checkpoint; use the other one (best/last)");
-  }
-  c10::IValue stateValue;
-  if (!archive.try_read("finetune_state", stateValue) || !stateValue.isString())
-    throw UserError(loaded.checkpoint + ": this file is not a FineTune Studio checkpoint");
-  try {
-    const auto state = nlohmann::json::parse(stateValue.toStringRef());
+    const auto state = nlohmann::json::parse(stateText);
     loaded.metadata.architecture = loaded.config.model.architecture;
     loaded.metadata.classNames = state.at("class_names").get<std::vector<std::string>>();
     loaded.metadata.inputSize = state.at("input_size").get<int>();

@@ -72,18 +72,26 @@ void saveCheckpoint(const std::string& path, const torch::nn::Module& model,
   replaceFileAtomically(path, [&](const std::string& temp) { archive.save_to(temp); });
 }
 
-nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
-                              torch::optim::Optimizer* optimizer) {
-  torch::serialize::InputArchive archive;
+std::string openCheckpoint(torch::serialize::InputArchive& archive, const std::string& path,
+                           const std::string& whenDamaged) {
   try {
     archive.load_from(path);
   } catch (const c10::Error&) {
-    throw UserError(path + ": not a readable FineTune Studio checkpoint (truncated or damaged). "
-                           "Resume from another run, or start the run again");
+    throw UserError(path + whenDamaged);
   }
   c10::IValue stateValue;
   if (!archive.try_read(kStateKey, stateValue) || !stateValue.isString())
     throw UserError(path + ": this file is not a FineTune Studio checkpoint");
+  return stateValue.toStringRef();
+}
+
+nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
+                              torch::optim::Optimizer* optimizer) {
+  torch::serialize::InputArchive archive;
+  const std::string state =
+      openCheckpoint(archive, path,
+                     ": not a readable FineTune Studio checkpoint (truncated or damaged). "
+                     "Resume from another run, or start the run again");
   readModelState(archive, model, path, /*skipMismatchedHead=*/false);
   if (optimizer) {
     torch::serialize::InputArchive optimizerArchive;
@@ -95,7 +103,7 @@ nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
       throw UserError(path + ": the optimiser state does not fit this run's optimiser");
     }
   }
-  return nlohmann::json::parse(stateValue.toStringRef());
+  return nlohmann::json::parse(state);
 }
 
 }  // namespace ft::run

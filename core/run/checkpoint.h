@@ -18,6 +18,13 @@ void saveCheckpoint(const std::string& path, const torch::nn::Module& model,
 nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
                               torch::optim::Optimizer* optimizer);
 
+// Opens the checkpoint `path` into `archive` and returns the trainer state stored with it (JSON
+// text). Throws ft::UserError: "<path><whenDamaged>" when the file cannot be read as an archive
+// (the caller says what to do instead), "<path>: this file is not a FineTune Studio checkpoint"
+// when it has no trainer state.
+std::string openCheckpoint(torch::serialize::InputArchive& archive, const std::string& path,
+                           const std::string& whenDamaged);
+
 // Model tensors only, for exports and starting weights. With `skipMismatchedHead`, fc.* of a
 // different shape is left as initialised (the head replacement of the seed).
 void writeModelState(torch::serialize::OutputArchive& archive, const torch::nn::Module& model);
