@@ -87,9 +87,12 @@ void addTrainFlags(Overrides& o) {
       "While frozen, compute the backbone's outputs once and train the head from them "
       "(needs --freeze-batchnorm; frozen epochs are not augmented)");
   o.add<std::string>(
-      "--frozen-precision", [](RunConfig& c) -> std::string& { return c.train.frozenPrecision; },
-      "Frozen backbone's forward pass: auto (bfloat16 on a CPU with AVX512-BF16) | "
-      "float32 | bfloat16; head, loss and validation stay float32");
+      "--precision", [](RunConfig& c) -> std::string& { return c.train.precision; },
+      "Training arithmetic in every phase: auto (bfloat16 on a CPU with AMX or AVX512-BF16, "
+      "float16 on CUDA) | float32 | bfloat16 | float16 (CUDA); weights and checkpoints stay float32");
+  o.add<std::string>(
+      "--validation-precision", [](RunConfig& c) -> std::string& { return c.train.validationPrecision; },
+      "Validation passes: training (the training precision) | float32");
   o.add<int>(
       "--batch-size", [](RunConfig& c) -> int& { return c.train.batchSize; }, "Training batch size");
   o.add<int>(
@@ -104,6 +107,10 @@ void addTrainFlags(Overrides& o) {
   o.add<int>(
       "--threads", [](RunConfig& c) -> int& { return c.device.threads; },
       "CPU threads for LibTorch (0 = every core)");
+  o.addSwitch(
+      "--no-flush-denormals", [](RunConfig& c) -> bool& { return c.device.flushDenormals; }, false,
+      "Keep denormal floats (by default they are flushed to zero in every computing thread: on "
+      "Intel CPUs each costs a microcode assist)");
   o.add<std::string>(
       "--runs-dir", [](RunConfig& c) -> std::string& { return c.output.runsDir; },
       "Folder that holds run folders");

@@ -108,10 +108,17 @@ int main(int argc, char** argv) {
       if (json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& d : report.devices) out.push_back({{"id", d.id}, {"description", d.description}});
-        std::printf("%s\n",
-                    nlohmann::json{{"devices", out}, {"cuda_unavailable", report.cudaUnavailableReason}}
-                        .dump()
-                        .c_str());
+        const auto& cpu = ft::api::cpuFeatures();
+        const nlohmann::json features = {{"avx512_bf16", cpu.avx512Bf16},
+                                         {"amx_bf16", cpu.amxBf16},
+                                         {"amx_granted", cpu.amxGranted},
+                                         {"native_bfloat16", cpu.nativeBf16()},
+                                         {"bfloat16", cpu.bf16Summary()}};
+        std::printf("%s\n", nlohmann::json{{"devices", out},
+                                           {"cpu", features},
+                                           {"cuda_unavailable", report.cudaUnavailableReason}}
+                                .dump()
+                                .c_str());
       } else {
         for (const auto& d : report.devices) std::printf("%-8s %s\n", d.id.c_str(), d.description.c_str());
         if (!report.cudaUnavailableReason.empty())

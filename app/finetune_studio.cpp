@@ -5,6 +5,7 @@
 #include <QCommandLineParser>
 #include <QFileInfo>
 
+#include "api/training_api.h"
 #include "event_types.h"
 #include "language.h"
 #include "main_window.h"
@@ -15,6 +16,10 @@ int main(int argc, char* argv[]) {
   QCoreApplication::setOrganizationName(QStringLiteral("FineTuneStudio"));
   QCoreApplication::setApplicationName(QStringLiteral("FineTune Studio"));
   QCoreApplication::setApplicationVersion(QStringLiteral(FINETUNE_VERSION));
+  // Every core, and denormals flushed on this thread and LibTorch's pool (issue 12); each run
+  // sets its own device.flush_denormals on the thread that trains it.
+  ft::api::applyThreadCount(0);
+  ft::api::applyFloatEnvironment(true);
   ft::ui::registerEventTypes();
   ft::ui::applyLanguage(ft::ui::preferredLanguage());
 

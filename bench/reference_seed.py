@@ -136,12 +136,20 @@ def main():
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--json-out", default=None, help="write the per-epoch records here (JSON)")
     ap.add_argument("--quiet", action="store_true")
+    ap.add_argument("--weights", default=None,
+                    help="start from this torchvision-format ResNet-18 state dict (.pth); fc replaced")
+    ap.add_argument("--precision", choices=["float32", "bfloat16"], default="float32",
+                    help="bfloat16: CPU autocast + channels-last, the strongest peer a user writes")
+    ap.add_argument("--flush-denormals", action="store_true",
+                    help="torch.set_flush_denormal(True) before any parallel region")
     args = ap.parse_args()
 
     sampler = TreeRssSampler()
     sampler.start()
     t_start = time.perf_counter()
 
+    if args.flush_denormals:
+        torch.set_flush_denormal(True)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -174,7 +182,21 @@ def main():
     test_loader = DataLoader(test_set, batch_size=args.eval_batch_size or args.batch_size,
                              shuffle=False, num_workers=args.workers)
 
-    model = torchvision.models.resnet18(weights=None, num_classes=len(CLASSES))
+    if args.weights:
+        model = torchvision.models.resnet18(weights=None)
+        model.load_state_dict(torch.load(args.weights, map_location="cpu"))
+        model.fc = nn.Linear(model.fc.in_features, len(CLASSES))
+    else:
+        model = torchvision.models.resnet18(weights=None, num_classes=len(CLASSES))
+    bf16 = args.precision == "bfloat16"
+    if bf16:
+        model = model.to(memory_format=torch.channels_last)
+
+    def autocast():
+        return torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16)
+
+    def layout(x):
+        return x.to(memory_format=torch.channels_last) if bf16 else x
     criterion = nn.CrossEntropyLoss()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, weight_decay=1e-4)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="min", factor=0.5, patience=2)
@@ -203,8 +225,9 @@ def main():
         running_loss, correct, seen = 0.0, 0, 0
         for i, (x, y) in enumerate(train_loader):
             optimizer.zero_grad()
-            out = model(x)
-            loss = criterion(out, y)
+            with autocast():
+                out = model(layout(x))
+            loss = criterion(out.float(), y)
             loss.backward()
             optimizer.step()
             iteration_losses.append(loss.item())
@@ -219,7 +242,8 @@ def main():
         test_loss, test_correct, test_seen = 0.0, 0, 0
         with torch.no_grad():
             for x, y in test_loader:
-                out = model(x)
+                with autocast():
+                    out = model(layout(x)).float()
                 test_loss += criterion(out, y).item() * x.size(0)
                 test_correct += (out.argmax(1) == y).sum().item()
                 test_seen += x.size(0)

@@ -107,7 +107,7 @@ def run_reference(args, tmp):
            "--epochs", str(args.epochs), "--freeze-epochs", str(args.freeze_epochs),
            "--threads", str(args.threads), "--workers", str(args.workers),
            "--train-limit", str(args.train_limit), "--test-limit", str(args.test_limit),
-           "--seed", str(args.seed), "--json-out", out]
+           "--seed", str(args.seed), "--json-out", out] + list(getattr(args, "ref_extra", []))
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     wall = time.perf_counter() - t0

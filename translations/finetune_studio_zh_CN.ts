@@ -129,6 +129,10 @@ Predicted: %2
         <source>Backbone unfrozen</source>
         <translation>主干网络已解冻</translation>
     </message>
+    <message>
+        <source>Validation (%1)</source>
+        <translation>验证（%1）</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::DashboardExport</name>
@@ -922,12 +926,16 @@ Predicted: %2
         <translation>%1 张被误分类的验证图像，置信度最高的错误排在最前：真实类别 → 预测类别（置信度）。</translation>
     </message>
     <message>
-        <source>Best checkpoint (epoch %1): top-1 accuracy %2 on %3.</source>
-        <translation>最佳检查点（第 %1 轮）：在 %3上的 Top-1 准确率为 %2。</translation>
+        <source>%1 (%2)</source>
+        <translation>%1（%2）</translation>
     </message>
     <message>
-        <source>Last checkpoint (epoch %1): top-1 accuracy %2 on %3.</source>
-        <translation>最后检查点（第 %1 轮）：在 %3上的 Top-1 准确率为 %2。</translation>
+        <source>Best checkpoint (epoch %1): top-1 accuracy %2 on %3, in %4.</source>
+        <translation>最佳检查点（第 %1 轮）：在 %3上的 Top-1 准确率为 %2（%4）。</translation>
+    </message>
+    <message>
+        <source>Last checkpoint (epoch %1): top-1 accuracy %2 on %3, in %4.</source>
+        <translation>最后检查点（第 %1 轮）：在 %3上的 Top-1 准确率为 %2（%4）。</translation>
     </message>
 </context>
 <context>
@@ -967,12 +975,6 @@ Predicted: %2
     <message>
         <source>about %1 per unfrozen epoch</source>
         <translation>解冻阶段每轮约 %1</translation>
-    </message>
-    <message numerus="yes">
-        <source>Time per epoch, measured on %n real batches: %1. The whole run: about %2.</source>
-        <translation>
-            <numerusform>每轮用时（基于 %n 个实际批次的测量）：%1。整个训练约需 %2。</numerusform>
-        </translation>
     </message>
     <message>
         <source>; </source>
@@ -1213,12 +1215,30 @@ Predicted: %2
         <translation>；冻结骨干网络的输出只计算一次</translation>
     </message>
     <message>
-        <source>; frozen backbone in bfloat16</source>
-        <translation>；冻结的骨干网络使用 bfloat16</translation>
-    </message>
-    <message>
         <source>Measured while other programs kept about %1 cores busy: the real run may be faster.</source>
         <translation>测量时其他程序占用了约 %1 个 CPU 核心：实际训练可能会更快。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Time per epoch, measured on %n real batches in %3: %1. The whole run: about %2.</source>
+        <translation>
+            <numerusform>每轮用时（以 %3 在 %n 个实际批次上测量）：%1。整个训练约需 %2。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>float32</source>
+        <translation>float32</translation>
+    </message>
+    <message>
+        <source>%1 mixed precision (weights and checkpoints float32)</source>
+        <translation>%1 混合精度（权重和检查点为 float32）</translation>
+    </message>
+    <message>
+        <source>; validation in %1</source>
+        <translation>；验证使用 %1</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
     </message>
 </context>
 <context>
@@ -1442,12 +1462,6 @@ Predicted: %4 (%5%)</source>
         <source>CPU threads:</source>
         <translation>CPU 线程数：</translation>
     </message>
-    <message numerus="yes">
-        <source>CPU (%n cores)</source>
-        <translation>
-            <numerusform>CPU（%n 核）</numerusform>
-        </translation>
-    </message>
     <message>
         <source>this LibTorch has no CUDA support (the Debian package is CPU-only); a build against an official CUDA LibTorch can train on a GPU.</source>
         <translation>此 LibTorch 不支持 CUDA（Debian 软件包仅支持 CPU）；基于官方 CUDA 版 LibTorch 构建后即可使用 GPU 训练。</translation>
@@ -1493,10 +1507,6 @@ Predicted: %4 (%5%)</source>
         <translation>此后的冻结轮次只训练分类头，速度快许多倍。需要保持 BatchNorm 统计量不变；冻结轮次使用未做数据增强的图像。</translation>
     </message>
     <message>
-        <source>Frozen backbone precision:</source>
-        <translation>冻结骨干网络的精度：</translation>
-    </message>
-    <message>
         <source>float32</source>
         <translation>float32</translation>
     </message>
@@ -1505,16 +1515,70 @@ Predicted: %4 (%5%)</source>
         <translation>bfloat16</translation>
     </message>
     <message>
-        <source>Auto (bfloat16)</source>
-        <translation>自动（bfloat16）</translation>
+        <source>float16</source>
+        <translation>float16</translation>
     </message>
     <message>
-        <source>Auto (float32)</source>
-        <translation>自动（float32）</translation>
+        <source>Auto (%1)</source>
+        <translation>自动（%1）</translation>
     </message>
     <message>
-        <source>While frozen, the backbone&apos;s forward pass may run in bfloat16: about 1.6x faster on CPUs with AVX512-BF16. The head, the loss and every validation stay float32. Auto picks bfloat16 on such a CPU, float32 on others.</source>
-        <translation>冻结期间，骨干网络的前向计算可以使用 bfloat16：在支持 AVX512-BF16 的 CPU 上约快 1.6 倍。分类头、损失和每次验证仍使用 float32。“自动”在这类 CPU 上选择 bfloat16，其他 CPU 上选择 float32。</translation>
+        <source>Every operation in float32: the reference, and the slowest.</source>
+        <translation>所有运算都用 float32：作为基准，也最慢。</translation>
+    </message>
+    <message>
+        <source>Mixed precision for NVIDIA GPUs, with dynamic loss scaling; weights and checkpoints stay float32.</source>
+        <translation>面向 NVIDIA GPU 的混合精度，带动态损失缩放；权重和检查点保持 float32。</translation>
+    </message>
+    <message>
+        <source>This CPU has no native bfloat16: it would be emulated, slower than float32.</source>
+        <translation>此 CPU 没有原生 bfloat16：只能模拟运行，比 float32 更慢。</translation>
+    </message>
+    <message>
+        <source>Mixed precision: convolutions run in bfloat16 (%1), weights and checkpoints stay float32; accuracy as float32&apos;s within a few tenths of a point.</source>
+        <translation>混合精度：卷积以 bfloat16 运行（%1），权重和检查点保持 float32；准确率与 float32 相差在零点几个百分点以内。</translation>
+    </message>
+    <message>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <source>AMX</source>
+        <translation>AMX</translation>
+    </message>
+    <message>
+        <source>AVX512-BF16</source>
+        <translation>AVX512-BF16</translation>
+    </message>
+    <message>
+        <source>no native bfloat16</source>
+        <translation>无原生 bfloat16</translation>
+    </message>
+    <message numerus="yes">
+        <source>CPU (%n cores, %1)</source>
+        <translation>
+            <numerusform>CPU（%n 核，%1）</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Precision:</source>
+        <translation>精度：</translation>
+    </message>
+    <message>
+        <source>float16 (GPU)</source>
+        <translation>float16（GPU）</translation>
+    </message>
+    <message>
+        <source>The arithmetic of training in every phase. bfloat16 is mixed precision for CPUs with AMX or AVX512-BF16 (several times faster with AMX), float16 for NVIDIA GPUs. Auto picks what this machine runs fastest.</source>
+        <translation>各阶段训练所用的数值精度。bfloat16 是面向支持 AMX 或 AVX512-BF16 的 CPU 的混合精度（有 AMX 时快数倍），float16 面向 NVIDIA GPU。“自动”选择本机运行最快的精度。</translation>
+    </message>
+    <message>
+        <source>Validate in float32</source>
+        <translation>以 float32 验证</translation>
+    </message>
+    <message>
+        <source>Validation passes run in the training precision unless checked; every accuracy shown says which precision produced it.</source>
+        <translation>未勾选时，验证以训练精度运行；显示的每个准确率都注明其所用的精度。</translation>
     </message>
 </context>
 <context>

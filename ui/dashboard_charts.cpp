@@ -103,9 +103,12 @@ void DashboardCharts::retranslateUi() {
   m_rawLossSeries->setName(tr("Loss"));
   m_smoothedLossSeries->setName(tr("Smoothed"));
   m_trainAccuracySeries->setName(tr("Training"));
-  m_validationAccuracySeries->setName(tr("Validation"));
+  // The validation curves say which precision produced them (issue 12).
+  const QString validation =
+      m_validationPrecision.isEmpty() ? tr("Validation") : tr("Validation (%1)").arg(m_validationPrecision);
+  m_validationAccuracySeries->setName(validation);
   m_trainLossSeries->setName(tr("Training"));
-  m_validationLossSeries->setName(tr("Validation"));
+  m_validationLossSeries->setName(validation);
   m_headLrSeries->setName(tr("Head"));
   m_backboneLrSeries->setName(tr("Backbone"));
   for (QLineSeries* marker : {m_lossMarker, m_accuracyMarker, m_epochLossMarker, m_lrMarker})
@@ -166,6 +169,13 @@ void DashboardCharts::drawEpochs(const DashboardModel& model) {
     validationLoss.append({p.x, p.validationLoss});
     for (double v : {p.trainLoss, p.validationLoss})
       if (std::isfinite(v)) lossHigh = std::max(lossHigh, v);
+  }
+  const QString precision = model.epochEvents().empty()
+                                ? QString()
+                                : QString::fromStdString(model.epochEvents().back().validationPrecision);
+  if (precision != m_validationPrecision) {
+    m_validationPrecision = precision;
+    retranslateUi();
   }
   m_trainAccuracySeries->replace(trainAccuracy);
   m_validationAccuracySeries->replace(validationAccuracy);

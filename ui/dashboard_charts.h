@@ -76,6 +76,7 @@ class DashboardCharts : public QWidget {
   QValueAxis* m_epochLossY = nullptr;
   QValueAxis* m_lrX = nullptr;
   QLogValueAxis* m_lrY = nullptr;
+  QString m_validationPrecision;  // of the last epoch drawn; empty before any
 };
 
 }  // namespace ft::ui

@@ -289,7 +289,10 @@ void ResultsPage::fillTable() {
     m_table->setItem(row, TrainLossColumn, cell(QString::number(e.trainLoss, 'f', 4), best));
     m_table->setItem(row, TrainAccuracyColumn, cell(percent(e.trainAccuracy), best));
     m_table->setItem(row, ValidationLossColumn, cell(QString::number(e.validationLoss, 'f', 4), best));
-    m_table->setItem(row, ValidationAccuracyColumn, cell(percent(e.validationAccuracy), best));
+    m_table->setItem(row, ValidationAccuracyColumn,
+                     cell(tr("%1 (%2)").arg(percent(e.validationAccuracy),
+                                            QString::fromStdString(e.validationPrecision)),
+                          best));
     m_table->setItem(row, SecondsColumn, cell(QString::number(e.seconds, 'f', 1), best));
     m_table->setItem(row, ImagesPerSecondColumn, cell(QString::number(e.imagesPerSecond, 'f', 0), best));
     m_table->setItem(row, LearningRateColumn, cell(rates, best));
@@ -434,10 +437,11 @@ void ResultsPage::updateEvaluationStatus() {
       break;
     case EvaluationState::Ready: {
       const auto& r = m_report;
-      text = (best ? tr("Best checkpoint (epoch %1): top-1 accuracy %2 on %3.")
-                   : tr("Last checkpoint (epoch %1): top-1 accuracy %2 on %3."))
+      text = (best ? tr("Best checkpoint (epoch %1): top-1 accuracy %2 on %3, in %4.")
+                   : tr("Last checkpoint (epoch %1): top-1 accuracy %2 on %3, in %4."))
                  .arg(r.epoch)
-                 .arg(percent(r.top1 * 100.0), validationImageCount(r.samples));
+                 .arg(percent(r.top1 * 100.0), validationImageCount(r.samples),
+                      QString::fromStdString(r.precision));
       break;
     }
     case EvaluationState::Cancelled: text = tr("Evaluation cancelled; Evaluate starts it again."); break;

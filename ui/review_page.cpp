@@ -180,10 +180,11 @@ void ReviewPage::showEstimate() {
     QStringList parts;
     if (frozen > 0) parts << tr("about %1 per frozen epoch").arg(duration(e.frozenSecondsPerEpoch));
     if (unfrozen > 0) parts << tr("about %1 per unfrozen epoch").arg(duration(e.unfrozenSecondsPerEpoch));
-    m_estimate->setText(tr("Time per epoch, measured on %n real batches: %1. The whole run: "
-                           "about %2.",
-                           nullptr, e.batchesMeasured)
-                            .arg(parts.join(tr("; ")), duration(e.totalSeconds)));
+    m_estimate->setText(
+        tr("Time per epoch, measured on %n real batches in %3: %1. The whole run: "
+           "about %2.",
+           nullptr, e.batchesMeasured)
+            .arg(parts.join(tr("; ")), duration(e.totalSeconds), QString::fromStdString(e.precision)));
   }
 }
 
@@ -239,9 +240,6 @@ QString ReviewPage::summaryHtml() const {
   if (c.train.freezeEpochs > 0 && c.train.freezeBatchNorm) schedule += tr(" (BatchNorm held)");
   if (c.train.freezeEpochs > 0 && c.train.featureCache)
     schedule += tr("; the frozen backbone's outputs computed once");
-  if (c.train.freezeEpochs > 0 && c.device.device == "cpu" &&
-      (c.train.frozenPrecision == "bfloat16" || (c.train.frozenPrecision == "auto" && api::cpuHasBf16())))
-    schedule += tr("; frozen backbone in bfloat16");
   const QString rates =
       tr("head %1 while frozen; after unfreezing head %2, backbone %3")
           .arg(number(c.optim.headLr), number(c.optim.headLrAfterUnfreeze), number(c.optim.backboneLr));
@@ -279,6 +277,15 @@ QString ReviewPage::summaryHtml() const {
                          : c.data.format == "cifar10" ? tr("CIFAR-10 binary")
                          : c.data.format == "folder"  ? tr("image folder")
                                                       : tr("format detected automatically");
+  const auto precisionChoice = api::resolvedPrecision(c);
+  const QString precision =
+      !precisionChoice.error.empty()
+          ? QString::fromStdString(precisionChoice.error).toHtmlEscaped()
+          : (precisionChoice.training == "float32"
+                 ? tr("float32")
+                 : tr("%1 mixed precision (weights and checkpoints float32)")
+                       .arg(QString::fromStdString(precisionChoice.training))) +
+                tr("; validation in %1").arg(QString::fromStdString(precisionChoice.validation));
   const QString folder =
       tr("%1/<date>-%2").arg(QString::fromStdString(c.output.runsDir), QString::fromStdString(c.output.name));
 
@@ -293,6 +300,7 @@ QString ReviewPage::summaryHtml() const {
       {tr("Rate schedule"), lrSchedule},
       {tr("Batches"), batches},
       {tr("Device"), device},
+      {tr("Precision"), precision},
       {tr("Run folder"), folder.toHtmlEscaped()},
   };
   // The names' column keeps a gap before the values (a long Chinese name would touch them).

@@ -9,6 +9,7 @@
 #include <QLabel>
 #include <QScrollArea>
 #include <QSpinBox>
+#include <QStandardItemModel>
 #include <QVBoxLayout>
 
 #include "api/studio_api.h"
@@ -74,15 +75,11 @@ void TrainingPage::buildUi() {
   m_freezeNote->setWordWrap(true);
   m_holdBatchNorm = named(new QCheckBox(this), "holdBatchNorm");
   m_featureCache = named(new QCheckBox(this), "featureCache");
-  m_frozenPrecision = named(new QComboBox(this), "frozenPrecision");
-  for (const char* id : {"auto", "float32", "bfloat16"})
-    m_frozenPrecision->addItem(QString(), QLatin1String(id));
   addFormRow(m_scheduleForm, m_epochs);
   addFormRow(m_scheduleForm, m_freezeEpochs);
   m_scheduleForm->addRow(m_freezeNote);
   m_scheduleForm->addRow(m_holdBatchNorm);
   m_scheduleForm->addRow(m_featureCache);
-  addFormRow(m_scheduleForm, m_frozenPrecision);
 
   m_ratesBox = group(m_ratesForm);
   m_headLr = named(new RateSpinBox(this), "headLr");
@@ -144,9 +141,19 @@ void TrainingPage::buildUi() {
   m_cudaNote = named(new QLabel(this), "cudaNote");
   m_cudaNote->setWordWrap(true);
   m_cudaNote->setStyleSheet(QStringLiteral("color: #666666;"));
+  m_precision = named(new QComboBox(this), "precision");
+  for (const char* id : {"auto", "float32", "bfloat16", "float16"})
+    m_precision->addItem(QString(), QLatin1String(id));
+  m_precisionNote = named(new QLabel(this), "precisionNote");
+  m_precisionNote->setWordWrap(true);
+  m_precisionNote->setStyleSheet(QStringLiteral("color: #666666;"));
+  m_validateFloat32 = named(new QCheckBox(this), "validateFloat32");
   addFormRow(m_deviceForm, m_device);
   addFormRow(m_deviceForm, m_threads);
   m_deviceForm->addRow(m_cudaNote);
+  addFormRow(m_deviceForm, m_precision);
+  m_deviceForm->addRow(m_precisionNote);
+  m_deviceForm->addRow(m_validateFloat32);
 
   auto* content = new QWidget(this);
   auto* grid = new QGridLayout(content);
@@ -183,6 +190,8 @@ void TrainingPage::buildUi() {
   connect(m_optimizer, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateRows);
   connect(m_scheduler, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateRows);
   connect(m_device, qOverload<int>(&QComboBox::currentIndexChanged), this, &TrainingPage::updateRows);
+  connect(m_precision, qOverload<int>(&QComboBox::currentIndexChanged), this,
+          &TrainingPage::describePrecision);
 }
 
 void TrainingPage::fillDevices() {
@@ -202,7 +211,8 @@ void TrainingPage::load(const config::RunConfig& config) {
   m_freezeEpochs->setValue(t.freezeEpochs);
   m_holdBatchNorm->setChecked(t.freezeBatchNorm);
   m_featureCache->setChecked(t.featureCache && t.freezeBatchNorm);
-  selectData(m_frozenPrecision, t.frozenPrecision);
+  selectData(m_precision, t.precision);
+  m_validateFloat32->setChecked(t.validationPrecision == "float32");
   m_settingSchedule = false;
   m_suggestSchedule = false;  // a loaded configuration keeps its schedule
 
@@ -242,7 +252,8 @@ void TrainingPage::store(config::RunConfig& config) const {
   t.freezeEpochs = m_freezeEpochs->value();
   t.freezeBatchNorm = m_holdBatchNorm->isChecked();
   t.featureCache = m_featureCache->isChecked() && t.freezeBatchNorm;
-  t.frozenPrecision = m_frozenPrecision->currentData().toString().toStdString();
+  t.precision = m_precision->currentData().toString().toStdString();
+  t.validationPrecision = m_validateFloat32->isChecked() ? "float32" : "training";
   t.batchSize = m_batchSize->value();
   t.evalBatchSize = m_evalBatchSize->value();
   t.workers = m_workers->value();
@@ -299,7 +310,44 @@ void TrainingPage::updateRows() {
   const bool freezes = m_freezeEpochs->value() > 0;
   m_holdBatchNorm->setEnabled(freezes);
   m_featureCache->setEnabled(freezes && m_holdBatchNorm->isChecked());
-  m_frozenPrecision->setEnabled(freezes && cpu);  // bfloat16 is a CPU path
+  // float16 is for CUDA devices (LibTorch's CPU kernels have none): not offered on the CPU.
+  if (auto* items = qobject_cast<QStandardItemModel*>(m_precision->model())) items->item(3)->setEnabled(!cpu);
+  if (cpu && m_precision->currentData().toString() == QLatin1String("float16"))
+    m_precision->setCurrentIndex(0);
+  describePrecision();
+}
+
+// The automatic choice for the selected device, and one line on what the selection does.
+void TrainingPage::describePrecision() {
+  const bool cpu = m_device->currentData().toString() == QLatin1String("cpu");
+  const auto& features = api::cpuFeatures();
+  const QString automatic = !cpu ? tr("float16") : features.nativeBf16() ? tr("bfloat16") : tr("float32");
+  m_precision->setItemText(0, tr("Auto (%1)").arg(automatic));
+  QString id = m_precision->currentData().toString();
+  if (id == QLatin1String("auto"))
+    id = !cpu                    ? QStringLiteral("float16")
+         : features.nativeBf16() ? QStringLiteral("bfloat16")
+                                 : QStringLiteral("float32");
+  QString note;
+  if (id == QLatin1String("float32"))
+    note = tr("Every operation in float32: the reference, and the slowest.");
+  else if (id == QLatin1String("float16"))
+    note = tr("Mixed precision for NVIDIA GPUs, with dynamic loss scaling; weights and checkpoints "
+              "stay float32.");
+  else if (cpu && !features.nativeBf16())
+    note = tr("This CPU has no native bfloat16: it would be emulated, slower than float32.");
+  else
+    note = tr("Mixed precision: convolutions run in bfloat16 (%1), weights and checkpoints stay "
+              "float32; accuracy as float32's within a few tenths of a point.")
+               .arg(cpu ? cpuCapability() : tr("GPU"));
+  m_precisionNote->setText(note);
+}
+
+QString TrainingPage::cpuCapability() const {
+  const auto& features = api::cpuFeatures();
+  if (features.amx()) return tr("AMX");
+  if (features.avx512Bf16) return tr("AVX512-BF16");
+  return tr("no native bfloat16");
 }
 
 void TrainingPage::retranslateUi() {
@@ -313,14 +361,6 @@ void TrainingPage::retranslateUi() {
   m_featureCache->setToolTip(
       tr("Frozen epochs after the first then train only the head, many times faster. Needs BatchNorm "
          "held; frozen epochs see the images without augmentation."));
-  setFormLabel(m_scheduleForm, m_frozenPrecision, tr("Frozen backbone precision:"));
-  m_frozenPrecision->setItemText(0, api::cpuHasBf16() ? tr("Auto (bfloat16)") : tr("Auto (float32)"));
-  m_frozenPrecision->setItemText(1, tr("float32"));
-  m_frozenPrecision->setItemText(2, tr("bfloat16"));
-  m_frozenPrecision->setToolTip(
-      tr("While frozen, the backbone's forward pass may run in bfloat16: about 1.6x faster on CPUs "
-         "with AVX512-BF16. The head, the loss and every validation stay float32. Auto picks "
-         "bfloat16 on such a CPU, float32 on others."));
 
   m_ratesBox->setTitle(tr("Learning rates"));
   setFormLabel(m_ratesForm, m_headLr, tr("Head (while frozen):"));
@@ -370,7 +410,21 @@ void TrainingPage::retranslateUi() {
   m_deviceBox->setTitle(tr("Device"));
   setFormLabel(m_deviceForm, m_device, tr("Train on:"));
   setFormLabel(m_deviceForm, m_threads, tr("CPU threads:"));
-  if (m_device->count() > 0) m_device->setItemText(0, tr("CPU (%n cores)", nullptr, api::machineCores()));
+  if (m_device->count() > 0)
+    m_device->setItemText(0, tr("CPU (%n cores, %1)", nullptr, api::machineCores()).arg(cpuCapability()));
+  setFormLabel(m_deviceForm, m_precision, tr("Precision:"));
+  m_precision->setItemText(1, tr("float32"));
+  m_precision->setItemText(2, tr("bfloat16"));
+  m_precision->setItemText(3, tr("float16 (GPU)"));
+  m_precision->setToolTip(
+      tr("The arithmetic of training in every phase. bfloat16 is mixed precision for CPUs with AMX "
+         "or AVX512-BF16 (several times faster with AMX), float16 for NVIDIA GPUs. Auto picks what "
+         "this machine runs fastest."));
+  m_validateFloat32->setText(tr("Validate in float32"));
+  m_validateFloat32->setToolTip(
+      tr("Validation passes run in the training precision unless checked; every accuracy shown says "
+         "which precision produced it."));
+  describePrecision();
   QString reason = m_cudaReason;
   if (reason.contains(QLatin1String("without CUDA")))
     reason = tr("this LibTorch has no CUDA support (the Debian package is CPU-only); a build "

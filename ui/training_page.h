@@ -34,6 +34,8 @@ class TrainingPage : public WizardStep {
  private:
   void buildUi();
   void updateRows();
+  void describePrecision();
+  QString cpuCapability() const;
   QGroupBox* group(QFormLayout*& form);
   void fillDevices();
 
@@ -55,7 +57,6 @@ class TrainingPage : public WizardStep {
   QLabel* m_freezeNote;
   QCheckBox* m_holdBatchNorm;
   QCheckBox* m_featureCache;
-  QComboBox* m_frozenPrecision;
   RateSpinBox* m_headLr;
   RateSpinBox* m_headLrAfter;
   RateSpinBox* m_backboneLr;
@@ -79,6 +80,9 @@ class TrainingPage : public WizardStep {
   QComboBox* m_device;
   QSpinBox* m_threads;
   QLabel* m_cudaNote;
+  QComboBox* m_precision;
+  QLabel* m_precisionNote;
+  QCheckBox* m_validateFloat32;
 
   QString m_cudaReason;
   bool m_suggestSchedule = true;

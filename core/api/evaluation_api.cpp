@@ -15,6 +15,7 @@
 #include "train/device_select.h"
 #include "train/evaluate_model.h"
 #include "train/evaluation.h"
+#include "train/precision.h"
 #include "run/run_folder.h"
 
 namespace fs = std::filesystem;
@@ -57,6 +58,7 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
   const auto stamp = run::stampOf(checkpoint);
   const auto device = train::resolveDevice(config.device.device);
   train::applyThreadCount(config.device.threads);
+  train::applyFloatEnvironment(config.device.flushDenormals);
   const auto opened = openRunData(config, paths);
 
   // The checkpoint's own state says how its model was built and preprocessed its inputs.
@@ -89,7 +91,16 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
   run::readModelState(archive, *model, checkpoint, /*skipMismatchedHead=*/false);
   model->to(device);
   data::BatchLoader loader(opened.validation, train::validationLoaderOptions(config, evalTransform));
-  auto report = train::evaluateModel(*model, loader, device, classNames, which, epoch, progress);
+  // In the run's validation precision, as its accuracies were measured (on this machine).
+  train::Precision precision = train::Precision::Float32;
+  try {
+    precision = train::resolvePrecision(config.train.precision, config.train.validationPrecision,
+                                        train::traitsOf(device))
+                    .validation;
+  } catch (const UserError&) {
+    // A float16 (CUDA) run evaluated on a CPU: float32, and the report says so.
+  }
+  auto report = train::evaluateModel(*model, loader, device, classNames, which, epoch, progress, precision);
   run::saveEvaluation(runDir, report, stamp);
   return report;
 }

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <opencv2/imgproc.hpp>
@@ -17,7 +18,8 @@
 #include "data/random.h"
 #include "export/model_export.h"
 #include "models/resnet.h"
-#include "train/frozen_precision.h"
+#include "train/loss_scaler.h"
+#include "train/precision.h"
 #include "train/loader_options.h"
 #include "train/fused_adam.h"
 #include "train/device_select.h"
@@ -96,6 +98,7 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   config::validate(config);
   const auto device = train::resolveDevice(config.device.device);
   train::applyThreadCount(config.device.threads);
+  train::applyFloatEnvironment(config.device.flushDenormals);
   const auto opened = data::openData(config.data, config.train.seed);
 
   data::TransformOptions transform;  // as the trainer's (without "dataset" statistics: same cost)
@@ -107,13 +110,16 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
 
   models::ResNet model(models::parseArchitecture(config.model.architecture), int(opened.classNames.size()));
   model->to(device);
+  // Every phase in the precision the trainer will use (train.precision, resolved for the device).
+  const auto precision = train::resolvePrecision(config.train.precision, config.train.validationPrecision,
+                                                 train::traitsOf(device));
+  train::setConvolutionLayout(*model, precision.channelsLast);
+  std::optional<train::LossScaler> scaler;
+  if (precision.lossScaling) scaler.emplace();
   std::vector<torch::optim::OptimizerParamGroup> groups;
   groups.emplace_back(model->parameters());
   train::FusedAdam optimizer(std::move(groups), torch::optim::AdamOptions(1e-4));  // as the trainer
 
-  // The frozen step as the trainer runs it: bfloat16 backbone when frozen_precision resolves so.
-  const bool bf16Frozen = config.train.freezeEpochs > 0 &&
-                          train::resolveFrozenPrecision(config.train.frozenPrecision, device).bf16;
   // The first batches of each phase warm up (allocations, oneDNN kernel choice) and are not
   // counted; the median of the rest is robust to a stray slow batch.
   constexpr int kWarmUpBatches = 2;
@@ -121,7 +127,6 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   int epoch = 0;
   auto timePhase = [&](bool frozen) {
     model->setBackboneFrozen(frozen);
-    if (bf16Frozen) train::setConvolutionLayout(*model, frozen);
     model->train();
     loader.startEpoch(epoch++);
     std::vector<double> seconds;
@@ -134,12 +139,16 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
         if (!batch) break;
       }
       const auto images = batch->images.to(device);
-      auto output = frozen && bf16Frozen ? model->classify(train::bf16Features(*model, images))
-                                         : model->forward(images);
-      auto loss = torch::nn::functional::cross_entropy(output, batch->labels.to(device));
       optimizer.zero_grad();
-      loss.backward();
-      optimizer.step();
+      auto output =
+          model->classify(train::featuresIn(*model, images, precision.training, precision.channelsLast));
+      auto loss = torch::nn::functional::cross_entropy(output, batch->labels.to(device));
+      if (scaler) {
+        scaler->step(loss, optimizer);
+      } else {
+        loss.backward();
+        optimizer.step();
+      }
       loss.item<double>();
       if (i >= kWarmUpBatches)
         seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -159,6 +168,7 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   const double evalSeconds = unfrozenBatch / 3.0 * evalImages / double(config.train.batchSize);
   EpochEstimate estimate;
   estimate.batchesMeasured = measuredBatches;
+  estimate.precision = train::precisionName(precision.training);
   estimate.busyCores = load.busyCores();
   estimate.machineBusy = estimate.busyCores >= 0.5;
   estimate.frozenSecondsPerEpoch = frozenBatch * trainBatches + evalSeconds;
@@ -167,6 +177,19 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   estimate.totalSeconds = estimate.frozenSecondsPerEpoch * frozenEpochs +
                           estimate.unfrozenSecondsPerEpoch * (config.train.epochs - frozenEpochs);
   return estimate;
+}
+
+PrecisionChoice resolvedPrecision(const config::RunConfig& config) {
+  PrecisionChoice choice;
+  try {
+    const auto p = train::resolvePrecision(config.train.precision, config.train.validationPrecision,
+                                           train::traitsOf(train::resolveDevice(config.device.device)));
+    choice.training = train::precisionName(p.training);
+    choice.validation = train::precisionName(p.validation);
+  } catch (const UserError& e) {
+    choice.error = e.what();
+  }
+  return choice;
 }
 
 train::DeviceReport devices() { return train::listDevices(); }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "common/cpu_features.h"
 #include "config/run_config.h"
 #include "train/device.h"
 #include "run/events.h"
@@ -56,7 +57,18 @@ struct EpochEstimate {
   // the figures are then too slow, and a front end should say so.
   double busyCores = 0.0;
   bool machineBusy = false;  // busyCores >= 0.5
+  std::string precision;     // the training precision the batches ran in: float32 | bfloat16 | float16
 };
+// The precisions a run with `config` would train and validate in on this machine
+// (train.precision resolved for its device): "float32" | "bfloat16" | "float16"; `error` says
+// why it cannot (float16 on a CPU, a missing CUDA device) and the others are then empty.
+struct PrecisionChoice {
+  std::string training;
+  std::string validation;
+  std::string error;
+};
+PrecisionChoice resolvedPrecision(const config::RunConfig& config);
+
 // Times real batches of the configured run (data, model, device, threads) in both phases and
 // extrapolates: per phase, 2 warm-up batches, then the median of `batches` more. Throws
 // ft::UserError like a run would.
@@ -64,6 +76,9 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches = 5);
 
 train::DeviceReport devices();
 // What the machine offers, for the wizard's defaults: cores, and bfloat16 (AVX512-BF16 / AMX).
+using ::ft::CpuFeatures;
+using ::ft::cpuFeatures;  // AVX512-BF16, AMX and whether the kernel grants it
+using train::cpuBf16Summary;
 using train::cpuHasBf16;
 using train::machineCores;
 

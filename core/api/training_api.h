@@ -15,6 +15,7 @@ using train::TrainingObserver;
 using run::TimeLeft;
 using run::timeLeft;
 // Sets LibTorch's thread count (0 = every core) and returns it.
+using train::applyFloatEnvironment;
 using train::applyThreadCount;
 
 }  // namespace ft::api

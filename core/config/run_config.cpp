@@ -111,7 +111,8 @@ void visitSections(Visitor&& section, RunConfig& c) {
     f("freeze_epochs", c.train.freezeEpochs);
     f("freeze_batchnorm", c.train.freezeBatchNorm);
     f("feature_cache", c.train.featureCache);
-    f("frozen_precision", c.train.frozenPrecision);
+    f("precision", c.train.precision);
+    f("validation_precision", c.train.validationPrecision);
     f("batch_size", c.train.batchSize);
     f("eval_batch_size", c.train.evalBatchSize);
     f("seed", c.train.seed);
@@ -121,6 +122,7 @@ void visitSections(Visitor&& section, RunConfig& c) {
   section("device", [&](auto& f) {
     f("device", c.device.device);
     f("threads", c.device.threads);
+    f("flush_denormals", c.device.flushDenormals);
   });
   section("output", [&](auto& f) {
     f("runs_dir", c.output.runsDir);
@@ -172,7 +174,33 @@ nlohmann::json toJson(const RunConfig& config) {
   return out;
 }
 
-RunConfig fromJson(const nlohmann::json& root) {
+namespace {
+
+// Configs written before issue 12 name the frozen phase's precision train.frozen_precision
+// (auto | float32 | bfloat16); train.precision now covers every phase and takes its value.
+json withLegacyKeys(const json& root) {
+  if (!root.contains("train") || !root.at("train").is_object() ||
+      !root.at("train").contains("frozen_precision"))
+    return root;
+  json upgraded = root;
+  json& train = upgraded["train"];
+  const json legacy = train.at("frozen_precision");
+  train.erase("frozen_precision");
+  if (!legacy.is_string())
+    throw UserError("config: train.frozen_precision has the wrong type (" + legacy.dump() +
+                    "); expected a string (it is now train.precision)");
+  const std::string value = legacy.get<std::string>();
+  if (value != "auto" && value != "float32" && value != "bfloat16")
+    throw UserError("config: train.frozen_precision is \"" + value +
+                    "\"; allowed: auto, float32, bfloat16 (it is now train.precision)");
+  if (!train.contains("precision")) train["precision"] = value;
+  return upgraded;
+}
+
+}  // namespace
+
+RunConfig fromJson(const nlohmann::json& input) {
+  const nlohmann::json root = withLegacyKeys(input);
   if (!root.is_object()) throw UserError("config: the top level must be a JSON object");
   for (const auto& item : root.items()) {
     if (!kSections.count(item.key())) {
@@ -244,7 +272,8 @@ void validate(const RunConfig& c) {
   inRange("train.eval_batch_size", c.train.evalBatchSize, 1, 65536, "1 to 65536");
   inRange("train.workers", c.train.workers, 0, 256, "0 (decode on the training thread) to 256");
   inRange("train.prefetch", c.train.prefetch, 1, 1024, "1 to 1024 batches");
-  oneOf("train.frozen_precision", c.train.frozenPrecision, {"auto", "float32", "bfloat16"});
+  oneOf("train.precision", c.train.precision, {"auto", "float32", "bfloat16", "float16"});
+  oneOf("train.validation_precision", c.train.validationPrecision, {"training", "float32"});
   if (c.train.featureCache && c.train.freezeEpochs > 0 && !c.train.freezeBatchNorm)
     throw UserError("config: train.feature_cache needs train.freeze_batchnorm = true (BatchNorm "
                     "statistics that move while frozen would make the cached features stale); "

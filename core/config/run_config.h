@@ -55,9 +55,13 @@ struct TrainConfig {
   // While frozen, compute the backbone's outputs once and train the head from them (needs
   // freezeBatchNorm; frozen epochs then see unaugmented images, as Teachable Machine does).
   bool featureCache = false;
-  // Precision of the frozen backbone's forward pass: auto (bfloat16 on a CPU with AVX512-BF16,
-  // float32 otherwise) | float32 | bfloat16. Head, loss and validation are always float32.
-  std::string frozenPrecision = "auto";
+  // Arithmetic of the forward and backward passes in every phase (issue 12): auto (bfloat16 on a
+  // CPU with AMX or AVX512-BF16, float16 on CUDA, float32 otherwise) | float32 | bfloat16 |
+  // float16 (CUDA only, with dynamic loss scaling). Weights, optimiser state, loss, checkpoints
+  // and exports stay float32. Configs with the older train.frozen_precision still load.
+  std::string precision = "auto";
+  // Validation passes: "training" (the training precision) | "float32".
+  std::string validationPrecision = "training";
   int batchSize = 64;
   int evalBatchSize = 256;
   std::uint64_t seed = 42;
@@ -68,6 +72,9 @@ struct TrainConfig {
 struct DeviceConfig {
   std::string device = "cpu";  // cpu | cuda | cuda:N
   int threads = 0;             // CPU threads for LibTorch; 0 = every core
+  // Flush denormal floats to zero (FTZ + DAZ) in every computing thread: on Intel CPUs each
+  // denormal operand costs a microcode assist (issue 12). Off only to study their effect.
+  bool flushDenormals = true;
 };
 
 struct OutputConfig {

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "common/float_env.h"
 #include "data/random.h"
 
 namespace ft::data {
@@ -140,6 +141,8 @@ struct BatchLoader::Impl {
   }
 
   void workerLoop() {
+    // Threads inherit their creator's bits; set them anyway, the creator may differ.
+    setFlushDenormals(options.flushDenormals);
     for (;;) {
       std::size_t b;
       {

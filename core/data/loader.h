@@ -17,8 +17,9 @@ struct LoaderOptions {
   bool shuffle = true;
   bool dropLast = false;
   std::uint64_t seed = 42;
-  int workers = 2;   // decoding/augmentation threads; 0 = decode inside next()
-  int prefetch = 4;  // batches kept ready ahead of the consumer (at least `workers`)
+  int workers = 2;             // decoding/augmentation threads; 0 = decode inside next()
+  int prefetch = 4;            // batches kept ready ahead of the consumer (at least `workers`)
+  bool flushDenormals = true;  // FTZ + DAZ in the worker threads (common/float_env.h)
   TransformOptions transform;
 };
 

@@ -18,11 +18,13 @@ std::string shapeText(const torch::Tensor& t) {
 
 }  // namespace
 
+// Contiguous float32 whatever layout training used (channels-last in mixed precision): the
+// file is the same for every precision.
 void writeModelState(torch::serialize::OutputArchive& archive, const torch::nn::Module& model) {
   for (const auto& item : model.named_parameters(true))
-    archive.write("model/" + item.key(), item.value().detach().cpu());
+    archive.write("model/" + item.key(), item.value().detach().cpu().contiguous());
   for (const auto& item : model.named_buffers(true))
-    archive.write("model/" + item.key(), item.value().cpu(), /*is_buffer=*/true);
+    archive.write("model/" + item.key(), item.value().cpu().contiguous(), /*is_buffer=*/true);
 }
 
 void readModelState(torch::serialize::InputArchive& archive, torch::nn::Module& model,

@@ -64,6 +64,7 @@ EvaluationReport reportFromJson(const nlohmann::json& j, const std::string& file
   EvaluationReport r;
   r.checkpoint = j.at("checkpoint").get<std::string>();
   r.epoch = j.at("epoch").get<int>();
+  r.precision = j.value("precision", std::string("float32"));  // older files: float32 passes
   r.classNames = j.at("class_names").get<std::vector<std::string>>();
   r.confusion = j.at("confusion").get<std::vector<std::vector<std::int64_t>>>();
   r.samples = j.at("samples").get<std::int64_t>();
@@ -211,12 +212,19 @@ nlohmann::json toJson(const EvaluationReport& report, bool withPredictions) {
   for (const auto& c : report.mostConfused(5))
     confused.push_back(
         {{"true_class", c.trueClass}, {"predicted_class", c.predictedClass}, {"count", c.count}});
-  nlohmann::json j = {{"format", kFormat},          {"checkpoint", report.checkpoint},
-                      {"epoch", report.epoch},      {"class_names", report.classNames},
-                      {"samples", report.samples},  {"top1", report.top1},
-                      {"top5", report.top5},        {"top5_k", std::min(kTopK, report.classNames.size())},
-                      {"macro_f1", report.macroF1}, {"confusion", report.confusion},
-                      {"classes", classes},         {"most_confused", confused}};
+  nlohmann::json j = {{"format", kFormat},
+                      {"checkpoint", report.checkpoint},
+                      {"epoch", report.epoch},
+                      {"precision", report.precision},
+                      {"class_names", report.classNames},
+                      {"samples", report.samples},
+                      {"top1", report.top1},
+                      {"top5", report.top5},
+                      {"top5_k", std::min(kTopK, report.classNames.size())},
+                      {"macro_f1", report.macroF1},
+                      {"confusion", report.confusion},
+                      {"classes", classes},
+                      {"most_confused", confused}};
   if (withPredictions) {
     nlohmann::json samples = nlohmann::json::array();
     for (const auto& p : report.predictions)

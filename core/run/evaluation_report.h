@@ -35,8 +35,9 @@ struct SamplePrediction {
 };
 
 struct EvaluationReport {
-  std::string checkpoint;  // "best" | "last"
-  int epoch = 0;           // 1-based epoch the checkpoint was saved after
+  std::string checkpoint;             // "best" | "last"
+  int epoch = 0;                      // 1-based epoch the checkpoint was saved after
+  std::string precision = "float32";  // the arithmetic of the pass: float32 | bfloat16 | float16
   std::vector<std::string> classNames;
   std::vector<std::vector<std::int64_t>> confusion;  // [true class][predicted class]
   std::vector<ClassReport> classes;                  // one per class, in class order

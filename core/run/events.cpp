@@ -42,6 +42,7 @@ nlohmann::json toJson(const EpochEvent& e) {
           {"train_accuracy", e.trainAccuracy},
           {"val_loss", e.validationLoss},
           {"val_accuracy", e.validationAccuracy},
+          {"val_precision", e.validationPrecision},
           {"seconds", e.seconds},
           {"train_seconds", e.trainSeconds},
           {"images_per_second", e.imagesPerSecond},

@@ -36,6 +36,8 @@ struct EpochEvent {
   double imagesPerSecond = 0.0;       // training images per second
   std::vector<double> learningRates;  // at the end of the epoch, after the scheduler
   bool best = false;                  // best validation accuracy so far
+  // The arithmetic the validation pass ran in: "float32" | "bfloat16" | "float16".
+  std::string validationPrecision = "float32";
 };
 
 struct PhaseEvent {

@@ -15,7 +15,7 @@ namespace ft::run {
 
 const char* MetricsWriter::header() {
   return "kind,epoch,iteration,batch,phase,loss,train_loss,train_accuracy,val_loss,val_accuracy,"
-         "lr_head,lr_backbone,images_per_second,seconds";
+         "lr_head,lr_backbone,images_per_second,seconds,val_precision";
 }
 
 namespace {
@@ -68,14 +68,14 @@ MetricsWriter::MetricsWriter(const std::string& path, std::int64_t keepUpToItera
 
 void MetricsWriter::write(const IterationEvent& e) {
   m_out << "iteration," << e.epoch + 1 << ',' << e.iteration << ',' << e.batch << ",," << e.loss << ",,,,,"
-        << lr(e.learningRates, 0) << ',' << lr(e.learningRates, 1) << ',' << e.imagesPerSecond << ",\n";
+        << lr(e.learningRates, 0) << ',' << lr(e.learningRates, 1) << ',' << e.imagesPerSecond << ",,\n";
 }
 
 void MetricsWriter::write(const EpochEvent& e) {
   m_out << "epoch," << e.epoch + 1 << ",,," << phaseName(e.phase) << ",," << e.trainLoss << ','
         << e.trainAccuracy << ',' << e.validationLoss << ',' << e.validationAccuracy << ','
         << lr(e.learningRates, 0) << ',' << lr(e.learningRates, 1) << ',' << e.imagesPerSecond << ','
-        << e.seconds << "\n";
+        << e.seconds << ',' << e.validationPrecision << "\n";
   m_out.flush();
   if (!m_out) throw UserError(m_path + ": writing metrics failed; the disk may be full");
 }
@@ -153,6 +153,9 @@ MetricsHistory readMetricsFile(const std::string& path, int epochs) {
         e.learningRates = row.rates();
         e.imagesPerSecond = row.number("images_per_second");
         e.seconds = row.number("seconds");
+        // Files written before issue 12 have no such column: their validation was float32.
+        const std::string precision = row.text("val_precision");
+        e.validationPrecision = precision.empty() ? "float32" : precision;
         history.epochs.push_back(e);
       }
     } catch (const std::exception&) {

@@ -13,7 +13,7 @@ namespace ft::train {
 run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
                                     torch::Device device, const std::vector<std::string>& classNames,
                                     const std::string& checkpoint, int epoch,
-                                    const EvaluationProgress& progress) {
+                                    const EvaluationProgress& progress, Precision precision) {
   if (model.numClasses() != int(classNames.size()))
     throw UserError("the model has " + std::to_string(model.numClasses()) + " classes, the data " +
                     std::to_string(classNames.size()));
@@ -23,10 +23,16 @@ run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader
   const auto total = std::int64_t(loader.samplesPerEpoch());
   loader.startEpoch(0);
   while (auto batch = loader.next()) {
-    accumulateLogits(accumulator, model.forward(batch->images.to(device)), batch->labels);
+    const auto images = batch->images.to(device);
+    const auto logits = precision == Precision::Float32
+                            ? model.forward(images)
+                            : model.classify(featuresIn(model, images, precision, /*channelsLast=*/true));
+    accumulateLogits(accumulator, logits, batch->labels);
     if (progress && !progress(accumulator.samples(), total)) throw UserError("cancelled");
   }
-  return accumulator.finish(checkpoint, epoch);
+  auto report = accumulator.finish(checkpoint, epoch);
+  report.precision = precisionName(precision);
+  return report;
 }
 
 void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& logits,
@@ -42,10 +48,10 @@ void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& l
 std::string evaluationSummary(const run::EvaluationReport& report) {
   char line[256];
   std::snprintf(line, sizeof line,
-                "Evaluation of %s (epoch %d, %lld images): top-1 %.2f%%, top-%zu %.2f%%, macro F1 %.4f",
+                "Evaluation of %s (epoch %d, %lld images, %s): top-1 %.2f%%, top-%zu %.2f%%, macro F1 %.4f",
                 report.checkpoint.c_str(), report.epoch, static_cast<long long>(report.samples),
-                100.0 * report.top1, std::min<std::size_t>(5, report.classNames.size()), 100.0 * report.top5,
-                report.macroF1);
+                report.precision.c_str(), 100.0 * report.top1,
+                std::min<std::size_t>(5, report.classNames.size()), 100.0 * report.top5, report.macroF1);
   std::string out = line;
   const auto confused = report.mostConfused(1);
   if (confused.empty()) return out + ", no confusions";
@@ -58,7 +64,7 @@ std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models
                                               data::BatchLoader& validationLoader, torch::Device device,
                                               const std::vector<std::string>& classNames, int lastEpoch,
                                               int bestEpoch, const EvaluationProgress& progress,
-                                              const run::EvaluationReport* lastReport) {
+                                              const run::EvaluationReport* lastReport, Precision precision) {
   using Clock = std::chrono::steady_clock;
   auto seconds = [](Clock::time_point start) {
     char text[32];
@@ -70,7 +76,7 @@ std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models
   auto start = Clock::now();
   auto last = lastReport ? *lastReport
                          : evaluateModel(*lastModel, validationLoader, device, classNames, "last", lastEpoch,
-                                         progress);
+                                         progress, precision);
   run::saveEvaluation(paths.dir, last, run::stampOf(paths.lastCheckpoint));
   lines.push_back(evaluationSummary(last) + (lastReport ? " (from the final validation)" : seconds(start)));
 
@@ -83,7 +89,8 @@ std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models
     models::ResNet bestModel(lastModel->architecture(), lastModel->numClasses());
     run::loadCheckpoint(paths.bestCheckpoint, *bestModel, nullptr);
     bestModel->to(device);
-    best = evaluateModel(*bestModel, validationLoader, device, classNames, "best", bestEpoch, progress);
+    best = evaluateModel(*bestModel, validationLoader, device, classNames, "best", bestEpoch, progress,
+                         precision);
   }
   run::saveEvaluation(paths.dir, best, run::stampOf(paths.bestCheckpoint));
   lines.push_back(evaluationSummary(best) + (bestEpoch == lastEpoch ? " (same as last)" : seconds(start)));

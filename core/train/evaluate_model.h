@@ -14,6 +14,7 @@
 #include "train/loader_options.h"
 #include "models/resnet.h"
 #include "train/evaluation.h"
+#include "train/precision.h"
 #include "run/run_folder.h"
 
 namespace ft::train {
@@ -27,7 +28,8 @@ using EvaluationProgress = std::function<bool(std::int64_t, std::int64_t)>;
 run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
                                     torch::Device device, const std::vector<std::string>& classNames,
                                     const std::string& checkpoint, int epoch,
-                                    const EvaluationProgress& progress = {});
+                                    const EvaluationProgress& progress = {},
+                                    Precision precision = Precision::Float32);
 
 // Adds a batch of model outputs (logits [B, C], any device) with their labels [B]; the samples
 // are numbered on from accumulator.samples().
@@ -46,6 +48,7 @@ std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models
                                               data::BatchLoader& validationLoader, torch::Device device,
                                               const std::vector<std::string>& classNames, int lastEpoch,
                                               int bestEpoch, const EvaluationProgress& progress = {},
-                                              const run::EvaluationReport* lastReport = nullptr);
+                                              const run::EvaluationReport* lastReport = nullptr,
+                                              Precision precision = Precision::Float32);
 
 }  // namespace ft::train

@@ -90,7 +90,8 @@ std::string formatEvaluationText(const run::EvaluationReport& report, std::size_
       << padLeft(std::to_string(support), 9) << "\n";
 
   out << "\ntop-1 accuracy " << fixed(100.0 * report.top1, 2) << "%   top-" << std::min<std::size_t>(5, n)
-      << " accuracy " << fixed(100.0 * report.top5, 2) << "%   macro F1 " << fixed(report.macroF1, 4) << "\n";
+      << " accuracy " << fixed(100.0 * report.top5, 2) << "%   macro F1 " << fixed(report.macroF1, 4)
+      << "   (" << report.precision << ")\n";
 
   const auto confused = report.mostConfused(confusedPairs);
   out << "\nMost confused (true -> predicted):";

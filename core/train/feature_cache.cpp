@@ -1,5 +1,5 @@
 #include "train/feature_cache.h"
-#include "train/frozen_precision.h"
+#include "train/precision.h"
 
 #include <algorithm>
 #include <chrono>
@@ -8,7 +8,8 @@ namespace ft::train {
 
 CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& view,
                                data::LoaderOptions options, torch::Device device,
-                               const std::function<bool()>& shouldStop, bool bf16) {
+                               const std::function<bool()>& shouldStop, Precision precision,
+                               bool channelsLast) {
   const auto start = std::chrono::steady_clock::now();
   options.shuffle = false;
   options.dropLast = false;
@@ -34,7 +35,7 @@ CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& 
     if (!batch) break;
     const auto size = batch->labels.size(0);
     const auto images = batch->images.to(device);
-    cache.features.narrow(0, row, size).copy_(bf16 ? bf16Features(model, images) : model.features(images));
+    cache.features.narrow(0, row, size).copy_(featuresIn(model, images, precision, channelsLast));
     cache.labels.narrow(0, row, size).copy_(batch->labels.to(device));
     row += size;
   }

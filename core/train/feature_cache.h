@@ -11,6 +11,7 @@
 
 #include "data/loader.h"
 #include "models/resnet.h"
+#include "train/precision.h"
 
 namespace ft::train {
 
@@ -25,11 +26,12 @@ struct CachedFeatures {
 // Runs the backbone (eval mode, no autograd) over every sample of `view`, decoded and
 // transformed by a loader with `options` (its transform should not augment; shuffle is
 // ignored). The model's train/eval mode is restored afterwards. `shouldStop` is polled before
-// every batch; an empty CachedFeatures comes back when it answered true. With `bf16` the
-// backbone runs under bfloat16 CPU autocast (bf16Features); the rows are float32 either way.
+// every batch; an empty CachedFeatures comes back when it answered true. The backbone runs in
+// `precision` (featuresIn); the rows are float32 either way.
 CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& view,
                                data::LoaderOptions options, torch::Device device,
-                               const std::function<bool()>& shouldStop = {}, bool bf16 = false);
+                               const std::function<bool()>& shouldStop = {},
+                               Precision precision = Precision::Float32, bool channelsLast = false);
 
 // Row indices (int64, on `device`) of batch `batch` when the samples come in `order` (positions
 // into the DataView, see data::epochOrder) in batches of `batchSize`; the last batch may be

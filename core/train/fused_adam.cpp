@@ -7,10 +7,13 @@
 namespace ft::train {
 namespace {
 
-bool fusable(const torch::Tensor& p, const torch::Tensor& grad) {
-  return p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous() && grad.defined() &&
-         !grad.is_sparse() && grad.scalar_type() == torch::kFloat32 && grad.is_contiguous() &&
-         grad.sizes() == p.sizes();
+// Element by element over raw memory is right when the parameter, its gradient and its state
+// store their elements in the same order: all dense in one memory format (NCHW, or NHWC for the
+// convolution weights of a mixed-precision run).
+bool fusable(const torch::Tensor& p, const torch::Tensor& grad, torch::MemoryFormat format) {
+  return p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && p.is_contiguous(format) &&
+         grad.defined() && !grad.is_sparse() && grad.scalar_type() == torch::kFloat32 &&
+         grad.sizes() == p.sizes() && grad.is_contiguous(format);
 }
 
 struct Coefficients {
@@ -71,7 +74,8 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       const auto& grad = p.grad();
       if (!grad.defined()) continue;
       const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
-      if (!fusable(p, grad) || options.amsgrad()) {
+      const auto format = p.suggest_memory_format();
+      if (!fusable(p, grad, format) || options.amsgrad()) {
         // The stock rule for this tensor, written out as torch::optim::Adam/AdamW do it.
         auto& s = stateFor(key, p, torch::MemoryFormat::Preserve, options.amsgrad());
         s.step(s.step() + 1);
@@ -97,9 +101,9 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
         p.addcdiv_(s.exp_avg(), denom, -options.lr() / bc1);
         continue;
       }
-      auto& s = stateFor(key, p, torch::MemoryFormat::Contiguous, false);
-      if (!s.exp_avg().is_contiguous()) s.exp_avg(s.exp_avg().contiguous());
-      if (!s.exp_avg_sq().is_contiguous()) s.exp_avg_sq(s.exp_avg_sq().contiguous());
+      auto& s = stateFor(key, p, format, false);
+      if (!s.exp_avg().is_contiguous(format)) s.exp_avg(s.exp_avg().contiguous(format));
+      if (!s.exp_avg_sq().is_contiguous(format)) s.exp_avg_sq(s.exp_avg_sq().contiguous(format));
       s.step(s.step() + 1);
       const auto [beta1, beta2] = options.betas();
       const double bc1 = 1 - std::pow(beta1, double(s.step()));

@@ -11,6 +11,7 @@ data::LoaderOptions runLoaderOptions(const config::RunConfig& config, int batchS
   options.seed = config.train.seed;
   options.workers = config.train.workers;
   options.prefetch = config.train.prefetch;
+  options.flushDenormals = config.device.flushDenormals;
   options.transform = transform;
   return options;
 }

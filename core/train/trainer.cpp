@@ -10,7 +10,7 @@
 #include "run/checkpoint.h"
 #include "train/evaluate_model.h"
 #include "train/evaluation.h"
-#include "train/frozen_precision.h"
+#include "train/precision.h"
 #include "train/training_text.h"
 
 namespace ft::train {
@@ -22,8 +22,6 @@ void Trainer::Impl::setPhase(int forEpoch, bool atEpochStart) {
   const bool frozen = forEpoch < freezeEpochs;
   const auto counts = model->setBackboneFrozen(frozen);
   if (!frozen) trainCache = validationCache = CachedFeatures{};  // the backbone moves from now on
-  // bfloat16 convolutions want NHWC weights; float32 training runs faster in NCHW (measured).
-  if (bf16Frozen) setConvolutionLayout(*model, frozen);
   const bool announce = atEpochStart && (forEpoch == 0 || forEpoch == freezeEpochs);
   if (atEpochStart && forEpoch == freezeEpochs && freezeEpochs > 0)
     schedule->setBaseRates({config.optim.headLrAfterUnfreeze, config.optim.backboneLr});
@@ -48,7 +46,8 @@ bool Trainer::Impl::ensureTrainCache() {
                           " training images once; frozen epochs then train the head from "
                           "them, without augmentation");
   trainCache = computeFeatures(
-      *model, data.train, featureCacheOptions, device, [this] { return stopRequested.load(); }, bf16Frozen);
+      *model, data.train, featureCacheOptions, device, [this] { return stopRequested.load(); },
+      precision.training, precision.channelsLast);
   if (trainCache.empty()) return false;
   std::ostringstream line;
   line.setf(std::ios::fixed);
@@ -72,13 +71,13 @@ bool Trainer::Impl::waitWhilePaused(double& pausedSeconds) {
   return !stopRequested;
 }
 
-// Logits of a batch: the head alone on cached features; while frozen, the backbone may run in
-// bfloat16 for training (frozen_precision.h); validation always runs in float32.
+// Float32 logits of a batch: the head alone on cached features; otherwise the backbone in the
+// training or validation precision (precision.h) and the head in float32, as is the loss.
 torch::Tensor Trainer::Impl::logits(const SourceBatch& batch, bool training) {
   if (batch.features) return model->classify(batch.inputs);
-  if (training && bf16Frozen && epoch < config.train.freezeEpochs)
-    return model->classify(bf16Features(*model, batch.inputs));
-  return model->forward(batch.inputs);
+  const Precision p = training ? precision.training : precision.validation;
+  if (p == Precision::Float32 && !precision.channelsLast) return model->forward(batch.inputs);
+  return model->classify(featuresIn(*model, batch.inputs, p, precision.channelsLast));
 }
 
 bool Trainer::Impl::trainEpoch() {
@@ -113,8 +112,12 @@ bool Trainer::Impl::trainEpoch() {
     optimizer->zero_grad();
     auto output = logits(*batch, /*training=*/true);
     auto loss = torch::nn::functional::cross_entropy(output, batch->labels);
-    loss.backward();
-    optimizer->step();
+    if (lossScaler) {
+      lossScaler->step(loss, *optimizer);  // a step with inf/NaN gradients is skipped
+    } else {
+      loss.backward();
+      optimizer->step();
+    }
 
     const double lossValue = loss.item<double>();
     if (!std::isfinite(lossValue)) {
@@ -155,7 +158,8 @@ std::pair<double, double> Trainer::Impl::evaluate() {
   // While frozen with the feature cache, the validation images' features do not change either.
   const bool cached = cachedEpoch(epoch);
   if (cached && validationCache.empty())
-    validationCache = computeFeatures(*model, data.validation, featureCacheOptions, device);
+    validationCache = computeFeatures(*model, data.validation, featureCacheOptions, device, {},
+                                      precision.validation, precision.channelsLast);
   auto cachedSource =
       cached ? cachedBatches(validationCache, std::size_t(config.train.evalBatchSize), false, 0) : nullptr;
   BatchSource& source = cached ? *cachedSource : *validationBatches;
@@ -173,7 +177,10 @@ std::pair<double, double> Trainer::Impl::evaluate() {
     ++batches;
     if (finalPass) accumulateLogits(*finalPass, output, batch->labels);
   }
-  if (finalPass) finalEvaluation = finalPass->finish("last", epoch + 1);
+  if (finalPass) {
+    finalEvaluation = finalPass->finish("last", epoch + 1);
+    finalEvaluation->precision = precisionName(precision.validation);
+  }
   // As the seed: mean of the batch losses, accuracy in percent.
   return {batches ? lossSum / double(batches) : 0.0, seen ? 100.0 * double(correct) / double(seen) : 0.0};
 }
@@ -189,7 +196,7 @@ void Trainer::Impl::evaluateCheckpoints() {
     const auto lines = evaluateCompletedRun(
         *paths, model, *validationLoader, device, data.classNames, epochsCompleted, bestEpoch + 1,
         [this](std::int64_t, std::int64_t) { return !stopRequested; },
-        finalEvaluation ? &*finalEvaluation : nullptr);
+        finalEvaluation ? &*finalEvaluation : nullptr, precision.validation);
     for (const auto& line : lines) log(LogLevel::Info, line);
   } catch (const std::exception& e) {
     if (stopRequested) {
@@ -222,6 +229,7 @@ EpochEvent Trainer::Impl::endEpoch(double validationLoss, double validationAccur
   event.imagesPerSecond = progress.trainSeconds > 0 ? double(progress.seen) / progress.trainSeconds : 0.0;
   event.learningRates = schedule->rates();
   event.best = validationAccuracy > bestAccuracy;
+  event.validationPrecision = precisionName(precision.validation);
 
   lastAccuracy = validationAccuracy;
   if (event.best) {

@@ -26,7 +26,9 @@
 #include "run/run_folder.h"
 #include "train/batch_source.h"
 #include "train/feature_cache.h"
+#include "train/loss_scaler.h"
 #include "train/lr_schedule.h"
+#include "train/precision.h"
 
 namespace ft::train {
 
@@ -102,9 +104,9 @@ struct Trainer::Impl {
   // Frozen phase with train.feature_cache: the backbone's outputs, computed once (issue 6).
   data::LoaderOptions featureCacheOptions;
   CachedFeatures trainCache, validationCache;
-  // Frozen backbone's forward in bfloat16 (train.frozen_precision, resolved for the device).
-  bool bf16Frozen = false;
-  std::string pendingPrecisionLine;  // why bfloat16 or not, logged with the run summary
+  // train.precision and train.validation_precision, resolved for the device (issue 12).
+  TrainingPrecision precision;
+  std::optional<LossScaler> lossScaler;  // float16 only
   bool cachedEpoch(int forEpoch) const {
     return config.train.featureCache && forEpoch < config.train.freezeEpochs;
   }
@@ -148,7 +150,9 @@ struct Trainer::Impl {
             {"class_names", data.classNames},
             {"mean", evalTransform.mean},
             {"std", evalTransform.std},
-            {"input_size", evalTransform.inputSize}};
+            {"input_size", evalTransform.inputSize},
+            {"precision", precisionName(precision.training)},
+            {"loss_scaler", lossScaler ? lossScaler->state() : nlohmann::json()}};
   }
 
   void restoreState(const nlohmann::json& s) {
@@ -160,6 +164,9 @@ struct Trainer::Impl {
     lastAccuracy = s.at("last_accuracy");
     epochsCompleted = s.at("epochs_completed");
     schedule->restore(s.at("schedule"));
+    // A run resumed in another precision starts a fresh scale (or none).
+    if (lossScaler && s.contains("loss_scaler") && s.at("loss_scaler").is_object())
+      lossScaler->restore(s.at("loss_scaler"));
   }
 
   std::vector<double> applyRates() {

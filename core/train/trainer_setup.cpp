@@ -12,7 +12,7 @@
 #include "train/device.h"
 #include "train/device_select.h"
 #include "train/evaluate_model.h"
-#include "train/frozen_precision.h"
+#include "train/precision.h"
 #include "train/loader_options.h"
 #include "train/optimizer.h"
 #include "train/training_text.h"
@@ -27,6 +27,8 @@ void Trainer::Impl::setUp() {
   config::validate(config);
   device = resolveDevice(config.device.device);
   const int threads = applyThreadCount(config.device.threads);
+  // Before the loaders start their threads: they inherit this thread's bits.
+  applyFloatEnvironment(config.device.flushDenormals);
   if (resuming) openRunFolderForResume();
   openData();
   const auto trainTransform = makeTransforms();
@@ -75,12 +77,11 @@ void Trainer::Impl::buildModel() {
   model = models::ResNet(models::parseArchitecture(c.model.architecture), int(data.classNames.size()));
   if (c.model.weights != "none" && !resuming) loadStartingWeights();  // a resumed run has last.ckpt
   model->to(device);
+  precision = resolvePrecision(c.train.precision, c.train.validationPrecision, traitsOf(device));
+  if (precision.lossScaling) lossScaler.emplace();
+  // Before the optimiser exists, so its state is created in the same layout.
+  setConvolutionLayout(*model, precision.channelsLast);
   optimizer = makeOptimizer(c.optim, model);
-  if (c.train.freezeEpochs > 0) {
-    const auto precision = resolveFrozenPrecision(c.train.frozenPrecision, device);
-    bf16Frozen = precision.bf16;
-    pendingPrecisionLine = precision.reason;
-  }
 }
 
 // "imagenet": cached, or downloaded with its progress in the log; a file: read safely.
@@ -120,7 +121,10 @@ void Trainer::Impl::logRunSummary(int threads) {
           << validationLoader->samplesPerEpoch() << " validation images, input " << evalTransform.inputSize
           << "x" << evalTransform.inputSize << ", device " << device.str() << " (" << threads << " threads)";
   log(LogLevel::Info, summary.str());
-  if (!pendingPrecisionLine.empty()) log(LogLevel::Info, pendingPrecisionLine);
+  log(LogLevel::Info, precision.reason);
+  if (!config.device.flushDenormals)
+    log(LogLevel::Info, "Denormal floats are not flushed (device.flush_denormals = false): on Intel CPUs "
+                        "weights that decay towards zero can slow training several times");
 }
 
 // Created only once the data and the model are known to be good: bad input leaves nothing.

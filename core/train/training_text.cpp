@@ -25,9 +25,9 @@ std::string epochLine(const run::EpochEvent& event, double waitedSeconds) {
   line.precision(4);
   line << event.validationLoss << " | val acc ";
   line.precision(2);
-  line << event.validationAccuracy << "% | " << event.seconds << " s, " << std::setprecision(0)
-       << event.imagesPerSecond << " img/s, waited " << std::setprecision(1) << waitedSeconds
-       << " s for data";
+  line << event.validationAccuracy << "% (" << event.validationPrecision << ") | " << event.seconds << " s, "
+       << std::setprecision(0) << event.imagesPerSecond << " img/s, waited " << std::setprecision(1)
+       << waitedSeconds << " s for data";
   return line.str();
 }
 

@@ -39,8 +39,8 @@ class FeatureCacheTest : public ::testing::Test {
     c.train.freezeBatchNorm = true;
     c.train.featureCache = cache;
     // The exact-maths comparison is float32's; bfloat16's has its own bound
-    // (train_frozen_precision_test).
-    c.train.frozenPrecision = "float32";
+    // (train_precision_test).
+    c.train.precision = "float32";
     c.train.batchSize = 32;      // 90 images: the last batch is short (26)
     c.train.evalBatchSize = 16;  // 40 images: a short last batch too
     c.train.workers = 2;

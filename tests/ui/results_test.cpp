@@ -132,8 +132,11 @@ class ResultsTest final : public QObject {
     QCOMPARE(table->item(0, ResultsPage::EpochColumn)->text(), QStringLiteral("1"));
     QCOMPARE(table->item(0, ResultsPage::PhaseColumn)->text(), QStringLiteral("frozen"));
     QCOMPARE(table->item(1, ResultsPage::PhaseColumn)->text(), QStringLiteral("unfrozen"));
+    // The accuracy says which precision produced it (issue 12).
     QCOMPARE(table->item(1, ResultsPage::ValidationAccuracyColumn)->text(),
-             QStringLiteral("%1%").arg(m_epochs[1].validationAccuracy, 0, 'f', 2));
+             QStringLiteral("%1% (%2)")
+                 .arg(m_epochs[1].validationAccuracy, 0, 'f', 2)
+                 .arg(QString::fromStdString(m_epochs[1].validationPrecision)));
     QVERIFY(table->item(1, ResultsPage::LearningRateColumn)->text().contains(QStringLiteral(" / ")));
     const QString summary = page.summaryText();
     QVERIFY2(summary.contains(QStringLiteral("%1%").arg(m_finished.bestValidationAccuracy, 0, 'f', 2)),

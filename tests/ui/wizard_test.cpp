@@ -115,7 +115,8 @@ class WizardTest final : public QObject {
     config.train.freezeEpochs = 3;
     config.train.freezeBatchNorm = true;
     config.train.featureCache = true;
-    config.train.frozenPrecision = "float32";
+    config.train.precision = "float32";
+    config.train.validationPrecision = "float32";
     config.train.batchSize = 16;
     config.train.seed = 7;
     config.train.prefetch = 9;  // no widget: must survive the wizard
@@ -129,8 +130,8 @@ class WizardTest final : public QObject {
     QVERIFY(child<QCheckBox>(&wizard, "holdBatchNorm")->isChecked());
     QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isChecked());
     QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isEnabled());
-    QCOMPARE(child<QComboBox>(&wizard, "frozenPrecision")->currentData().toString(),
-             QStringLiteral("float32"));
+    QCOMPARE(child<QComboBox>(&wizard, "precision")->currentData().toString(), QStringLiteral("float32"));
+    QVERIFY(child<QCheckBox>(&wizard, "validateFloat32")->isChecked());
     QVERIFY(child<QRadioButton>(&wizard, "weightsImageNet")->isChecked());
     QCOMPARE(QString::fromStdString(ft::config::toJson(wizard.currentConfig()).dump(1)),
              QString::fromStdString(ft::config::toJson(config).dump(1)));

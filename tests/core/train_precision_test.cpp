@@ -1,0 +1,444 @@
+// Training precision (issue 12): what "auto" picks for each CPU and device, the config setting
+// (and the older train.frozen_precision), bfloat16 features against float32 ones, and runs in
+// bfloat16 against float32 runs: the losses track, weights and optimiser state stay float32,
+// checkpoints resume in another precision.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include <ATen/autocast_mode.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "common/cpu_features.h"
+#include "common/error.h"
+#include "config/run_config.h"
+#include "models/resnet.h"
+#include "run/checkpoint.h"
+#include "train/fused_adam.h"
+#include "train/optimizer.h"
+#include "train/precision.h"
+#include "train/trainer.h"
+#include "test_support.h"
+#include "training_support.h"
+#include "tiny_run.h"
+#include "user_error.h"
+
+namespace fs = std::filesystem;
+using namespace ft;
+using train::Precision;
+
+namespace {
+
+using test::maxDifference;
+
+std::set<std::string> procCpuFlags() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  std::set<std::string> flags;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) {
+      std::istringstream words(line.substr(line.find(':') + 1));
+      std::string word;
+      while (words >> word) flags.insert(word);
+      break;
+    }
+  return flags;
+}
+
+TEST(CpuFeatures, AgreeWithProcCpuinfo) {
+  const auto flags = procCpuFlags();
+  if (flags.empty()) GTEST_SKIP() << "no /proc/cpuinfo on this system";
+  const auto& cpu = ft::cpuFeatures();
+  EXPECT_EQ(cpu.avx512Bf16, flags.count("avx512_bf16") == 1);
+  EXPECT_EQ(cpu.amxBf16, flags.count("amx_bf16") == 1 && flags.count("amx_tile") == 1);
+  if (cpu.amxGranted) EXPECT_TRUE(cpu.amxBf16);
+  EXPECT_EQ(cpu.nativeBf16(), cpu.amx() || cpu.avx512Bf16);
+  EXPECT_FALSE(cpu.bf16Summary().empty());
+  std::printf("this CPU: %s\n", cpu.bf16Summary().c_str());
+}
+
+TEST(CpuFeatures, SummaryNamesWhatRuns) {
+  ft::CpuFeatures none, avx, amx, refused;
+  avx.avx512Bf16 = true;
+  amx.avx512Bf16 = amx.amxBf16 = amx.amxGranted = true;
+  refused.amxBf16 = true;
+  EXPECT_EQ(none.bf16Summary(), "no native bfloat16");
+  EXPECT_EQ(avx.bf16Summary(), "AVX512-BF16 bfloat16");
+  EXPECT_EQ(amx.bf16Summary(), "AMX bfloat16");
+  EXPECT_NE(refused.bf16Summary().find("not granted"), std::string::npos);
+  EXPECT_FALSE(refused.nativeBf16());
+}
+
+train::DeviceTraits cpuWith(bool avx512, bool amx, bool granted) {
+  train::DeviceTraits d;
+  d.cpu.avx512Bf16 = avx512;
+  d.cpu.amxBf16 = amx;
+  d.cpu.amxGranted = granted;
+  return d;
+}
+
+train::DeviceTraits cudaWith(int major) {
+  train::DeviceTraits d;
+  d.cuda = true;
+  d.cudaComputeMajor = major;
+  return d;
+}
+
+TEST(PrecisionResolution, AutoFollowsTheCpuAndTheDevice) {
+  struct Case {
+    train::DeviceTraits device;
+    Precision expected;
+    const char* what;
+  };
+  const Case cases[] = {
+      {cpuWith(false, false, false), Precision::Float32, "a CPU without native bfloat16"},
+      {cpuWith(true, false, false), Precision::BFloat16, "AVX512-BF16 (AMD Zen 4)"},
+      {cpuWith(true, true, true), Precision::BFloat16, "AMX (Sapphire Rapids)"},
+      {cpuWith(false, true, true), Precision::BFloat16, "AMX alone"},
+      {cpuWith(false, true, false), Precision::Float32, "AMX the kernel refuses"},
+      {cudaWith(8), Precision::Float16, "an Ampere GPU"},
+      {cudaWith(-1), Precision::Float16, "a GPU of unknown capability"},
+      {cudaWith(6), Precision::Float32, "a Pascal GPU (no tensor cores)"},
+  };
+  for (const auto& c : cases) {
+    const auto p = train::resolvePrecision("auto", "training", c.device);
+    EXPECT_EQ(p.training, c.expected) << c.what << ": " << p.reason;
+    EXPECT_EQ(p.validation, c.expected) << c.what;
+    EXPECT_EQ(p.channelsLast, c.expected != Precision::Float32) << c.what;
+    EXPECT_EQ(p.lossScaling, c.expected == Precision::Float16) << c.what;
+    EXPECT_NE(p.reason.find(train::precisionName(c.expected)), std::string::npos) << p.reason;
+  }
+}
+
+TEST(PrecisionResolution, ExplicitSettings) {
+  const auto plain = cpuWith(false, false, false);
+  EXPECT_EQ(train::resolvePrecision("float32", "training", cpuWith(true, true, true)).training,
+            Precision::Float32);
+  const auto emulated = train::resolvePrecision("bfloat16", "training", plain);
+  EXPECT_EQ(emulated.training, Precision::BFloat16);
+  EXPECT_NE(emulated.reason.find("emulated"), std::string::npos) << emulated.reason;
+  const auto half = train::resolvePrecision("float16", "training", cudaWith(8));
+  EXPECT_EQ(half.training, Precision::Float16);
+  EXPECT_TRUE(half.lossScaling);
+  EXPECT_EQ(train::resolvePrecision("bfloat16", "training", cudaWith(8)).training, Precision::BFloat16);
+  EXPECT_FALSE(train::resolvePrecision("bfloat16", "training", cudaWith(8)).lossScaling);
+  // float16 is CUDA's: on a CPU the message names the setting and the way out.
+  test::expectUserError([&] { train::resolvePrecision("float16", "training", plain); },
+                        {"train.precision", "float16", "bfloat16"});
+  // Validation in float32 on request, whatever the training precision.
+  const auto fp32Validation = train::resolvePrecision("bfloat16", "float32", cpuWith(true, false, false));
+  EXPECT_EQ(fp32Validation.training, Precision::BFloat16);
+  EXPECT_EQ(fp32Validation.validation, Precision::Float32);
+  EXPECT_NE(fp32Validation.reason.find("validation in float32"), std::string::npos) << fp32Validation.reason;
+}
+
+TEST(PrecisionConfig, AcceptsTheFourSettingsAndOldFrozenPrecision) {
+  config::RunConfig c;
+  EXPECT_EQ(c.train.precision, "auto");
+  EXPECT_EQ(c.train.validationPrecision, "training");
+  EXPECT_TRUE(c.device.flushDenormals);
+  for (const char* ok : {"auto", "float32", "bfloat16", "float16"}) {
+    c.train.precision = ok;
+    EXPECT_NO_THROW(config::validate(c)) << ok;
+    EXPECT_EQ(config::fromJson(config::toJson(c)).train.precision, ok);
+  }
+  c.train.precision = "int8";
+  test::expectUserError([&] { config::validate(c); }, {"train.precision", "bfloat16"});
+  c.train.precision = "auto";
+  c.train.validationPrecision = "bfloat16";
+  test::expectUserError([&] { config::validate(c); }, {"train.validation_precision", "training, float32"});
+  c.train.validationPrecision = "float32";
+  c.device.flushDenormals = false;
+  const auto back = config::fromJson(config::toJson(c));
+  EXPECT_EQ(back.train.validationPrecision, "float32");
+  EXPECT_FALSE(back.device.flushDenormals);
+  EXPECT_FALSE(config::toJson(c)["train"].contains("frozen_precision"));
+
+  // A config.json written before issue 12 (a run folder being resumed, a saved wizard config).
+  for (const char* old : {"auto", "float32", "bfloat16"}) {
+    const auto loaded = config::fromJson({{"train", {{"frozen_precision", old}}}});
+    EXPECT_EQ(loaded.train.precision, old);
+  }
+  EXPECT_EQ(config::fromJson({{"train", {{"frozen_precision", "float32"}, {"precision", "bfloat16"}}}})
+                .train.precision,
+            "bfloat16")
+      << "the new key wins";
+  test::expectUserError(
+      [&] {
+        config::fromJson({{"train", {{"frozen_precision", "float16"}}}});
+      },
+      {"train.frozen_precision", "train.precision"});
+  test::expectUserError(
+      [&] {
+        config::fromJson({{"train", {{"frozen_precision", 3}}}});
+      },
+      {"train.frozen_precision", "wrong type"});
+}
+
+TEST(Autocast, ScopesTheThreadsStateForCpuAndCuda) {
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  {
+    train::Autocast scope(Precision::BFloat16, torch::Device(torch::kCPU));
+    EXPECT_TRUE(at::autocast::is_cpu_enabled());
+    EXPECT_EQ(at::autocast::get_autocast_cpu_dtype(), at::kBFloat16);
+    const auto product = torch::mm(torch::randn({4, 4}), torch::randn({4, 4}));
+    EXPECT_EQ(product.scalar_type(), torch::kBFloat16);
+  }
+  EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  // The float16 path of CUDA builds: the state it sets needs no GPU to check.
+  const auto gpuType = at::autocast::get_autocast_gpu_dtype();
+  {
+    train::Autocast scope(Precision::Float16, torch::Device(torch::kCUDA, 0));
+    EXPECT_TRUE(at::autocast::is_enabled());
+    EXPECT_FALSE(at::autocast::is_cpu_enabled());
+    EXPECT_EQ(at::autocast::get_autocast_gpu_dtype(), at::kHalf);
+  }
+  EXPECT_FALSE(at::autocast::is_enabled());
+  EXPECT_EQ(at::autocast::get_autocast_gpu_dtype(), gpuType);
+  {
+    train::Autocast scope(Precision::Float32, torch::Device(torch::kCPU));
+    EXPECT_FALSE(at::autocast::is_cpu_enabled());
+  }
+}
+
+TEST(Autocast, Bf16FeaturesAreCloseToFloat32AndLeaveNoState) {
+  torch::manual_seed(3);
+  models::ResNet model(models::Architecture::ResNet18, 10);
+  model->eval();
+  torch::NoGradGuard noGrad;
+  const auto images = torch::randn({8, 3, 32, 32});
+  const auto reference = model->features(images);
+  std::map<std::string, torch::Tensor> before;
+  for (const auto& p : model->named_parameters()) before[p.key()] = p.value().clone();
+
+  train::setConvolutionLayout(*model, true);
+  for (const auto& p : model->parameters()) {
+    if (p.dim() == 4) {
+      EXPECT_TRUE(p.is_contiguous(torch::MemoryFormat::ChannelsLast));
+    }
+  }
+  const auto fast = train::featuresIn(*model, images, Precision::BFloat16, true);
+  EXPECT_EQ(fast.scalar_type(), torch::kFloat32);
+  EXPECT_EQ(fast.sizes(), reference.sizes());
+  EXPECT_FALSE(at::autocast::is_cpu_enabled()) << "autocast must end with the call";
+  const double scale = reference.abs().max().item<double>();
+  const double diff = maxDifference(fast, reference);
+  std::printf("bfloat16 features: max |bf16 - fp32| = %.3g of max |feature| %.3g\n", diff, scale);
+  EXPECT_GT(diff, 0.0) << "the bfloat16 path did not run";
+  EXPECT_LE(diff, 0.03 * scale);
+  // float32 on the same (now NHWC) weights is unchanged.
+  EXPECT_LE(maxDifference(train::featuresIn(*model, images, Precision::Float32, true), reference), 1e-5);
+
+  train::setConvolutionLayout(*model, false);
+  for (const auto& p : model->named_parameters()) {
+    EXPECT_TRUE(p.value().is_contiguous()) << p.key();
+    EXPECT_TRUE(torch::equal(p.value(), before.at(p.key()))) << p.key() << " changed value";
+  }
+}
+
+// The fused Adam step on channels-last weights (mixed precision) is the same update as on
+// contiguous ones.
+TEST(Autocast, FusedAdamStepsChannelsLastWeightsAsContiguousOnes) {
+  torch::manual_seed(4);
+  models::ResNet a(models::Architecture::ResNet18, 10), b(models::Architecture::ResNet18, 10);
+  {
+    torch::NoGradGuard noGrad;
+    auto pa = a->parameters(), pb = b->parameters();
+    for (std::size_t i = 0; i < pa.size(); ++i) pb[i].copy_(pa[i]);
+  }
+  train::setConvolutionLayout(*b, true);
+  auto adam = [](models::ResNet& m) {
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    groups.emplace_back(m->parameters());
+    return std::make_unique<train::FusedAdam>(std::move(groups), torch::optim::AdamOptions(1e-2));
+  };
+  auto oa = adam(a), ob = adam(b);
+  const auto images = torch::randn({4, 3, 32, 32});
+  const auto labels = torch::tensor({1, 2, 3, 4}, torch::kInt64);
+  // The same gradients on both (in each one's layout): only the update rule is compared, since
+  // Adam turns the rounding of near-zero gradients into whole steps of the learning rate.
+  for (int step = 0; step < 3; ++step) {
+    oa->zero_grad();
+    ob->zero_grad();
+    torch::nn::functional::cross_entropy(a->forward(images), labels).backward();
+    auto pa = a->parameters(), pb = b->parameters();
+    for (std::size_t i = 0; i < pa.size(); ++i)
+      pb[i].mutable_grad() = pa[i].grad().contiguous(pb[i].suggest_memory_format());
+    oa->step();
+    ob->step();
+  }
+  auto pa = a->named_parameters(), pb = b->named_parameters();
+  double worst = 0.0;
+  for (const auto& item : pa) worst = std::max(worst, maxDifference(item.value(), pb[item.key()]));
+  EXPECT_LE(worst, 1e-6);
+  for (const auto& p : b->parameters())
+    if (p.dim() == 4) EXPECT_TRUE(p.is_contiguous(torch::MemoryFormat::ChannelsLast));
+}
+
+class PrecisionRunTest : public ::testing::Test {
+ protected:
+  void SetUp() override { test::writeSyntheticIdx(m_dir / "data", 480, 64); }
+
+  config::RunConfig config(const std::string& name, const std::string& precision, int epochs = 1,
+                           int freezeEpochs = 0) const {
+    auto c = test::tinyRunConfig(m_dir.path(), name);
+    c.transform.cropPadding = 0;
+    c.transform.horizontalFlip = false;
+    c.train.epochs = epochs;
+    c.train.freezeEpochs = freezeEpochs;
+    c.train.precision = precision;
+    c.train.batchSize = 16;
+    c.train.evalBatchSize = 32;
+    c.train.workers = 2;
+    c.train.seed = 5;
+    c.optim.headLr = 1e-3;
+    return c;
+  }
+
+  test::TempDir m_dir{"precision"};
+};
+
+// Every phase in bfloat16 (mixed precision): the per-batch losses of 30 unfrozen steps follow
+// the float32 run's, weights stay float32 and contiguous in the checkpoint, and the validation
+// says it ran in bfloat16.
+TEST_F(PrecisionRunTest, Bf16LossesTrackFloat32AndStateStaysFloat32) {
+  test::Recorder fp32Events, bf16Events;
+  const auto fp32 = train::Trainer(config("fp32", "float32"), &fp32Events).run();
+  const auto bf16 = train::Trainer(config("bf16", "bfloat16"), &bf16Events).run();
+  ASSERT_EQ(fp32.status, run::FinishStatus::Completed) << fp32.message;
+  ASSERT_EQ(bf16.status, run::FinishStatus::Completed) << bf16.message;
+  EXPECT_EQ(bf16Events.logsContaining("Training precision: bfloat16 mixed precision"), 1);
+  EXPECT_EQ(fp32Events.logsContaining("Training precision: float32"), 1);
+  ASSERT_EQ(fp32Events.iterations.size(), 30u);
+  ASSERT_EQ(bf16Events.iterations.size(), 30u);
+  double worst = 0.0, sumDiff = 0.0;
+  for (std::size_t i = 0; i < 30; ++i) {
+    const double d = std::abs(fp32Events.iterations[i].loss - bf16Events.iterations[i].loss);
+    worst = std::max(worst, d);
+    sumDiff += d;
+  }
+  std::printf("30 steps: max |loss bf16 - fp32| = %.3g, mean %.3g (first loss %.3g, last %.3g)\n", worst,
+              sumDiff / 30, fp32Events.iterations.front().loss, fp32Events.iterations.back().loss);
+  // Stated tolerance: bfloat16 keeps 8 bits of mantissa; over 30 Adam steps the runs may drift
+  // apart, but not by more than 0.15 in any batch's loss nor 0.05 on average (loss ~2.3 -> ~1).
+  EXPECT_LE(worst, 0.15);
+  EXPECT_LE(sumDiff / 30, 0.05);
+  EXPECT_GT(worst, 0.0) << "the bfloat16 path did not run";
+  ASSERT_EQ(bf16Events.epochs.size(), 1u);
+  EXPECT_EQ(bf16Events.epochs[0].validationPrecision, "bfloat16");
+  EXPECT_EQ(fp32Events.epochs[0].validationPrecision, "float32");
+  EXPECT_NEAR(bf16Events.epochs[0].validationAccuracy, fp32Events.epochs[0].validationAccuracy, 10.0);
+
+  // Master weights and the optimiser's state stay float32; the file is laid out as float32 runs'.
+  const auto lastCkpt = (fs::path(bf16.runDir) / "checkpoints" / "last.ckpt").string();
+  models::ResNet model(models::Architecture::ResNet18, 10);
+  config::OptimConfig optim;
+  auto optimizer = train::makeOptimizer(optim, model);
+  const auto state = run::loadCheckpoint(lastCkpt, *model, optimizer.get());
+  EXPECT_EQ(state.at("precision"), "bfloat16");
+  for (const auto& [key, tensor] : test::checkpointTensors(bf16.runDir)) {
+    if (tensor.is_floating_point()) EXPECT_EQ(tensor.scalar_type(), torch::kFloat32) << key;
+  }
+  torch::serialize::InputArchive archive;
+  archive.load_from(lastCkpt);
+  torch::Tensor stored;
+  ASSERT_TRUE(archive.try_read("model/conv1.weight", stored));
+  EXPECT_TRUE(stored.is_contiguous()) << "checkpoints keep the NCHW layout";
+  int states = 0;
+  for (const auto& p : model->parameters()) {
+    const auto key = c10::guts::to_string(p.unsafeGetTensorImpl());
+    const auto found = optimizer->state().find(key);
+    if (found == optimizer->state().end()) continue;
+    const auto& s = static_cast<const torch::optim::AdamParamState&>(*found->second);
+    EXPECT_EQ(s.exp_avg().scalar_type(), torch::kFloat32);
+    EXPECT_EQ(s.exp_avg_sq().scalar_type(), torch::kFloat32);
+    ++states;
+  }
+  EXPECT_GT(states, 50) << "the optimiser's state was not restored";
+
+  // The stored evaluation says which precision produced it.
+  std::ifstream evaluation(fs::path(bf16.runDir) / "evaluation" / "last.json");
+  ASSERT_TRUE(evaluation) << "no evaluation/last.json";
+  EXPECT_EQ(nlohmann::json::parse(evaluation).at("precision"), "bfloat16");
+}
+
+// Validation in float32 on request while training in bfloat16.
+TEST_F(PrecisionRunTest, ValidationInFloat32OnRequest) {
+  auto c = config("val32", "bfloat16");
+  c.train.validationPrecision = "float32";
+  c.data.trainLimit = 64;
+  test::Recorder events;
+  const auto done = train::Trainer(c, &events).run();
+  ASSERT_EQ(done.status, run::FinishStatus::Completed) << done.message;
+  ASSERT_EQ(events.epochs.size(), 1u);
+  EXPECT_EQ(events.epochs[0].validationPrecision, "float32");
+  EXPECT_EQ(events.logsContaining("validation in float32"), 1);
+}
+
+// A checkpoint written in one precision resumes in the other, both ways, and the run finishes.
+TEST_F(PrecisionRunTest, CheckpointsResumeInAnotherPrecision) {
+  for (const auto& [first, second] : {std::pair<std::string, std::string>{"bfloat16", "float32"},
+                                      std::pair<std::string, std::string>{"float32", "bfloat16"}}) {
+    auto c = config("resume-" + first, first, 2);
+    c.data.trainLimit = 96;
+    test::Recorder before;
+    train::Trainer trainer(c, &before);
+    before.trainer = &trainer;
+    before.stopAfterEpoch = 0;
+    const auto stopped = trainer.run();
+    ASSERT_EQ(stopped.status, run::FinishStatus::Stopped) << stopped.message;
+    const auto configPath = fs::path(stopped.runDir) / "config.json";
+    auto saved = config::loadConfigFile(configPath.string());
+    saved.train.precision = second;
+    config::saveConfigFile(saved, configPath.string());
+    const auto weightsBefore = test::checkpointTensors(stopped.runDir);
+
+    test::Recorder after;
+    const auto resumed = train::Trainer::resumeFrom(stopped.runDir, &after)->run();
+    ASSERT_EQ(resumed.status, run::FinishStatus::Completed)
+        << first << " -> " << second << ": " << resumed.message;
+    ASSERT_EQ(after.epochs.size(), 1u);
+    EXPECT_EQ(after.epochs[0].epoch, 1);
+    EXPECT_EQ(after.epochs[0].validationPrecision, second);
+    EXPECT_EQ(after.logsContaining("Training precision: " + second), 1) << first << " -> " << second;
+    // The resumed run started from the saved weights: the first loss is that of a trained model.
+    ASSERT_FALSE(after.iterations.empty());
+    EXPECT_LT(after.iterations.front().loss, before.iterations.front().loss);
+    EXPECT_GT(maxDifference(weightsBefore.at("conv1.weight"),
+                            test::checkpointTensors(resumed.runDir).at("conv1.weight")),
+              0.0);
+  }
+}
+
+// The frozen phase with the feature cache in bfloat16: cached and uncached heads agree, as in
+// float32 (train_feature_cache_test): the features do not depend on the batch they came in.
+TEST_F(PrecisionRunTest, FrozenCachedAndUncachedAgreeInBf16) {
+  auto frozen = [&](const std::string& name, bool cache) {
+    auto c = config(name, "bfloat16", 2, 2);
+    c.data.trainLimit = 90;
+    c.train.batchSize = 32;
+    c.train.freezeBatchNorm = true;
+    c.train.featureCache = cache;
+    return c;
+  };
+  test::Recorder plainEvents, cachedEvents;
+  const auto plain = train::Trainer(frozen("plain", false), &plainEvents).run();
+  const auto cached = train::Trainer(frozen("cached", true), &cachedEvents).run();
+  ASSERT_EQ(plain.status, run::FinishStatus::Completed) << plain.message;
+  ASSERT_EQ(cached.status, run::FinishStatus::Completed) << cached.message;
+  const auto a = test::checkpointTensors(plain.runDir), b = test::checkpointTensors(cached.runDir);
+  const double diff = maxDifference(a.at("fc.weight"), b.at("fc.weight"));
+  std::printf("bfloat16 head: max |cached - uncached| = %.3g\n", diff);
+  EXPECT_LE(diff, 1e-5);
+  EXPECT_EQ(cachedEvents.logsContaining("Feature cache ready"), 1);
+  // The frozen backbone does not move in bfloat16 either (same seed, same starting weights).
+  EXPECT_EQ(maxDifference(a.at("layer1.0.conv1.weight"), b.at("layer1.0.conv1.weight")), 0.0);
+}
+
+}  // namespace
