@@ -790,14 +790,6 @@ Predicted: %2
         <translation>最后一轮</translation>
     </message>
     <message>
-        <source>Best validation accuracy: %1 (epoch %2)</source>
-        <translation>最佳验证准确率：%1（第 %2 轮）</translation>
-    </message>
-    <message>
-        <source>Final validation accuracy: %1</source>
-        <translation>最终验证准确率：%1</translation>
-    </message>
-    <message>
         <source>No epoch was completed.</source>
         <translation>没有完成任何一轮。</translation>
     </message>
@@ -936,6 +928,14 @@ Predicted: %2
     <message>
         <source>Last checkpoint (epoch %1): top-1 accuracy %2 on %3, in %4.</source>
         <translation>最后检查点（第 %1 轮）：在 %3上的 Top-1 准确率为 %2（%4）。</translation>
+    </message>
+    <message>
+        <source>Best validation accuracy: %1 (epoch %2, %3)</source>
+        <translation>最佳验证准确率：%1（第 %2 轮，%3）</translation>
+    </message>
+    <message>
+        <source>Final validation accuracy: %1 (%2)</source>
+        <translation>最终验证准确率：%1（%2）</translation>
     </message>
 </context>
 <context>
@@ -1535,10 +1535,6 @@ Predicted: %4 (%5%)</source>
         <translation>此 CPU 没有原生 bfloat16：只能模拟运行，比 float32 更慢。</translation>
     </message>
     <message>
-        <source>Mixed precision: convolutions run in bfloat16 (%1), weights and checkpoints stay float32; accuracy as float32&apos;s within a few tenths of a point.</source>
-        <translation>混合精度：卷积以 bfloat16 运行（%1），权重和检查点保持 float32；准确率与 float32 相差在零点几个百分点以内。</translation>
-    </message>
-    <message>
         <source>GPU</source>
         <translation>GPU</translation>
     </message>
@@ -1579,6 +1575,10 @@ Predicted: %4 (%5%)</source>
     <message>
         <source>Validation passes run in the training precision unless checked; every accuracy shown says which precision produced it.</source>
         <translation>未勾选时，验证以训练精度运行；显示的每个准确率都注明其所用的精度。</translation>
+    </message>
+    <message>
+        <source>Mixed precision: convolutions run in bfloat16 (%1), weights and checkpoints stay float32; accuracy close to float32&apos;s.</source>
+        <translation>混合精度：卷积以 bfloat16 运行（%1），权重和检查点保持 float32；准确率与 float32 接近。</translation>
     </message>
 </context>
 <context>

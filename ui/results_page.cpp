@@ -234,10 +234,19 @@ bool ResultsPage::haveEpochs() const { return m_finished.epochsCompleted > 0 || 
 void ResultsPage::fillSummary() {
   const auto& f = m_finished;
   if (haveEpochs() && f.bestEpoch >= 0) {
-    m_bestLabel->setText(tr("Best validation accuracy: %1 (epoch %2)")
+    // Each accuracy says which precision its validation pass ran in (issue 12).
+    auto precisionOf = [this](int epoch) {
+      for (const auto& e : m_epochs)
+        if (e.epoch == epoch) return QString::fromStdString(e.validationPrecision);
+      return QStringLiteral("float32");
+    };
+    const int lastEpoch = m_epochs.isEmpty() ? f.bestEpoch : m_epochs.back().epoch;
+    m_bestLabel->setText(tr("Best validation accuracy: %1 (epoch %2, %3)")
                              .arg(percent(f.bestValidationAccuracy))
-                             .arg(f.bestEpoch + 1));
-    m_finalLabel->setText(tr("Final validation accuracy: %1").arg(percent(f.finalValidationAccuracy)));
+                             .arg(f.bestEpoch + 1)
+                             .arg(precisionOf(f.bestEpoch)));
+    m_finalLabel->setText(tr("Final validation accuracy: %1 (%2)")
+                              .arg(percent(f.finalValidationAccuracy), precisionOf(lastEpoch)));
   } else {
     m_bestLabel->setText(m_runDir.isEmpty() ? QString() : tr("No epoch was completed."));
     m_finalLabel->clear();

@@ -338,7 +338,7 @@ void TrainingPage::describePrecision() {
     note = tr("This CPU has no native bfloat16: it would be emulated, slower than float32.");
   else
     note = tr("Mixed precision: convolutions run in bfloat16 (%1), weights and checkpoints stay "
-              "float32; accuracy as float32's within a few tenths of a point.")
+              "float32; accuracy close to float32's.")
                .arg(cpu ? cpuCapability() : tr("GPU"));
   m_precisionNote->setText(note);
 }
