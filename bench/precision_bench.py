@@ -54,21 +54,10 @@ def cpu_name():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cli", default=os.path.join(ROOT, "build", "app", "finetune-cli"))
-    ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
+    run_bench.add_run_args(ap, reps=1)
     ap.add_argument("--sides", default="ours-auto,ref-float32,ref-bfloat16",
                     help="comma-separated, from: " + ", ".join(SIDES))
-    ap.add_argument("--reps", type=int, default=1)
     ap.add_argument("--weights", default=None, help="torchvision-format ResNet-18 .pth for both sides")
-    ap.add_argument("--epochs", type=int, default=3)
-    ap.add_argument("--freeze-epochs", type=int, default=1)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--input-size", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--train-limit", type=int, default=0)
-    ap.add_argument("--test-limit", type=int, default=0)
-    ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--ref-flush-denormals", action="store_true")
     ap.add_argument("--json-out", default=None)
     args = ap.parse_args()

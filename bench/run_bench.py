@@ -174,11 +174,11 @@ def table(args, ours, ref, n_reps):
     return "\n".join(lines)
 
 
-def main():
-    ap = argparse.ArgumentParser(description="Engine vs PyTorch reference (issue 6)")
+def add_run_args(ap, reps):
+    """The options both sides of every harness share: the binary, the data and the recipe."""
     ap.add_argument("--cli", default=os.path.join(ROOT, "build", "app", "finetune-cli"))
     ap.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
-    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--reps", type=int, default=reps)
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--freeze-epochs", type=int, default=1)
     ap.add_argument("--batch-size", type=int, default=64)
@@ -188,6 +188,11 @@ def main():
     ap.add_argument("--train-limit", type=int, default=0)
     ap.add_argument("--test-limit", type=int, default=0)
     ap.add_argument("--seed", type=int, default=42)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Engine vs PyTorch reference (issue 6)")
+    add_run_args(ap, reps=3)
     ap.add_argument("--only", choices=["ours", "reference"], default=None, help="run one side only")
     ap.add_argument("--json-out", default=None, help="write every run's raw figures here")
     ap.add_argument("--md-out", default=None, help="write the table here")
