@@ -8,6 +8,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "models/conv.h"
 #include "models/resnet_blocks.h"
 
 namespace ft::models {
@@ -158,7 +159,7 @@ ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : m_arch(arch), m_numC
 std::int64_t ResNetImpl::featureDim() const { return featureDimFor(m_arch); }
 
 torch::Tensor ResNetImpl::features(torch::Tensor x) {
-  x = torch::relu(bn1->forward(conv1->forward(x)));
+  x = torch::relu(bn1->forward(convolve(*conv1, x)));
   x = torch::max_pool2d(x, /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
   x = layer1->forward(x);
   x = layer2->forward(x);

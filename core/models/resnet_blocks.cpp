@@ -1,5 +1,7 @@
 #include "models/resnet_blocks.h"
 
+#include "models/conv.h"
+
 #include <utility>
 
 namespace ft::models {
@@ -28,8 +30,8 @@ BasicBlockImpl::BasicBlockImpl(std::int64_t inplanes, std::int64_t planes, std::
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  torch::Tensor out = torch::relu(bn1->forward(conv1->forward(x)));
-  out = bn2->forward(conv2->forward(out));
+  torch::Tensor out = torch::relu(bn1->forward(convolve(*conv1, x)));
+  out = bn2->forward(convolve(*conv2, out));
   const torch::Tensor identity = downsample.is_empty() ? x : downsample->forward(x);
   return torch::relu(out + identity);
 }
@@ -47,9 +49,9 @@ BottleneckImpl::BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  torch::Tensor out = torch::relu(bn1->forward(conv1->forward(x)));
-  out = torch::relu(bn2->forward(conv2->forward(out)));
-  out = bn3->forward(conv3->forward(out));
+  torch::Tensor out = torch::relu(bn1->forward(convolve(*conv1, x)));
+  out = torch::relu(bn2->forward(convolve(*conv2, out)));
+  out = bn3->forward(convolve(*conv3, out));
   const torch::Tensor identity = downsample.is_empty() ? x : downsample->forward(x);
   return torch::relu(out + identity);
 }
