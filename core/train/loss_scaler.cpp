@@ -53,4 +53,11 @@ void LossScaler::restore(const nlohmann::json& state) {
   m_skipped = state.at("skipped_steps");
 }
 
+bool backwardAndStep(const torch::Tensor& loss, torch::optim::Optimizer& optimizer, LossScaler* scaler) {
+  if (scaler) return scaler->step(loss, optimizer);
+  loss.backward();
+  optimizer.step();
+  return true;
+}
+
 }  // namespace ft::train

@@ -51,4 +51,8 @@ class LossScaler {
   std::int64_t m_skipped = 0;
 };
 
+// Backward of `loss` and the optimiser's step: through the scaler when there is one (float16),
+// plainly otherwise. Returns false when the scaler skipped the step.
+bool backwardAndStep(const torch::Tensor& loss, torch::optim::Optimizer& optimizer, LossScaler* scaler);
+
 }  // namespace ft::train

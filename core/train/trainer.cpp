@@ -112,12 +112,8 @@ bool Trainer::Impl::trainEpoch() {
     optimizer->zero_grad();
     auto output = logits(*batch, /*training=*/true);
     auto loss = torch::nn::functional::cross_entropy(output, batch->labels);
-    if (lossScaler) {
-      lossScaler->step(loss, *optimizer);  // a step with inf/NaN gradients is skipped
-    } else {
-      loss.backward();
-      optimizer->step();
-    }
+    // With float16's loss scaler, a step with inf/NaN gradients is skipped.
+    backwardAndStep(loss, *optimizer, lossScaler ? &*lossScaler : nullptr);
 
     const double lossValue = loss.item<double>();
     if (!std::isfinite(lossValue)) {

@@ -123,3 +123,24 @@ TEST(LossScaler, ScaledStepsMatchPlainSteps) {
 }
 
 }  // namespace
+
+// The trainer's and the estimate's one step: plain backward + step without a scaler (the same
+// weights as doing it by hand), through the scaler with one (a poisoned step is skipped).
+TEST(LossScaler, BackwardAndStepWithAndWithoutAScaler) {
+  Problem byHand, helper;
+  byHand.optimizer->zero_grad();
+  byHand.loss().backward();
+  byHand.optimizer->step();
+  helper.optimizer->zero_grad();
+  EXPECT_TRUE(train::backwardAndStep(helper.loss(), *helper.optimizer, nullptr));
+  EXPECT_TRUE(torch::equal(helper.weight(), byHand.weight()));
+
+  Problem scaled;
+  train::LossScaler scaler;
+  const auto before = scaled.weight();
+  scaled.optimizer->zero_grad();
+  EXPECT_FALSE(train::backwardAndStep(scaled.loss() * std::numeric_limits<double>::infinity(),
+                                      *scaled.optimizer, &scaler));
+  EXPECT_TRUE(torch::equal(scaled.weight(), before));
+  EXPECT_EQ(scaler.skippedSteps(), 1);
+}

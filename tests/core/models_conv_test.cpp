@@ -41,38 +41,44 @@ TEST(CroppedTaps, EveryTapUsedMeansNoCrop) {
 }
 
 // Output, input gradient and weight gradient equal the full convolution's for every geometry
-// up to 6x6 inputs, kernels 1..5, strides 1..3 and paddings 0..3 (float64: the sums differ
-// only in the order of exact zeros).
+// up to 6x6 inputs, kernels 1..5, strides 1..3 and paddings 0..3, in both memory layouts
+// (float64: the sums differ only in the order of exact zeros).
 TEST(Convolve, SameOutputAndGradientsAsTheFullConvolution) {
   torch::manual_seed(3);
   int cropped = 0;
   for (std::int64_t size = 1; size <= 6; ++size)
     for (std::int64_t kernel = 1; kernel <= 5; ++kernel)
       for (std::int64_t stride = 1; stride <= 3; ++stride)
-        for (std::int64_t padding = 0; padding <= 3; ++padding) {
-          if (size + 2 * padding < kernel) continue;
-          SCOPED_TRACE(testing::Message() << "size " << size << " kernel " << kernel << " stride " << stride
-                                          << " padding " << padding);
-          torch::nn::Conv2d conv(torch::nn::Conv2dOptions(3, 4, kernel).stride(stride).padding(padding));
-          conv->to(torch::kFloat64);
-          const auto input = torch::randn({2, 3, size, size + 1}, torch::kFloat64).requires_grad_(true);
-          if (models::croppedTaps(size, kernel, stride, padding)) ++cropped;
+        for (std::int64_t padding = 0; padding <= 3; ++padding)
+          for (const bool channelsLast : {false, true}) {
+            if (size + 2 * padding < kernel) continue;
+            SCOPED_TRACE(testing::Message() << "size " << size << " kernel " << kernel << " stride " << stride
+                                            << " padding " << padding << " channels-last " << channelsLast);
+            torch::nn::Conv2d conv(torch::nn::Conv2dOptions(3, 4, kernel).stride(stride).padding(padding));
+            conv->to(torch::kFloat64);
+            auto input = torch::randn({2, 3, size, size + 1}, torch::kFloat64);
+            if (channelsLast) input = input.contiguous(torch::MemoryFormat::ChannelsLast);
+            input.requires_grad_(true);
+            if (models::croppedTaps(size, kernel, stride, padding) ||
+                models::croppedTaps(size + 1, kernel, stride, padding))
+              ++cropped;
 
-          const auto full = conv->forward(input);
-          const auto upstream = torch::randn_like(full);
-          const auto fullGrads = torch::autograd::grad({full}, {input, conv->weight, conv->bias}, {upstream});
-          const auto mine = models::convolve(*conv, input);
-          ASSERT_EQ(mine.sizes(), full.sizes());
-          const auto myGrads = torch::autograd::grad({mine}, {input, conv->weight, conv->bias}, {upstream});
-          EXPECT_TRUE(torch::allclose(mine, full, 1e-12, 1e-12));
-          for (std::size_t i = 0; i < 3; ++i)
-            EXPECT_TRUE(torch::allclose(myGrads[i], fullGrads[i], 1e-12, 1e-12));
-        }
-  EXPECT_GT(cropped, 30);  // the sweep does exercise the cropped path
+            const auto full = conv->forward(input);
+            const auto upstream = torch::randn_like(full);
+            const auto fullGrads =
+                torch::autograd::grad({full}, {input, conv->weight, conv->bias}, {upstream});
+            const auto mine = models::convolve(*conv, input);
+            ASSERT_EQ(mine.sizes(), full.sizes());
+            const auto myGrads = torch::autograd::grad({mine}, {input, conv->weight, conv->bias}, {upstream});
+            EXPECT_TRUE(torch::allclose(mine, full, 1e-12, 1e-12));
+            for (std::size_t i = 0; i < 3; ++i)
+              EXPECT_TRUE(torch::allclose(myGrads[i], fullGrads[i], 1e-12, 1e-12));
+          }
+  EXPECT_GT(cropped, 60);  // the sweep does exercise the cropped path
 }
 
-// The model's features (which convolve cropped where they can) equal the same modules run with
-// full kernels, at 32 px (layer4 at 1x1).
+// The model's features (which convolve cropped where they can) equal the same modules run as
+// full convolutions, at 32 px (layer4 at 1x1).
 TEST(Convolve, ResNetFeaturesAt32PixelsMatchFullConvolutions) {
   torch::manual_seed(5);
   models::ResNet model(models::Architecture::ResNet18, 10);
@@ -86,15 +92,17 @@ TEST(Convolve, ResNetFeaturesAt32PixelsMatchFullConvolutions) {
 
   auto x = torch::relu(bn("bn1")->forward(conv("conv1")->forward(images)));
   x = torch::max_pool2d(x, 3, 2, 1);
-  for (const char* name : {"layer1", "layer2", "layer3"}) x = layer(name)->forward(x);
-  ASSERT_EQ(x.size(2), 2);  // layer4 then runs at 1x1: the cropped case
-  for (const std::string block : {"layer4.0.", "layer4.1."}) {
-    auto out = torch::relu(bn(block + "bn1")->forward(conv(block + "conv1")->forward(x)));
-    out = bn(block + "bn2")->forward(conv(block + "conv2")->forward(out));
-    const auto identity = modules.contains(block + "downsample") ? layer(block + "downsample")->forward(x)
-                                                                 : x;
-    x = torch::relu(out + identity);
+  for (const std::string layerName : {"layer1", "layer2", "layer3", "layer4"}) {
+    if (layerName == "layer4") EXPECT_EQ(x.size(2), 2);  // layer4 then runs at 1x1: cropped
+    for (const std::string block : {layerName + ".0.", layerName + ".1."}) {
+      auto out = torch::relu(bn(block + "bn1")->forward(conv(block + "conv1")->forward(x)));
+      out = bn(block + "bn2")->forward(conv(block + "conv2")->forward(out));
+      const auto identity = modules.contains(block + "downsample") ? layer(block + "downsample")->forward(x)
+                                                                   : x;
+      x = torch::relu(out + identity);
+    }
   }
+  ASSERT_EQ(x.size(2), 1);
   const auto reference = torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1);
   EXPECT_TRUE(torch::allclose(model->features(images), reference, 1e-4, 1e-5));
 }
