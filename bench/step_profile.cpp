@@ -22,7 +22,7 @@
 #include "config/run_config.h"
 #include "data/data_source.h"
 #include "data/loader.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "train/fused_adam.h"
 
 namespace {
@@ -69,8 +69,8 @@ torch::Tensor prepare(torch::Tensor images, const Options& o) {
                                                : images;
 }
 
-Split runPhase(ft::models::ResNet& model, torch::optim::Optimizer& optimizer, ft::data::BatchLoader& loader,
-               int epoch, const Options& o) {
+Split runPhase(ft::models::Classifier& model, torch::optim::Optimizer& optimizer,
+               ft::data::BatchLoader& loader, int epoch, const Options& o) {
   Split split;
   loader.startEpoch(epoch);
   for (int b = 0; b < o.warmup + o.batches; ++b) {
@@ -110,7 +110,7 @@ Split runPhase(ft::models::ResNet& model, torch::optim::Optimizer& optimizer, ft
   return split;
 }
 
-nlohmann::json evaluate(ft::models::ResNet& model, ft::data::BatchLoader& loader, const Options& o) {
+nlohmann::json evaluate(ft::models::Classifier& model, ft::data::BatchLoader& loader, const Options& o) {
   model->eval();
   std::int64_t seen = 0, correct = 0;
   double data = 0, compute = 0;
@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
   ft::data::BatchLoader trainLoader(data.train, train), evalLoader(data.validation, eval);
 
   torch::manual_seed(42);
-  ft::models::ResNet model(ft::models::parseArchitecture(o.architecture), int(data.classNames.size()));
+  auto model = ft::models::makeClassifier(o.architecture, int(data.classNames.size()));
   if (o.channelsLast)  // convolution weights in NHWC too, as PyTorch's model.to(channels_last)
     for (auto& p : model->parameters())
       if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));

@@ -25,9 +25,7 @@ namespace {
 
 // "resnet18" -> "ResNet-18"; the engine's ids are lower case, people read the paper's names.
 QString displayName(const std::string& id) {
-  const QString text = QString::fromStdString(id);
-  if (text.startsWith(QLatin1String("resnet"))) return QStringLiteral("ResNet-") + text.mid(6);
-  return text;
+  return QString::fromStdString(api::architectureDisplayName(id));
 }
 
 }  // namespace

@@ -210,8 +210,7 @@ QString ReviewPage::summaryHtml() const {
   const auto limit = [&](std::int64_t n) { return n > 0 ? locale.toString(qlonglong(n)) : tr("all"); };
   const QString subset = tr("%1 training images, %2 validation images")
                              .arg(limit(c.data.trainLimit), limit(c.data.validationLimit));
-  const QString arch =
-      QString::fromStdString(c.model.architecture).replace(QLatin1String("resnet"), QLatin1String("ResNet-"));
+  const QString arch = QString::fromStdString(api::architectureDisplayName(c.model.architecture));
   const bool imageNet =
       QString::fromStdString(c.model.weights).startsWith(QLatin1String("imagenet"), Qt::CaseInsensitive);
   const QString weights = c.model.weights == "none" ? tr("random initialisation")

@@ -9,7 +9,7 @@
 #include "common/error.h"
 #include "data/data_source.h"
 #include "data/loader.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "run/checkpoint.h"
 #include "train/device.h"
 #include "train/device_select.h"
@@ -87,16 +87,14 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
                     " the run was trained on (" + checkpoint + "); point data.path in " + paths.config +
                     " back at the run's data");
 
-  models::ResNet model(models::parseArchitecture(config.model.architecture), int(classNames.size()));
+  auto model = models::makeClassifier(config.model.architecture, int(classNames.size()));
   run::readModelState(archive, *model, checkpoint, /*skipMismatchedHead=*/false);
   model->to(device);
   data::BatchLoader loader(opened.validation, train::validationLoaderOptions(config, evalTransform));
   // In the run's validation precision, as its accuracies were measured (on this machine).
   train::Precision precision = train::Precision::Float32;
   try {
-    precision = train::resolvePrecision(config.train.precision, config.train.validationPrecision,
-                                        train::traitsOf(device))
-                    .validation;
+    precision = train::precisionFor(config, device).validation;
   } catch (const UserError&) {
     // A float16 (CUDA) run evaluated on a CPU: float32, and the report says so.
   }

@@ -17,7 +17,7 @@
 #include "data/loader.h"
 #include "data/random.h"
 #include "export/model_export.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "train/loss_scaler.h"
 #include "train/precision.h"
 #include "train/loader_options.h"
@@ -82,15 +82,22 @@ DataPreview previewData(const config::DataConfig& dataConfig, std::uint64_t seed
 
 std::vector<std::string> architectures() { return models::architectureNames(); }
 
+std::string architectureDisplayName(const std::string& architecture) {
+  try {
+    return models::architectureInfo(architecture).displayName;
+  } catch (const UserError&) {
+    return architecture;
+  }
+}
+
 ModelSummary describeModel(const std::string& architecture, int numClasses) {
-  const auto arch = models::parseArchitecture(architecture);
-  models::ResNet model(arch, std::max(1, numClasses));
+  auto model = models::makeClassifier(architecture, std::max(1, numClasses));
   ModelSummary summary;
-  summary.displayName = models::architectureDisplayName(arch);
+  summary.displayName = model->info().displayName;
   const auto frozen = model->setBackboneFrozen(true);
   summary.totalParameters = frozen.total;
   summary.trainableWhileFrozen = frozen.total - frozen.frozen;
-  summary.suggestedInputSize = 224;
+  summary.suggestedInputSize = int(model->info().inputSize);
   return summary;
 }
 
@@ -108,11 +115,10 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   transform.augment = config.transform.cropPadding > 0 || config.transform.horizontalFlip;
   data::BatchLoader loader(opened.train, train::trainingLoaderOptions(config, transform));
 
-  models::ResNet model(models::parseArchitecture(config.model.architecture), int(opened.classNames.size()));
+  auto model = models::makeClassifier(config.model.architecture, int(opened.classNames.size()));
   model->to(device);
   // Every phase in the precision the trainer will use (train.precision, resolved for the device).
-  const auto precision = train::resolvePrecision(config.train.precision, config.train.validationPrecision,
-                                                 train::traitsOf(device));
+  const auto precision = train::precisionFor(config, device);
   train::setConvolutionLayout(*model, precision.channelsLast);
   std::optional<train::LossScaler> scaler;
   if (precision.lossScaling) scaler.emplace();
@@ -143,12 +149,7 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
       auto output =
           model->classify(train::featuresIn(*model, images, precision.training, precision.channelsLast));
       auto loss = torch::nn::functional::cross_entropy(output, batch->labels.to(device));
-      if (scaler) {
-        scaler->step(loss, optimizer);
-      } else {
-        loss.backward();
-        optimizer.step();
-      }
+      train::backwardAndStep(loss, optimizer, scaler ? &*scaler : nullptr);
       loss.item<double>();
       if (i >= kWarmUpBatches)
         seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
@@ -182,8 +183,7 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
 PrecisionChoice resolvedPrecision(const config::RunConfig& config) {
   PrecisionChoice choice;
   try {
-    const auto p = train::resolvePrecision(config.train.precision, config.train.validationPrecision,
-                                           train::traitsOf(train::resolveDevice(config.device.device)));
+    const auto p = train::precisionFor(config, train::resolveDevice(config.device.device));
     choice.training = train::precisionName(p.training);
     choice.validation = train::precisionName(p.validation);
   } catch (const UserError& e) {
@@ -208,7 +208,7 @@ ExportResult exportCheckpoint(const std::string& runDir, const std::string& whic
   const auto metadata = exporting::exportRunCheckpoint(runDir, which, path, format, &verification);
   ExportResult result;
   result.architecture = metadata.architecture;
-  result.displayName = models::architectureDisplayName(models::parseArchitecture(metadata.architecture));
+  result.displayName = models::architectureInfo(metadata.architecture).displayName;
   result.classes = metadata.classNames.size();
   result.inputSize = metadata.inputSize;
   result.modelFile = path;

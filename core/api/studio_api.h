@@ -47,6 +47,8 @@ struct ModelSummary {
 // Throws ft::UserError on an unknown architecture.
 ModelSummary describeModel(const std::string& architecture, int numClasses);
 std::vector<std::string> architectures();
+// The name people read ("ResNet-18" for "resnet18"); the name itself when it is unknown.
+std::string architectureDisplayName(const std::string& architecture);
 
 struct EpochEstimate {
   double frozenSecondsPerEpoch = 0.0;  // training + evaluation

@@ -35,10 +35,10 @@ void requireSameMetadata(const ExportMetadata& inside, const ExportMetadata& exp
                     toJson(inside).dump() + "); export the model again");
 }
 
-// Our ResNet from a state dict file: every key, head included, must fit.
-models::ResNet modelFromWeightsFile(const std::string& path, const ExportMetadata& metadata) {
+// Our model from a state dict file: every key, head included, must fit.
+models::Classifier modelFromWeightsFile(const std::string& path, const ExportMetadata& metadata) {
   const auto contents = weights::readWeightsFile(path);
-  models::ResNet model(models::parseArchitecture(metadata.architecture), int(metadata.classNames.size()));
+  auto model = models::makeClassifier(metadata.architecture, int(metadata.classNames.size()));
   const auto report = weights::loadResNetWeights(*model, contents.tensors, path);
   if (report.headSkipped)
     throw UserError(path + ": the head of these weights has " + std::to_string(report.fileClasses) +

@@ -42,8 +42,8 @@ class ExportedModel {
   std::string m_path;
   ExportFormat m_format = ExportFormat::LibTorch;
   ExportMetadata m_metadata;
-  models::ResNet m_model{nullptr};  // .pt, .pth, .safetensors
-  std::unique_ptr<OnnxNet> m_onnx;  // .onnx
+  models::Classifier m_model{nullptr};  // .pt, .pth, .safetensors
+  std::unique_ptr<OnnxNet> m_onnx;      // .onnx
 };
 
 // The metadata beside a .pth/.safetensors export: `path` with extension .json. Throws

@@ -75,7 +75,8 @@ ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file
   }
 }
 
-void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path) {
+void exportLibTorch(const models::Classifier& model, const ExportMetadata& metadata,
+                    const std::string& path) {
   exportModel(model, metadata, path, ExportFormat::LibTorch);
 }
 
@@ -86,8 +87,7 @@ LoadedModel loadLibTorchExport(const std::string& path) {
     throw UserError(path + ": this LibTorch archive is not a FineTune Studio export (no metadata)");
   LoadedModel loaded;
   loaded.metadata = metadataFromJson(nlohmann::json::parse(value.toStringRef(), nullptr, false), path);
-  loaded.model = models::ResNet(models::parseArchitecture(loaded.metadata.architecture),
-                                int(loaded.metadata.classNames.size()));
+  loaded.model = models::makeClassifier(loaded.metadata.architecture, int(loaded.metadata.classNames.size()));
   run::readModelState(archive, *loaded.model, path, /*skipMismatchedHead=*/false);
   loaded.model->eval();
   return loaded;
@@ -96,7 +96,7 @@ LoadedModel loadLibTorchExport(const std::string& path) {
 namespace {
 
 // A previous run's .pt export: the metadata names the architecture.
-void loadExportAsStartingWeights(const std::string& path, models::ResNetImpl& model) {
+void loadExportAsStartingWeights(const std::string& path, models::ClassifierImpl& model) {
   auto archive = openArchive(path);
   c10::IValue value;
   if (!archive.try_read(kMetadataKey, value) || !value.isString())
@@ -104,11 +104,10 @@ void loadExportAsStartingWeights(const std::string& path, models::ResNetImpl& mo
                     ": a LibTorch archive that is not a FineTune Studio export; starting weights "
                     "must be an export of a previous run (.pt), a PyTorch .pth state dict or .safetensors");
   const auto metadata = metadataFromJson(nlohmann::json::parse(value.toStringRef(), nullptr, false), path);
-  const auto arch = models::parseArchitecture(metadata.architecture);
-  if (arch != model.architecture())
-    throw UserError(path + ": these are " + models::architectureDisplayName(arch) +
-                    " weights; the model is " + models::architectureDisplayName(model.architecture()) +
-                    ". Choose " + models::architectureDisplayName(arch) + " or other weights");
+  const auto& fileArch = models::architectureInfo(metadata.architecture);
+  if (fileArch.name != model.architectureName())
+    throw UserError(path + ": these are " + fileArch.displayName + " weights; the model is " +
+                    model.info().displayName + ". Choose " + fileArch.displayName + " or other weights");
   run::readModelState(archive, model, path, /*skipMismatchedHead=*/true);
 }
 
@@ -119,12 +118,11 @@ std::string lowerCase(std::string s) {
 
 }  // namespace
 
-std::string loadStartingWeights(const std::string& weightsName, models::ResNetImpl& model,
+std::string loadStartingWeights(const std::string& weightsName, models::ClassifierImpl& model,
                                 const weights::FetchOptions& fetch) {
   if (weightsName.empty() || lowerCase(weightsName) == "none") return "none (random initialisation)";
   if (weights::isOfficialWeightsName(weightsName)) {
-    const auto& official =
-        weights::officialWeightsFor(models::architectureName(model.architecture()), weightsName);
+    const auto& official = weights::officialWeightsFor(model.architectureName(), weightsName);
     const std::string path = weights::fetchWeights(official.file, fetch);
     const auto contents = weights::readTorchFile(path);
     const auto report = weights::loadResNetWeights(model, contents.tensors, path);
@@ -228,7 +226,7 @@ torch::Tensor syntheticBatch(int inputSize) {
       .reshape({2, 3, inputSize, inputSize});
 }
 
-torch::Tensor referenceLogits(models::ResNet model, const torch::Tensor& batch) {
+torch::Tensor referenceLogits(models::Classifier model, const torch::Tensor& batch) {
   const bool wasTraining = model->is_training();
   model->eval();
   torch::Tensor logits;
@@ -241,7 +239,7 @@ torch::Tensor referenceLogits(models::ResNet model, const torch::Tensor& batch) 
   return logits;
 }
 
-void writeModelFile(const models::ResNet& model, const ExportMetadata& metadata, const std::string& file,
+void writeModelFile(const models::Classifier& model, const ExportMetadata& metadata, const std::string& file,
                     ExportFormat format) {
   switch (format) {
     case ExportFormat::LibTorch: {
@@ -266,7 +264,7 @@ void setReloadedLogitsHookForTesting(std::function<void(torch::Tensor& logits)> 
   reloadedLogitsHook() = std::move(hook);
 }
 
-ExportVerification exportModel(const models::ResNet& model, const ExportMetadata& metadata,
+ExportVerification exportModel(const models::Classifier& model, const ExportMetadata& metadata,
                                const std::string& path, ExportFormat format, const torch::Tensor& sampleBatch,
                                const std::string& sampleDescription) {
   const fs::path parent = fs::path(path).parent_path();

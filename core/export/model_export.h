@@ -14,7 +14,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "weights/official_weights.h"
 
 namespace ft::exporting {
@@ -37,7 +37,7 @@ ExportMetadata metadataFromJson(const nlohmann::json& json, const std::string& f
 
 // Writes `path` (LibTorch archive) and `path` with extension .json, atomically, verified as
 // exportModel(..., ExportFormat::LibTorch) is.
-void exportLibTorch(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path);
+void exportLibTorch(const models::Classifier& model, const ExportMetadata& metadata, const std::string& path);
 
 enum class ExportFormat {
   LibTorch,        // .pt: LibTorch archive with the metadata inside
@@ -78,7 +78,7 @@ double verificationTolerance(ExportFormat format, double logitScale = 1.0);
 // verificationTolerance(format, largest |logit|). A mismatch throws ft::UserError naming the file and the
 // difference and leaves no file: an earlier export of the same name stays as it was.
 // The model is run in evaluation mode (its mode is restored afterwards).
-ExportVerification exportModel(const models::ResNet& model, const ExportMetadata& metadata,
+ExportVerification exportModel(const models::Classifier& model, const ExportMetadata& metadata,
                                const std::string& path, ExportFormat format,
                                const torch::Tensor& sampleBatch = {},
                                const std::string& sampleDescription = "sample images");
@@ -88,7 +88,7 @@ ExportVerification exportModel(const models::ResNet& model, const ExportMetadata
 void setReloadedLogitsHookForTesting(std::function<void(torch::Tensor& logits)> hook);
 
 struct LoadedModel {
-  models::ResNet model{nullptr};
+  models::Classifier model{nullptr};
   ExportMetadata metadata;
 };
 // Reads an export written by exportLibTorch; throws ft::UserError naming the file.
@@ -102,7 +102,7 @@ LoadedModel loadLibTorchExport(const std::string& path);
 // Every backbone tensor must fit; the head is skipped when the class count differs. "none" does
 // nothing. Returns a line for the log. Throws ft::UserError (weights::DownloadCancelled when
 // fetch.download.cancel was set).
-std::string loadStartingWeights(const std::string& weights, models::ResNetImpl& model,
+std::string loadStartingWeights(const std::string& weights, models::ClassifierImpl& model,
                                 const weights::FetchOptions& fetch = {});
 
 // Exports checkpoints/<which>.ckpt of a run folder ("best" | "last") to `path`, in `format`

@@ -24,7 +24,7 @@ constexpr const char* kProducer = "FineTune Studio";
 // Our value names: node outputs get a running number, weights keep their state dict names.
 class GraphBuilder {
  public:
-  GraphBuilder(onnx::GraphProto& graph, const models::ResNet& model) : m_graph(graph) {
+  GraphBuilder(onnx::GraphProto& graph, const models::Classifier& model) : m_graph(graph) {
     for (const auto& item : model->named_modules(/*name_prefix=*/"", /*include_self=*/false))
       m_modules[item.key()] = item.value();
     for (const auto& [key, tensor] : models::stateDict(model))
@@ -159,27 +159,9 @@ std::string dimText(const onnx::TensorShapeProto_Dimension& dim) {
   return dim.has_dim_param() ? dim.dim_param() : std::to_string(dim.dim_value());
 }
 
-}  // namespace
-
-std::string onnxModelBytes(const models::ResNet& model, const ExportMetadata& metadata) {
-  const std::int64_t size = metadata.inputSize;
-  const std::int64_t classes = model->numClasses();
-  onnx::ModelProto proto;
-  proto.set_ir_version(kIrVersion);
-  proto.set_producer_name(kProducer);
-  proto.set_model_version(1);
-  proto.set_doc_string(models::architectureDisplayName(model->architecture()) +
-                       " fine-tuned with FineTune Studio");
-  auto* opset = proto.add_opset_import();
-  opset->set_domain("");
-  opset->set_version(kOnnxOpset);
-
-  auto& graph = *proto.mutable_graph();
-  graph.set_name(models::architectureName(model->architecture()));
-  setTensorType(graph.add_input(), kOnnxInputName, {3, size, size});
-  setTensorType(graph.add_output(), kOnnxOutputName, {classes});
-
-  GraphBuilder builder(graph, model);
+// torchvision's ResNet (BasicBlock or Bottleneck) up to the pooled features' input: every
+// convolution with its BatchNorm folded in.
+std::string emitResNetBackbone(GraphBuilder& builder) {
   std::string x = builder.relu(builder.convBatchNorm(kOnnxInputName, "conv1", "bn1"));
   x = builder.maxPool(x);
   for (const char* layer : {"layer1", "layer2", "layer3", "layer4"}) {
@@ -196,6 +178,36 @@ std::string onnxModelBytes(const models::ResNet& model, const ExportMetadata& me
       x = builder.relu(builder.add(out, shortcut));
     }
   }
+  return x;
+}
+
+}  // namespace
+
+std::string onnxModelBytes(const models::Classifier& model, const ExportMetadata& metadata) {
+  const std::int64_t size = metadata.inputSize;
+  const std::int64_t classes = model->numClasses();
+  onnx::ModelProto proto;
+  proto.set_ir_version(kIrVersion);
+  proto.set_producer_name(kProducer);
+  proto.set_model_version(1);
+  proto.set_doc_string(model->info().displayName + " fine-tuned with FineTune Studio");
+  auto* opset = proto.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(kOnnxOpset);
+
+  auto& graph = *proto.mutable_graph();
+  graph.set_name(model->architectureName());
+  setTensorType(graph.add_input(), kOnnxInputName, {3, size, size});
+  setTensorType(graph.add_output(), kOnnxOutputName, {classes});
+
+  GraphBuilder builder(graph, model);
+  // One emitter per model family: the backbone's graph up to the features the head reads.
+  const auto& family = model->info().family;
+  std::string x;
+  if (family == "resnet")
+    x = emitResNetBackbone(builder);
+  else
+    throw std::logic_error("ONNX export: no graph emitter for the model family \"" + family + "\"");
   builder.head(x, kOnnxOutputName);
 
   addProperty(proto, "architecture", metadata.architecture);
@@ -220,7 +232,8 @@ std::string onnxModelBytes(const models::ResNet& model, const ExportMetadata& me
   return bytes;
 }
 
-void writeOnnxModel(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path) {
+void writeOnnxModel(const models::Classifier& model, const ExportMetadata& metadata,
+                    const std::string& path) {
   writeFileAtomically(path, onnxModelBytes(model, metadata));
 }
 

@@ -21,9 +21,9 @@ inline constexpr const char* kOnnxBatchDim = "batch";
 
 // The serialized ModelProto of `model` (evaluation mode, on any device) with `metadata`, after
 // onnx::checker::check_model accepted it. Throws ft::UserError when the checker refuses it.
-std::string onnxModelBytes(const models::ResNet& model, const ExportMetadata& metadata);
+std::string onnxModelBytes(const models::Classifier& model, const ExportMetadata& metadata);
 // Writes onnxModelBytes(...) to `path` atomically (nothing beside it).
-void writeOnnxModel(const models::ResNet& model, const ExportMetadata& metadata, const std::string& path);
+void writeOnnxModel(const models::Classifier& model, const ExportMetadata& metadata, const std::string& path);
 
 // What an .onnx file holds, read with protobuf alone (nothing in the file is executed).
 struct OnnxModelInfo {

@@ -11,10 +11,10 @@
 namespace ft::exporting {
 
 struct RunModel {
-  config::RunConfig config;       // the run's config.json
-  ExportMetadata metadata;        // class names and preprocessing as the checkpoint recorded them
-  models::ResNet model{nullptr};  // on the CPU, evaluation mode
-  std::string checkpoint;         // the .ckpt file read
+  config::RunConfig config;           // the run's config.json
+  ExportMetadata metadata;            // class names and preprocessing as the checkpoint recorded them
+  models::Classifier model{nullptr};  // on the CPU, evaluation mode
+  std::string checkpoint;             // the .ckpt file read
 };
 
 // checkpoints/<which>.ckpt ("best" | "last") of a run folder and its config.json. Throws

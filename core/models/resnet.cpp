@@ -16,9 +16,6 @@ namespace ft::models {
 namespace {
 
 constexpr const char* kHeadName = "fc";
-constexpr const char* kHeadPrefix = "fc.";
-
-bool isHeadKey(const std::string& key) { return key.rfind(kHeadPrefix, 0) == 0; }
 
 struct ArchSpec {
   Architecture arch;
@@ -49,12 +46,6 @@ std::string allowedNames() {
   return out;
 }
 
-void checkNumClasses(int numClasses, const char* where) {
-  if (numClasses < 1)
-    throw UserError(std::string(where) + ": the number of classes must be at least 1, got " +
-                    std::to_string(numClasses) + ".");
-}
-
 // torchvision ResNet._make_layer. `inplanes` is updated to the layer's output width.
 template <typename Block>
 torch::nn::Sequential makeLayer(std::int64_t& inplanes, std::int64_t planes, int blocks,
@@ -68,21 +59,6 @@ torch::nn::Sequential makeLayer(std::int64_t& inplanes, std::int64_t planes, int
   for (int i = 1; i < blocks; ++i)
     layer->push_back(Block(inplanes, planes, 1, torch::nn::Sequential{nullptr}));
   return layer;
-}
-
-std::string shapeString(const torch::IntArrayRef& shape) {
-  std::ostringstream out;
-  out << '[';
-  for (std::size_t i = 0; i < shape.size(); ++i) out << (i ? ", " : "") << shape[i];
-  out << ']';
-  return out.str();
-}
-
-std::string listKeys(const std::vector<std::string>& keys, std::size_t max = 8) {
-  std::string out;
-  for (std::size_t i = 0; i < keys.size() && i < max; ++i) out += (i ? ", " : "") + keys[i];
-  if (keys.size() > max) out += ", ... (" + std::to_string(keys.size()) + " in all)";
-  return out;
 }
 
 }  // namespace
@@ -102,10 +78,15 @@ Architecture parseArchitecture(const std::string& name) {
 std::string architectureName(Architecture arch) { return specOf(arch).name; }
 std::string architectureDisplayName(Architecture arch) { return specOf(arch).displayName; }
 
-std::vector<std::string> architectureNames() {
-  std::vector<std::string> names;
-  for (const auto& spec : kSpecs) names.emplace_back(spec.name);
-  return names;
+const std::vector<ArchitectureInfo>& resnetArchitectures() {
+  static const std::vector<ArchitectureInfo> infos = [] {
+    std::vector<ArchitectureInfo> list;
+    for (const auto& spec : kSpecs)
+      list.push_back({spec.name, spec.displayName, "resnet", defaultInputSize(spec.arch),
+                      featureDimFor(spec.arch), kHeadName});
+    return list;
+  }();
+  return infos;
 }
 
 std::int64_t defaultInputSize(Architecture) { return 224; }
@@ -117,7 +98,7 @@ std::int64_t featureDimFor(Architecture arch) {
 // ---------------------------------------------------------------------------------------------
 // ResNetImpl
 
-ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : m_arch(arch), m_numClasses(numClasses) {
+ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : ClassifierImpl(numClasses), m_arch(arch) {
   checkNumClasses(numClasses, "ResNet");
   const ArchSpec& spec = specOf(arch);
 
@@ -156,7 +137,11 @@ ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : m_arch(arch), m_numC
   }
 }
 
-std::int64_t ResNetImpl::featureDim() const { return featureDimFor(m_arch); }
+const ArchitectureInfo& ResNetImpl::info() const {
+  for (const auto& entry : resnetArchitectures())
+    if (entry.name == models::architectureName(m_arch)) return entry;
+  throw std::logic_error("ft::models: unknown Architecture value");
+}
 
 torch::Tensor ResNetImpl::features(torch::Tensor x) {
   x = torch::relu(bn1->forward(convolve(*conv1, x)));
@@ -169,8 +154,6 @@ torch::Tensor ResNetImpl::features(torch::Tensor x) {
   return torch::flatten(x, 1);
 }
 
-torch::Tensor ResNetImpl::forward(torch::Tensor x) { return fc->forward(features(std::move(x))); }
-
 torch::Tensor ResNetImpl::classify(torch::Tensor features) { return fc->forward(features); }
 
 void ResNetImpl::replaceHead(int numClasses) {
@@ -182,119 +165,7 @@ void ResNetImpl::replaceHead(int numClasses) {
   // replace_module keeps "fc" at its place in the child order (so in the state dict order).
   replace_module(kHeadName, head);
   fc = head;
-  m_numClasses = numClasses;
-}
-
-std::vector<torch::Tensor> ResNetImpl::headParameters() const {
-  std::vector<torch::Tensor> out;
-  for (const auto& item : named_parameters())
-    if (isHeadKey(item.key())) out.push_back(item.value());
-  return out;
-}
-
-std::vector<torch::Tensor> ResNetImpl::backboneParameters() const {
-  std::vector<torch::Tensor> out;
-  for (const auto& item : named_parameters())
-    if (!isHeadKey(item.key())) out.push_back(item.value());
-  return out;
-}
-
-ParameterCounts ResNetImpl::setBackboneFrozen(bool frozen) {
-  for (const auto& item : named_parameters())
-    item.value().set_requires_grad(isHeadKey(item.key()) ? true : !frozen);
-  return parameterCounts();
-}
-
-ParameterCounts ResNetImpl::parameterCounts() const {
-  ParameterCounts counts;
-  for (const auto& p : parameters()) {
-    counts.total += p.numel();
-    if (!p.requires_grad()) counts.frozen += p.numel();
-  }
-  return counts;
-}
-
-void ResNetImpl::setBackboneBatchNormEval(bool eval) {
-  m_bnEval = eval;
-  if (eval) {
-    applyBatchNormHold();
-    return;
-  }
-  const bool training = is_training();
-  for (auto& item : named_modules("", /*include_self=*/false))
-    if (!isHeadKey(item.key() + ".") && item.value()->as<torch::nn::BatchNorm2d>())
-      item.value()->train(training);
-}
-
-void ResNetImpl::applyBatchNormHold() {
-  for (auto& item : named_modules("", /*include_self=*/false))
-    if (!isHeadKey(item.key() + ".") && item.value()->as<torch::nn::BatchNorm2d>()) item.value()->eval();
-}
-
-void ResNetImpl::train(bool on) {
-  torch::nn::Module::train(on);
-  if (m_bnEval) applyBatchNormHold();
-}
-
-// ---------------------------------------------------------------------------------------------
-// State dict helpers
-
-std::vector<std::pair<std::string, torch::Tensor>> stateDict(const ResNet& model) {
-  std::vector<std::pair<std::string, torch::Tensor>> out;
-  // Module::apply is a pre-order walk in registration order, like Python's state_dict().
-  model->apply([&out](const std::string& prefix, const torch::nn::Module& module) {
-    const std::string base = prefix.empty() ? "" : prefix + ".";
-    for (const auto& p : module.named_parameters(/*recurse=*/false))
-      out.emplace_back(base + p.key(), p.value());
-    for (const auto& b : module.named_buffers(/*recurse=*/false)) out.emplace_back(base + b.key(), b.value());
-  });
-  return out;
-}
-
-std::vector<std::pair<std::string, TensorShape>> stateDictShapes(const ResNet& model) {
-  std::vector<std::pair<std::string, TensorShape>> out;
-  for (const auto& [key, tensor] : stateDict(model)) out.emplace_back(key, tensor.sizes().vec());
-  return out;
-}
-
-std::size_t loadStateDict(ResNet& model, const std::unordered_map<std::string, torch::Tensor>& state,
-                          const LoadStateOptions& options) {
-  const auto own = stateDict(model);
-  std::vector<std::string> missing, mismatched, unexpected;
-  std::unordered_set<std::string> ownKeys;
-  std::vector<std::pair<torch::Tensor, torch::Tensor>> copies;  // (destination, source)
-
-  for (const auto& [key, dest] : own) {
-    ownKeys.insert(key);
-    if (options.skipHead && isHeadKey(key)) continue;
-    const auto it = state.find(key);
-    if (it == state.end() || !it->second.defined()) {
-      missing.push_back(key);
-      continue;
-    }
-    if (it->second.sizes() != dest.sizes()) {
-      mismatched.push_back(key + " (file " + shapeString(it->second.sizes()) + ", model " +
-                           shapeString(dest.sizes()) + ")");
-      continue;
-    }
-    copies.emplace_back(dest, it->second);
-  }
-  for (const auto& item : state)
-    if (!ownKeys.count(item.first) && !(options.skipHead && isHeadKey(item.first)))
-      unexpected.push_back(item.first);
-  std::sort(unexpected.begin(), unexpected.end());
-
-  std::string problems;
-  if (!mismatched.empty()) problems += " Wrong shape: " + listKeys(mismatched) + ".";
-  if (options.strict && !missing.empty()) problems += " Missing: " + listKeys(missing) + ".";
-  if (options.strict && !unexpected.empty()) problems += " Unexpected: " + listKeys(unexpected) + ".";
-  if (!problems.empty())
-    throw UserError("The weights do not fit " + architectureDisplayName(model->architecture()) + " with " +
-                    std::to_string(model->numClasses()) + " classes." + problems);
-
-  torch::NoGradGuard noGrad;
-  for (auto& [dest, source] : copies) dest.copy_(source);
-  return copies.size();
+  setNumClasses(numClasses);
 }
 
 }  // namespace ft::models

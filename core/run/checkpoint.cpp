@@ -4,6 +4,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "models/classifier.h"
 
 namespace ft::run {
 namespace {
@@ -31,6 +32,9 @@ void readModelState(torch::serialize::InputArchive& archive, torch::nn::Module& 
                     const std::string& file, bool skipMismatchedHead) {
   torch::NoGradGuard noGrad;
   std::vector<std::string> missing, mismatched;
+  // The head is the classifier's own (models/classifier.h); a plain module has none to skip.
+  const auto* classifier = dynamic_cast<const models::ClassifierImpl*>(&model);
+  auto isHead = [&](const std::string& key) { return classifier != nullptr && classifier->isHeadKey(key); };
   auto copyInto = [&](const std::string& key, torch::Tensor& target) {
     torch::Tensor stored;
     if (!archive.try_read("model/" + key, stored)) {
@@ -38,7 +42,7 @@ void readModelState(torch::serialize::InputArchive& archive, torch::nn::Module& 
       return;
     }
     if (stored.sizes() != target.sizes()) {
-      if (skipMismatchedHead && key.rfind("fc.", 0) == 0) return;
+      if (skipMismatchedHead && isHead(key)) return;
       mismatched.push_back(key + " (file " + shapeText(stored) + ", model " + shapeText(target) + ")");
       return;
     }

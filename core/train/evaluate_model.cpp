@@ -10,13 +10,33 @@
 
 namespace ft::train {
 
-run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
+run::EvaluationReport evaluateModel(models::ClassifierImpl& model, data::BatchLoader& loader,
                                     torch::Device device, const std::vector<std::string>& classNames,
                                     const std::string& checkpoint, int epoch,
                                     const EvaluationProgress& progress, Precision precision) {
   if (model.numClasses() != int(classNames.size()))
     throw UserError("the model has " + std::to_string(model.numClasses()) + " classes, the data " +
                     std::to_string(classNames.size()));
+  // Lower precision runs on channels-last inputs: the weights in the same layout for the pass (a
+  // weight reorder per batch otherwise), then back as the caller had them. Outside InferenceMode,
+  // so the parameters do not become inference tensors.
+  struct LayoutScope {
+    models::ClassifierImpl& model;
+    bool restore = false;
+    ~LayoutScope() {
+      if (restore) setConvolutionLayout(model, false);
+    }
+  } layout{model};
+  if (precision != Precision::Float32) {
+    bool wasChannelsLast = false;
+    for (const auto& p : model.parameters())
+      if (p.dim() == 4) {
+        wasChannelsLast = p.is_contiguous(torch::MemoryFormat::ChannelsLast);
+        break;
+      }
+    setConvolutionLayout(model, true);
+    layout.restore = !wasChannelsLast;
+  }
   c10::InferenceMode inference;
   model.eval();
   EvaluationAccumulator accumulator(classNames);
@@ -60,7 +80,7 @@ std::string evaluationSummary(const run::EvaluationReport& report) {
          report.classNames[std::size_t(c.predictedClass)] + " (" + std::to_string(c.count) + ")";
 }
 
-std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::ResNet& lastModel,
+std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::Classifier& lastModel,
                                               data::BatchLoader& validationLoader, torch::Device device,
                                               const std::vector<std::string>& classNames, int lastEpoch,
                                               int bestEpoch, const EvaluationProgress& progress,
@@ -86,7 +106,7 @@ std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models
     best = std::move(last);  // best.ckpt holds the same weights
     best.checkpoint = "best";
   } else {
-    models::ResNet bestModel(lastModel->architecture(), lastModel->numClasses());
+    auto bestModel = models::makeClassifier(lastModel->architectureName(), lastModel->numClasses());
     run::loadCheckpoint(paths.bestCheckpoint, *bestModel, nullptr);
     bestModel->to(device);
     best = evaluateModel(*bestModel, validationLoader, device, classNames, "best", bestEpoch, progress,

@@ -12,7 +12,7 @@
 #include "config/run_config.h"
 #include "data/loader.h"
 #include "train/loader_options.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "train/evaluation.h"
 #include "train/precision.h"
 #include "run/run_folder.h"
@@ -25,7 +25,7 @@ using EvaluationProgress = std::function<bool(std::int64_t, std::int64_t)>;
 // Runs `model` in eval mode under inference mode over every batch of `loader` (which must not
 // shuffle: its n-th sample is sampleIndex n) on `device`, softmax probabilities -> report.
 // The model's train/eval mode is left in eval. Cancelling throws ft::UserError("cancelled").
-run::EvaluationReport evaluateModel(models::ResNetImpl& model, data::BatchLoader& loader,
+run::EvaluationReport evaluateModel(models::ClassifierImpl& model, data::BatchLoader& loader,
                                     torch::Device device, const std::vector<std::string>& classNames,
                                     const std::string& checkpoint, int epoch,
                                     const EvaluationProgress& progress = {},
@@ -44,7 +44,7 @@ std::string evaluationSummary(const run::EvaluationReport& report);
 // is read into a copy unless it was saved after the same epoch (then one evaluation serves
 // both). `lastReport`, when given, is last.ckpt's evaluation already made (the trainer's final
 // validation pass) and saves a pass. Epochs are 1-based. Throws (ft::UserError, c10::Error).
-std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::ResNet& lastModel,
+std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models::Classifier& lastModel,
                                               data::BatchLoader& validationLoader, torch::Device device,
                                               const std::vector<std::string>& classNames, int lastEpoch,
                                               int bestEpoch, const EvaluationProgress& progress = {},

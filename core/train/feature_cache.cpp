@@ -6,7 +6,7 @@
 
 namespace ft::train {
 
-CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& view,
+CachedFeatures computeFeatures(models::ClassifierImpl& model, const data::DataView& view,
                                data::LoaderOptions options, torch::Device device,
                                const std::function<bool()>& shouldStop, Precision precision,
                                bool channelsLast) {

@@ -10,7 +10,7 @@
 #include <torch/torch.h>
 
 #include "data/loader.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "train/precision.h"
 
 namespace ft::train {
@@ -28,7 +28,7 @@ struct CachedFeatures {
 // ignored). The model's train/eval mode is restored afterwards. `shouldStop` is polled before
 // every batch; an empty CachedFeatures comes back when it answered true. The backbone runs in
 // `precision` (featuresIn); the rows are float32 either way.
-CachedFeatures computeFeatures(models::ResNetImpl& model, const data::DataView& view,
+CachedFeatures computeFeatures(models::ClassifierImpl& model, const data::DataView& view,
                                data::LoaderOptions options, torch::Device device,
                                const std::function<bool()>& shouldStop = {},
                                Precision precision = Precision::Float32, bool channelsLast = false);

@@ -4,7 +4,8 @@
 
 namespace ft::train {
 
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig& c, models::ResNet& model) {
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig& c,
+                                                       models::Classifier& model) {
   std::vector<torch::optim::OptimizerParamGroup> groups;
   auto head = model->headParameters();
   auto backbone = model->backboneParameters();

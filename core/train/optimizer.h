@@ -6,12 +6,13 @@
 #include <torch/torch.h>
 
 #include "config/run_config.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 
 namespace ft::train {
 
 // "sgd": torch::optim::SGD (momentum, Nesterov, weight decay); "adam" / "adamw": FusedAdam, the
 // same update rule and state as torch::optim::Adam/AdamW at about half the cost of their step.
-std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig& c, models::ResNet& model);
+std::unique_ptr<torch::optim::Optimizer> makeOptimizer(const config::OptimConfig& c,
+                                                       models::Classifier& model);
 
 }  // namespace ft::train

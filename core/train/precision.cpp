@@ -110,14 +110,18 @@ Autocast::~Autocast() {
   }
 }
 
-void setConvolutionLayout(models::ResNetImpl& model, bool channelsLast) {
+void setConvolutionLayout(models::ClassifierImpl& model, bool channelsLast) {
   const auto format = channelsLast ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
   torch::NoGradGuard noGrad;
   for (auto& p : model.parameters())
     if (p.dim() == 4 && !p.is_contiguous(format)) p.set_data(p.data().contiguous(format));
 }
 
-torch::Tensor featuresIn(models::ResNetImpl& model, const torch::Tensor& images, Precision precision,
+TrainingPrecision precisionFor(const config::RunConfig& config, const torch::Device& device) {
+  return resolvePrecision(config.train.precision, config.train.validationPrecision, traitsOf(device));
+}
+
+torch::Tensor featuresIn(models::ClassifierImpl& model, const torch::Tensor& images, Precision precision,
                          bool channelsLast) {
   const auto input = channelsLast ? images.contiguous(torch::MemoryFormat::ChannelsLast) : images;
   Autocast autocast(precision, images.device());

@@ -11,7 +11,8 @@
 #include <torch/torch.h>
 
 #include "common/cpu_features.h"
-#include "models/resnet.h"
+#include "config/run_config.h"
+#include "models/classifier.h"
 
 namespace ft::train {
 
@@ -42,6 +43,10 @@ struct TrainingPrecision {
 TrainingPrecision resolvePrecision(const std::string& setting, const std::string& validationSetting,
                                    const DeviceTraits& device);
 
+// resolvePrecision for a run's train.precision and train.validation_precision on `device`
+// (what the trainer, the review page's estimate and evaluation all use).
+TrainingPrecision precisionFor(const config::RunConfig& config, const torch::Device& device);
+
 // Mixed precision for one scope on the calling thread (the autocast state is per thread):
 // CPU autocast to bfloat16, or CUDA autocast to float16 / bfloat16. Float32: does nothing.
 class Autocast {
@@ -60,12 +65,12 @@ class Autocast {
 
 // Puts every 4-D parameter (the convolution weights) in channels-last (NHWC) memory, or back
 // in contiguous (NCHW) memory. Values are unchanged; optimiser references stay valid.
-void setConvolutionLayout(models::ResNetImpl& model, bool channelsLast);
+void setConvolutionLayout(models::ClassifierImpl& model, bool channelsLast);
 
 // The backbone's features [B, featureDim] as float32, computed in `precision` (under autocast,
 // from channels-last inputs when `channelsLast`). Gradients flow back through the cast, so this
 // serves training as well as inference. The head is not run.
-torch::Tensor featuresIn(models::ResNetImpl& model, const torch::Tensor& images, Precision precision,
+torch::Tensor featuresIn(models::ClassifierImpl& model, const torch::Tensor& images, Precision precision,
                          bool channelsLast);
 
 }  // namespace ft::train

@@ -20,7 +20,7 @@
 #include "data/data_source.h"
 #include "data/loader.h"
 #include "data/transforms.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "run/evaluation_report.h"
 #include "run/metrics_file.h"
 #include "run/run_folder.h"
@@ -97,7 +97,7 @@ struct Trainer::Impl {
   torch::Device device{torch::kCPU};
   data::OpenedData data;
   data::TransformOptions evalTransform;
-  models::ResNet model{nullptr};
+  models::Classifier model{nullptr};
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   std::unique_ptr<data::BatchLoader> trainLoader, validationLoader;
   std::unique_ptr<BatchSource> trainBatches, validationBatches;  // the loaders, on the device

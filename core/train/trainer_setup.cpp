@@ -5,7 +5,7 @@
 
 #include "data/stats.h"
 #include "export/model_export.h"
-#include "models/resnet.h"
+#include "models/classifier.h"
 #include "run/checkpoint.h"
 #include "run/metrics_file.h"
 #include "run/run_folder.h"
@@ -74,10 +74,10 @@ data::TransformOptions Trainer::Impl::makeTransforms() {
 void Trainer::Impl::buildModel() {
   const auto& c = config;
   torch::manual_seed(c.train.seed);
-  model = models::ResNet(models::parseArchitecture(c.model.architecture), int(data.classNames.size()));
+  model = models::makeClassifier(c.model.architecture, int(data.classNames.size()));
   if (c.model.weights != "none" && !resuming) loadStartingWeights();  // a resumed run has last.ckpt
   model->to(device);
-  precision = resolvePrecision(c.train.precision, c.train.validationPrecision, traitsOf(device));
+  precision = precisionFor(c, device);
   if (precision.lossScaling) lossScaler.emplace();
   // Before the optimiser exists, so its state is created in the same layout.
   setConvolutionLayout(*model, precision.channelsLast);
@@ -116,10 +116,10 @@ void Trainer::Impl::makeLoaders(const data::TransformOptions& trainTransform) {
 
 void Trainer::Impl::logRunSummary(int threads) {
   std::ostringstream summary;
-  summary << models::architectureDisplayName(model->architecture()) << ", " << data.classNames.size()
-          << " classes, " << trainLoader->samplesPerEpoch() << " training and "
-          << validationLoader->samplesPerEpoch() << " validation images, input " << evalTransform.inputSize
-          << "x" << evalTransform.inputSize << ", device " << device.str() << " (" << threads << " threads)";
+  summary << model->info().displayName << ", " << data.classNames.size() << " classes, "
+          << trainLoader->samplesPerEpoch() << " training and " << validationLoader->samplesPerEpoch()
+          << " validation images, input " << evalTransform.inputSize << "x" << evalTransform.inputSize
+          << ", device " << device.str() << " (" << threads << " threads)";
   log(LogLevel::Info, summary.str());
   log(LogLevel::Info, precision.reason);
   if (!config.device.flushDenormals)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "models/classifier.h"
 #include "weights/sha256.h"
 
 namespace fs = std::filesystem;
@@ -70,7 +71,11 @@ const OfficialWeights& officialWeightsFor(const std::string& architecture, const
   const std::string arch = lower(architecture);
   for (const auto& w : officialWeights())
     if (w.architecture == arch && w.variant == variant) return w;
-  const std::string display = arch.rfind("resnet", 0) == 0 ? "ResNet-" + arch.substr(6) : architecture;
+  std::string display = architecture;
+  try {
+    display = models::architectureInfo(arch).displayName;
+  } catch (const UserError&) {
+  }
   throw UserError("torchvision publishes no " + variant + " weights for " + display +
                   "; use imagenet (IMAGENET1K_V1)");
 }

@@ -40,10 +40,10 @@ std::optional<models::Architecture> guessArchitecture(const StateDict& state) {
   return has("layer3.2.conv1.weight") ? models::Architecture::ResNet34 : models::Architecture::ResNet18;
 }
 
-LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& original, const std::string& source,
-                             const LoadOptions& options) {
+LoadReport loadResNetWeights(models::ClassifierImpl& model, const StateDict& original,
+                             const std::string& source, const LoadOptions& options) {
   const StateDict state = withoutDataParallelPrefix(original);
-  const std::string modelName = models::architectureDisplayName(model.architecture());
+  const std::string modelName = model.info().displayName;
   if (state.empty()) throw UserError(source + ": holds no tensors, so there are no weights to load");
 
   const auto guessed = guessArchitecture(state);
@@ -57,7 +57,7 @@ LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& origina
     throw UserError(source + ": these are not torchvision ResNet weights (keys " + someKeys(state) +
                     "); the model is " + modelName + ". Choose weights made for " + modelName);
   }
-  if (*guessed != model.architecture()) {
+  if (models::architectureName(*guessed) != model.architectureName()) {
     const std::string fileName = models::architectureDisplayName(*guessed);
     throw UserError(source + ": these are " + fileName + " weights; the model is " + modelName + ". Choose " +
                     fileName + " as the architecture, or weights made for " + modelName);
@@ -66,16 +66,15 @@ LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& origina
   LoadReport report;
   std::unordered_map<std::string, torch::Tensor> map;
   for (const auto& [key, tensor] : state) map[key] = tensor;
-  const auto fc = map.find("fc.weight");
+  const auto fc = map.find(model.info().headName + ".weight");
   if (fc != map.end() && fc->second.dim() == 2) report.fileClasses = fc->second.size(0);
   report.headSkipped = fc == map.end() || report.fileClasses != model.numClasses();
 
   // Values must be numbers of the right kind: no integer weights into float parameters.
-  const auto own = models::stateDict(
-      models::ResNet(std::static_pointer_cast<models::ResNetImpl>(model.shared_from_this())));
+  const auto own = models::stateDict(model);
   for (const auto& [key, dest] : own) {
     const auto it = map.find(key);
-    if (it == map.end() || (report.headSkipped && key.rfind("fc.", 0) == 0)) continue;
+    if (it == map.end() || (report.headSkipped && model.isHeadKey(key))) continue;
     if (dest.is_floating_point() != it->second.is_floating_point())
       throw UserError(source + ": " + key + " is stored as " +
                       std::string(c10::toString(it->second.scalar_type())) + ", the model holds " +
@@ -83,12 +82,11 @@ LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& origina
                       "; these are not plain ResNet weights (quantized?)");
   }
 
-  models::ResNet holder(std::static_pointer_cast<models::ResNetImpl>(model.shared_from_this()));
   models::LoadStateOptions loadOptions;
   loadOptions.strict = options.strict;
   loadOptions.skipHead = report.headSkipped;
   try {
-    report.tensorsCopied = models::loadStateDict(holder, map, loadOptions);
+    report.tensorsCopied = models::loadStateDict(model, map, loadOptions);
   } catch (const UserError& e) {
     throw UserError(source + ": " + e.what());
   }

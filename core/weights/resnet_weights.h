@@ -33,7 +33,7 @@ struct LoadOptions {
 // skipped when the file's class count differs from the model's. Throws ft::UserError naming
 // `source`: "these are ResNet-50 weights; the model is ResNet-18", or the missing, unexpected
 // and mismatched keys in one message. The model is untouched when it throws.
-LoadReport loadResNetWeights(models::ResNetImpl& model, const StateDict& state, const std::string& source,
+LoadReport loadResNetWeights(models::ClassifierImpl& model, const StateDict& state, const std::string& source,
                              const LoadOptions& options = {});
 
 }  // namespace ft::weights

@@ -49,7 +49,10 @@ TEST(StudioApi, ModelSummaryCountsParameters) {
   EXPECT_EQ(summary.displayName, "ResNet-18");
   EXPECT_EQ(summary.totalParameters, 11181642);
   EXPECT_EQ(summary.trainableWhileFrozen, 11181642 - 11176512);
-  EXPECT_THROW(api::describeModel("alexnet", 10), UserError);
+  EXPECT_EQ(summary.suggestedInputSize, 224);
+  EXPECT_THROW(api::describeModel("lenet", 10), UserError);
+  EXPECT_EQ(api::architectureDisplayName("resnet50"), "ResNet-50");
+  EXPECT_EQ(api::architectureDisplayName("lenet"), "lenet");  // unknown: shown as it is
   EXPECT_FALSE(api::devices().devices.empty());
   EXPECT_EQ(api::devices().devices.front().id, "cpu");
 }

@@ -76,7 +76,7 @@ TEST(OnnxRuntime, GivesLibTorchLogitsOnRealImages) {
   models::ResNet model(arch, 10);
   test::giveBatchNormStatistics(model, test::fashionImages(100, 64, metadata), 5);
   const auto path = dir / "model.onnx";
-  exporting::exportModel(model, metadata, path.string(), exporting::ExportFormat::Onnx);
+  exporting::exportModel(model.ptr(), metadata, path.string(), exporting::ExportFormat::Onnx);
 
   const auto images = test::fashionImages(40, 4, metadata);
   const auto expected = test::libtorchLogits(model, images);

@@ -58,7 +58,7 @@ TEST_P(OnnxExportTest, OpenCvGivesLibTorchLogitsOnRealImages) {
 
   // The export checks itself on real images (OpenCV DNN, read back from disk).
   const auto start = std::chrono::steady_clock::now();
-  const auto verification = exporting::exportModel(model, metadata, path, exporting::ExportFormat::Onnx,
+  const auto verification = exporting::exportModel(model.ptr(), metadata, path, exporting::ExportFormat::Onnx,
                                                    test::fashionImages(0, 8, metadata),
                                                    "Fashion-MNIST test images");
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -158,8 +158,8 @@ TEST(OnnxExport, ForeignOrDamagedFilesAreNamed) {
   }
   // An ONNX export cannot seed a run: BatchNorm is folded away.
   models::ResNet model(Architecture::ResNet18, 10);
-  exporting::exportModel(model, test::fashionMetadata(Architecture::ResNet18, 32), (dir / "m.onnx").string(),
-                         exporting::ExportFormat::Onnx);
+  exporting::exportModel(model.ptr(), test::fashionMetadata(Architecture::ResNet18, 32),
+                         (dir / "m.onnx").string(), exporting::ExportFormat::Onnx);
   try {
     exporting::loadStartingWeights((dir / "m.onnx").string(), *model);
     ADD_FAILURE() << "no error";

@@ -17,10 +17,13 @@
 
 #include "common/cpu_features.h"
 #include "common/error.h"
+#include "data/in_memory_dataset.h"
+#include "data/loader.h"
 #include "config/run_config.h"
 #include "models/resnet.h"
 #include "run/checkpoint.h"
 #include "train/fused_adam.h"
+#include "train/evaluate_model.h"
 #include "train/optimizer.h"
 #include "train/precision.h"
 #include "train/trainer.h"
@@ -346,7 +349,7 @@ TEST_F(PrecisionRunTest, Bf16LossesTrackFloat32AndStateStaysFloat32) {
 
   // Master weights and the optimiser's state stay float32; the file is laid out as float32 runs'.
   const auto lastCkpt = (fs::path(bf16.runDir) / "checkpoints" / "last.ckpt").string();
-  models::ResNet model(models::Architecture::ResNet18, 10);
+  models::Classifier model = models::makeClassifier("resnet18", 10);
   config::OptimConfig optim;
   auto optimizer = train::makeOptimizer(optim, model);
   const auto state = run::loadCheckpoint(lastCkpt, *model, optimizer.get());
@@ -451,3 +454,42 @@ TEST_F(PrecisionRunTest, FrozenCachedAndUncachedAgreeInBf16) {
 }
 
 }  // namespace
+
+// Evaluation in bfloat16 runs with channels-last weights (no weight reorder per batch) and gives
+// the model back in the layout it came in; its accuracy is float32's within bf16's rounding.
+TEST(EvaluateModel, Bf16PassLeavesTheCallersLayoutAndMatchesFloat32) {
+  torch::manual_seed(2);
+  const std::size_t n = 24;
+  std::vector<std::uint8_t> pixels(n * 16 * 16 * 3), labels;
+  for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = std::uint8_t((i * 37) % 251);
+  for (std::size_t i = 0; i < n; ++i) labels.push_back(std::uint8_t(i % 3));
+  auto set = std::make_shared<data::InMemoryDataset>(pixels, labels, 16, 16, 3,
+                                                     std::vector<std::string>{"a", "b", "c"}, "test");
+  data::DataView view{set, {}};
+  for (std::size_t i = 0; i < n; ++i) view.indices.push_back(i);
+  data::LoaderOptions options;
+  options.batchSize = 8;
+  options.shuffle = false;
+  options.workers = 0;
+  options.transform.inputSize = 16;
+  options.transform.augment = false;
+  data::BatchLoader loader(view, options);
+  models::ResNet model(models::Architecture::ResNet18, 3);
+  const auto convWeight = [&] { return model->named_parameters()["conv1.weight"]; };
+  ASSERT_TRUE(convWeight().is_contiguous());
+
+  const auto fp32 = train::evaluateModel(*model, loader, torch::kCPU, {"a", "b", "c"}, "last", 1, {},
+                                         train::Precision::Float32);
+  const auto bf16 = train::evaluateModel(*model, loader, torch::kCPU, {"a", "b", "c"}, "last", 1, {},
+                                         train::Precision::BFloat16);
+  EXPECT_EQ(bf16.precision, "bfloat16");
+  EXPECT_TRUE(convWeight().is_contiguous()) << "the caller's NCHW weights are given back NCHW";
+  EXPECT_FALSE(convWeight().is_inference());
+  EXPECT_NEAR(bf16.top1, fp32.top1, 0.25);
+
+  train::setConvolutionLayout(*model, true);
+  train::evaluateModel(*model, loader, torch::kCPU, {"a", "b", "c"}, "last", 1, {},
+                       train::Precision::BFloat16);
+  EXPECT_TRUE(convWeight().is_contiguous(torch::MemoryFormat::ChannelsLast))
+      << "and channels-last ones as such";
+}

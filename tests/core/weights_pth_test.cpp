@@ -359,8 +359,8 @@ TEST_F(WeightsFilesTest, ExportsLoadInTorchvisionWithTheSameLogits) {
   metadata.classNames = {"a", "b", "c", "d", "e", "f", "g"};
   const auto pth = (m_scratch / "model.pth").string();
   const auto safetensors = (m_scratch / "model.safetensors").string();
-  ft::exporting::exportModel(model, metadata, pth, ft::exporting::ExportFormat::TorchvisionPth);
-  ft::exporting::exportModel(model, metadata, safetensors, ft::exporting::ExportFormat::SafeTensors);
+  ft::exporting::exportModel(model.ptr(), metadata, pth, ft::exporting::ExportFormat::TorchvisionPth);
+  ft::exporting::exportModel(model.ptr(), metadata, safetensors, ft::exporting::ExportFormat::SafeTensors);
   EXPECT_TRUE(fs::exists(m_scratch / "model.json"));
 
   EXPECT_EQ(python("check resnet18 7 " + pth + " " + io), 0);
@@ -420,7 +420,7 @@ TEST_F(WeightsFilesTest, PreviousExportsStartRunsWithAnotherClassCount) {
   for (const char* name : {"up.pt", "up.pth", "up.safetensors"}) {
     SCOPED_TRACE(name);
     const auto path = (m_scratch / name).string();
-    ft::exporting::exportModel(upstream, metadata, path, ft::exporting::exportFormatFor(path));
+    ft::exporting::exportModel(upstream.ptr(), metadata, path, ft::exporting::exportFormatFor(path));
     ResNet downstream(Architecture::ResNet18, 3);
     const auto line = ft::exporting::loadStartingWeights(path, *downstream);
     std::cout << "[ log       ] Starting weights: " << line << "\n";
