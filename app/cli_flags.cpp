@@ -1,5 +1,7 @@
 #include "cli_flags.h"
 
+#include "api/studio_api.h"
+
 #include <cstdint>
 
 namespace ft::cli {
@@ -43,7 +45,11 @@ void addTrainFlags(Overrides& o) {
       "imagenet | dataset");
   o.add<std::string>(
       "--arch", [](RunConfig& c) -> std::string& { return c.model.architecture; },
-      "resnet18 | resnet34 | resnet50");
+      [] {
+        std::string names;
+        for (const auto& name : api::architectures()) names += (names.empty() ? "" : " | ") + name;
+        return names;
+      }());
   o.add<std::string>(
       "--weights", [](RunConfig& c) -> std::string& { return c.model.weights; },
       "none | imagenet (torchvision's ImageNet weights, downloaded once and cached; "

@@ -9,6 +9,7 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "models/classifier.h"
 #include "weights/official_weights.h"
 
 namespace ft::config {
@@ -236,7 +237,7 @@ void validate(const RunConfig& c) {
   inRange("transform.crop_padding", c.transform.cropPadding, 0, 64, "0 (off) to 64 pixels");
   oneOf("transform.normalization", c.transform.normalization, {"imagenet", "dataset"});
 
-  oneOf("model.architecture", c.model.architecture, {"resnet18", "resnet34", "resnet50"});
+  oneOf("model.architecture", c.model.architecture, models::architectureNames());
   if (c.model.weights.empty())
     throw UserError("config: model.weights is empty; use \"none\", \"imagenet\" or the path of a weights "
                     "file (.pth, .safetensors, or a .pt exported by a previous run)");

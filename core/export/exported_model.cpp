@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "export/onnx_export.h"
-#include "weights/resnet_weights.h"
+#include "weights/classifier_weights.h"
 #include "weights/state_dict.h"
 
 namespace fs = std::filesystem;
@@ -39,7 +39,7 @@ void requireSameMetadata(const ExportMetadata& inside, const ExportMetadata& exp
 models::Classifier modelFromWeightsFile(const std::string& path, const ExportMetadata& metadata) {
   const auto contents = weights::readWeightsFile(path);
   auto model = models::makeClassifier(metadata.architecture, int(metadata.classNames.size()));
-  const auto report = weights::loadResNetWeights(*model, contents.tensors, path);
+  const auto report = weights::loadClassifierWeights(*model, contents.tensors, path);
   if (report.headSkipped)
     throw UserError(path + ": the head of these weights has " + std::to_string(report.fileClasses) +
                     " classes but the metadata beside it names " +

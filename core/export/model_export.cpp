@@ -20,7 +20,7 @@
 #include "export/run_model.h"
 #include "run/checkpoint.h"
 #include "weights/official_weights.h"
-#include "weights/resnet_weights.h"
+#include "weights/classifier_weights.h"
 #include "weights/safetensors.h"
 #include "weights/state_dict.h"
 #include "weights/torch_file.h"
@@ -125,7 +125,7 @@ std::string loadStartingWeights(const std::string& weightsName, models::Classifi
     const auto& official = weights::officialWeightsFor(model.architectureName(), weightsName);
     const std::string path = weights::fetchWeights(official.file, fetch);
     const auto contents = weights::readTorchFile(path);
-    const auto report = weights::loadResNetWeights(model, contents.tensors, path);
+    const auto report = weights::loadClassifierWeights(model, contents.tensors, path);
     return "torchvision " + official.variant + " (" + path + "): " + report.summary;
   }
   if (!fs::exists(weightsName))
@@ -139,7 +139,7 @@ std::string loadStartingWeights(const std::string& weightsName, models::Classifi
     return weightsName + " (FineTune Studio export)";
   }
   const auto contents = weights::readWeightsFile(weightsName);
-  const auto report = weights::loadResNetWeights(model, contents.tensors, weightsName);
+  const auto report = weights::loadClassifierWeights(model, contents.tensors, weightsName);
   return weightsName + " (" + weights::formatDisplayName(contents.format) +
          (contents.location.empty() ? "" : ", under \"" + contents.location + "\"") + "): " + report.summary;
 }

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "models/mobilenet.h"
 #include "models/resnet.h"
 
 namespace ft::models {
@@ -114,6 +115,7 @@ const std::vector<ArchitectureInfo>& architectures() {
   static const std::vector<ArchitectureInfo> all = [] {
     std::vector<ArchitectureInfo> list;
     for (auto& info : resnetArchitectures()) list.push_back(info);
+    for (auto& info : mobilenetArchitectures()) list.push_back(info);
     return list;
   }();
   return all;
@@ -137,6 +139,9 @@ const ArchitectureInfo& architectureInfo(const std::string& name) {
 Classifier makeClassifier(const std::string& name, int numClasses) {
   const auto& info = architectureInfo(name);
   if (info.family == "resnet") return std::make_shared<ResNetImpl>(parseArchitecture(info.name), numClasses);
+  if (info.name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>(numClasses);
+  if (info.name == "mobilenet_v3_small") return std::make_shared<MobileNetV3Impl>(false, numClasses);
+  if (info.name == "mobilenet_v3_large") return std::make_shared<MobileNetV3Impl>(true, numClasses);
   throw std::logic_error("ft::models: no constructor for the family \"" + info.family + "\"");
 }
 

@@ -30,6 +30,9 @@ struct ArchitectureInfo {
   std::int64_t inputSize = 224;  // side of the square input its ImageNet weights were trained at
   std::int64_t featureDim = 0;   // width of the features the head reads (what the cache stores)
   std::string headName;          // the head's module path in the state dict: "fc", "classifier.1"
+  // State dict keys that tell this architecture's files from every other's: each must be
+  // present, or absent when written "!key". Head keys are never part of it (files may lack one).
+  std::vector<std::string> signature;
 };
 
 class ClassifierImpl : public torch::nn::Module {
@@ -92,7 +95,7 @@ using Classifier = std::shared_ptr<ClassifierImpl>;
 
 // Every architecture the studio builds, in the order the wizard lists them.
 const std::vector<ArchitectureInfo>& architectures();
-// Every accepted name, in that order: {"resnet18", "resnet34", "resnet50"}.
+// Every accepted name, in that order: {"resnet18", "resnet34", ...}.
 std::vector<std::string> architectureNames();
 // The architecture called `name` (case-insensitive); throws ft::UserError naming the choices.
 const ArchitectureInfo& architectureInfo(const std::string& name);

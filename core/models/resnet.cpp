@@ -25,11 +25,22 @@ struct ArchSpec {
   std::array<int, 4> blocks;
 };
 
-constexpr std::array<ArchSpec, 3> kSpecs{{
+constexpr std::array<ArchSpec, 4> kSpecs{{
     {Architecture::ResNet18, "resnet18", "ResNet-18", false, {2, 2, 2, 2}},
     {Architecture::ResNet34, "resnet34", "ResNet-34", false, {3, 4, 6, 3}},
     {Architecture::ResNet50, "resnet50", "ResNet-50", true, {3, 4, 6, 3}},
+    {Architecture::ResNet101, "resnet101", "ResNet-101", true, {3, 4, 23, 3}},
 }};
+
+// The keys that tell this ResNet's files from the others': the block type (conv3 only in
+// bottlenecks) and the depth of layer3, the only stage whose length differs between them.
+std::vector<std::string> signatureOf(const ArchSpec& spec) {
+  const int last = spec.blocks[2] - 1;
+  return {"conv1.weight", "layer4.0.conv1.weight",
+          std::string(spec.bottleneck ? "" : "!") + "layer1.0.conv3.weight",
+          "layer3." + std::to_string(last) + ".conv1.weight",
+          "!layer3." + std::to_string(last + 1) + ".conv1.weight"};
+}
 
 const ArchSpec& specOf(Architecture arch) {
   for (const auto& spec : kSpecs)
@@ -83,7 +94,7 @@ const std::vector<ArchitectureInfo>& resnetArchitectures() {
     std::vector<ArchitectureInfo> list;
     for (const auto& spec : kSpecs)
       list.push_back({spec.name, spec.displayName, "resnet", defaultInputSize(spec.arch),
-                      featureDimFor(spec.arch), kHeadName});
+                      featureDimFor(spec.arch), kHeadName, signatureOf(spec)});
     return list;
   }();
   return infos;
@@ -98,9 +109,12 @@ std::int64_t featureDimFor(Architecture arch) {
 // ---------------------------------------------------------------------------------------------
 // ResNetImpl
 
-ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : ClassifierImpl(numClasses), m_arch(arch) {
+ResNetImpl::ResNetImpl(Architecture arch, int numClasses)
+    : ClassifierImpl(numClasses), m_arch(arch), m_info(nullptr) {
   checkNumClasses(numClasses, "ResNet");
   const ArchSpec& spec = specOf(arch);
+  for (const auto& entry : resnetArchitectures())
+    if (entry.name == spec.name) m_info = &entry;
 
   // Registration order follows torchvision's attribute order, which fixes the key order of
   // named_parameters / named_buffers / state dict. relu, maxpool and avgpool have no state and
@@ -137,11 +151,7 @@ ResNetImpl::ResNetImpl(Architecture arch, int numClasses) : ClassifierImpl(numCl
   }
 }
 
-const ArchitectureInfo& ResNetImpl::info() const {
-  for (const auto& entry : resnetArchitectures())
-    if (entry.name == models::architectureName(m_arch)) return entry;
-  throw std::logic_error("ft::models: unknown Architecture value");
-}
+const ArchitectureInfo& ResNetImpl::info() const { return *m_info; }
 
 torch::Tensor ResNetImpl::features(torch::Tensor x) {
   x = torch::relu(bn1->forward(convolve(*conv1, x)));

@@ -53,11 +53,63 @@ std::mutex g_fetchMutex;  // one download per process at a time (they share temp
 }  // namespace
 
 const std::vector<OfficialWeights>& officialWeights() {
+  // torchvision 0.14's Weights enums: file, transforms(), meta["_metrics"]; sizes as torchvision
+  // later publishes them (meta["_file_size"]). tests/python/zoo_reference.py checks the rest.
+  const Preprocessing v1;                        // resize 256, crop 224, bilinear
+  const Preprocessing v2{232, 224, "bilinear"};  // the retrained "V2" recipes
+  const Preprocessing bicubic{256, 224, "bicubic"};
   static const std::vector<OfficialWeights> all = {
-      {"resnet18", "IMAGENET1K_V1", {"resnet18-f37072fd.pth", "f37072fd"}},
-      {"resnet34", "IMAGENET1K_V1", {"resnet34-b627a593.pth", "b627a593"}},
-      {"resnet50", "IMAGENET1K_V1", {"resnet50-0676ba61.pth", "0676ba61"}},
-      {"resnet50", "IMAGENET1K_V2", {"resnet50-11ad3fa6.pth", "11ad3fa6"}},
+      {"resnet18", "IMAGENET1K_V1", {"resnet18-f37072fd.pth", "f37072fd"}, v1, 69.758, 89.078, 44.661},
+      {"resnet34", "IMAGENET1K_V1", {"resnet34-b627a593.pth", "b627a593"}, v1, 73.314, 91.420, 83.275},
+      {"resnet50", "IMAGENET1K_V1", {"resnet50-0676ba61.pth", "0676ba61"}, v1, 76.130, 92.862, 97.781},
+      {"resnet50", "IMAGENET1K_V2", {"resnet50-11ad3fa6.pth", "11ad3fa6"}, v2, 80.858, 95.434, 97.79},
+      {"resnet101", "IMAGENET1K_V1", {"resnet101-63fe2227.pth", "63fe2227"}, v1, 77.374, 93.546, 170.511},
+      {"resnet101", "IMAGENET1K_V2", {"resnet101-cd907fc2.pth", "cd907fc2"}, v2, 81.886, 95.780, 170.53},
+      {"mobilenet_v2",
+       "IMAGENET1K_V1",
+       {"mobilenet_v2-b0353104.pth", "b0353104"},
+       v1,
+       71.878,
+       90.286,
+       13.555},
+      {"mobilenet_v2",
+       "IMAGENET1K_V2",
+       {"mobilenet_v2-7ebf99e0.pth", "7ebf99e0"},
+       v2,
+       72.154,
+       90.822,
+       13.598},
+      {"mobilenet_v3_small",
+       "IMAGENET1K_V1",
+       {"mobilenet_v3_small-047dcff4.pth", "047dcff4"},
+       v1,
+       67.668,
+       87.402,
+       9.829},
+      {"mobilenet_v3_large",
+       "IMAGENET1K_V1",
+       {"mobilenet_v3_large-8738ca79.pth", "8738ca79"},
+       v1,
+       74.042,
+       91.340,
+       21.114},
+      {"mobilenet_v3_large",
+       "IMAGENET1K_V2",
+       {"mobilenet_v3_large-5c1a4163.pth", "5c1a4163"},
+       v2,
+       75.274,
+       92.566,
+       21.107},
+      // torchvision 0.14 names this file "...-3dd342df.pth", but its SHA-256 starts with 7f5810bc:
+      // torchvision >= 0.16.1 publishes it under the hash's own name. Copies cached under the old
+      // name are found and checked against the true hash.
+      {"efficientnet_b0",
+       "IMAGENET1K_V1",
+       {"efficientnet_b0_rwightman-7f5810bc.pth", "7f5810bc", {"efficientnet_b0_rwightman-3dd342df.pth"}},
+       bicubic,
+       77.692,
+       93.532,
+       20.451},
   };
   return all;
 }
@@ -111,14 +163,18 @@ std::string findCachedWeights(const WeightsFile& file, const FetchOptions& optio
   std::vector<std::string> dirs{options.cacheDir.empty() ? weightsCacheDir() : options.cacheDir};
   const auto extra = searchDirsOf(options);
   dirs.insert(dirs.end(), extra.begin(), extra.end());
+  std::vector<std::string> names{file.fileName};
+  names.insert(names.end(), file.aliases.begin(), file.aliases.end());
   for (const auto& dir : dirs) {
-    const fs::path candidate = fs::path(dir) / file.fileName;
-    std::error_code ec;
-    if (!fs::is_regular_file(candidate, ec)) continue;
-    try {
-      if (digestMatches(sha256OfFile(candidate.string()), file.sha256Prefix)) return candidate.string();
-    } catch (const UserError&) {
-      // Unreadable: look further, download if nothing else is there.
+    for (const auto& name : names) {
+      const fs::path candidate = fs::path(dir) / name;
+      std::error_code ec;
+      if (!fs::is_regular_file(candidate, ec)) continue;
+      try {
+        if (digestMatches(sha256OfFile(candidate.string()), file.sha256Prefix)) return candidate.string();
+      } catch (const UserError&) {
+        // Unreadable: look further, download if nothing else is there.
+      }
     }
   }
   return "";

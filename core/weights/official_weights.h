@@ -2,6 +2,7 @@
 // torchvision's published ImageNet weights for the architectures we build: names, URLs and
 // SHA-256 prefixes, the cache folders they live in, and a verified download.
 // No LibTorch in this header: front ends may include it (e.g. to show a download's progress).
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -13,12 +14,30 @@ namespace ft::weights {
 struct WeightsFile {
   std::string fileName;      // "resnet18-f37072fd.pth"
   std::string sha256Prefix;  // "f37072fd": the digits in the name, as torch.hub checks them
+  // Other names the same bytes are cached under (an older torchvision's file name), searched
+  // after fileName in every folder; the content is still checked against sha256Prefix.
+  std::vector<std::string> aliases = {};
+};
+
+// How torchvision preprocesses images for these weights (Weights.transforms()): resize the
+// shorter side to resizeSize with `interpolation`, crop the centre cropSize x cropSize, then
+// normalise with mean/std.
+struct Preprocessing {
+  int resizeSize = 256;
+  int cropSize = 224;
+  std::string interpolation = "bilinear";  // "bilinear" | "bicubic"
+  std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
+  std::array<float, 3> std{0.229f, 0.224f, 0.225f};
 };
 
 struct OfficialWeights {
   std::string architecture;  // "resnet18", as in RunConfig
   std::string variant;       // torchvision's enum name: "IMAGENET1K_V1"
   WeightsFile file;
+  Preprocessing preprocessing;
+  double top1 = 0;  // ImageNet-1K validation accuracy (%) torchvision publishes
+  double top5 = 0;
+  double fileSizeMB = 0;  // the download's size in MB (torchvision's _file_size)
   int numClasses = 1000;
 };
 
@@ -26,7 +45,7 @@ struct OfficialWeights {
 const std::vector<OfficialWeights>& officialWeights();
 
 // "imagenet" (IMAGENET1K_V1, the weights of torchvision's pretrained=True), "imagenet1k_v1" or
-// "imagenet1k_v2" (ResNet-50 only); case-insensitive.
+// "imagenet1k_v2" (the architectures torchvision retrained); case-insensitive.
 bool isOfficialWeightsName(const std::string& name);
 // `architecture` as in RunConfig ("resnet18", case-insensitive). Throws ft::UserError when
 // `name` is not one of those or torchvision has no such file for the architecture.

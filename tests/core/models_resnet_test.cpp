@@ -25,7 +25,7 @@ using ft::models::ResNet;
 using nlohmann::json;
 
 constexpr int kSkipExitCode = 77;  // models_reference.py: torch/torchvision not importable
-const char* const kAllTags[] = {"resnet18_10", "resnet34_10", "resnet50_10", "resnet18_1000"};
+const char* const kAllTags[] = {"resnet18_10", "resnet34_10", "resnet50_10", "resnet101_10", "resnet18_1000"};
 
 torch::Dtype dtypeOf(const std::string& name) {
   if (name == "float32") return torch::kFloat32;
@@ -184,13 +184,17 @@ TEST(ModelsResNetNames, ParseAndNames) {
   EXPECT_EQ(ft::models::architectureName(Architecture::ResNet34), "resnet34");
   EXPECT_EQ(ft::models::architectureDisplayName(Architecture::ResNet18), "ResNet-18");
   EXPECT_EQ(ft::models::architectureDisplayName(Architecture::ResNet50), "ResNet-50");
-  EXPECT_EQ(ft::models::architectureNames(), (std::vector<std::string>{"resnet18", "resnet34", "resnet50"}));
+  const auto names = ft::models::architectureNames();
+  EXPECT_EQ(std::vector<std::string>(names.begin(), names.begin() + 4),
+            (std::vector<std::string>{"resnet18", "resnet34", "resnet50", "resnet101"}));
+  EXPECT_EQ(ft::models::architectureDisplayName(Architecture::ResNet101), "ResNet-101");
+  EXPECT_EQ(ft::models::featureDimFor(Architecture::ResNet101), 2048);
   EXPECT_EQ(ft::models::featureDimFor(Architecture::ResNet34), 512);
   EXPECT_EQ(ft::models::featureDimFor(Architecture::ResNet50), 2048);
 }
 
 TEST(ModelsResNetNames, UnknownNameListsAllowedNames) {
-  for (const std::string bad : {"resnet101", "", "resnet-18", " resnet18"}) {
+  for (const std::string bad : {"resnet152", "", "resnet-18", " resnet18"}) {
     try {
       ft::models::parseArchitecture(bad);
       ADD_FAILURE() << "accepted \"" << bad << "\"";

@@ -24,7 +24,7 @@
 #include "models/resnet.h"
 #include "test_support.h"
 #include "user_error.h"
-#include "weights/resnet_weights.h"
+#include "weights/classifier_weights.h"
 #include "weights/safetensors.h"
 #include "weights/state_dict.h"
 #include "weights/torch_file.h"
@@ -141,7 +141,7 @@ TEST_F(WeightsFilesTest, ZipAndLegacyGiveTorchvisionLogitsForEveryArchitecture) 
       EXPECT_TRUE(contents.location.empty());
 
       ResNet model(c.arch, c.classes);
-      const auto report = ft::weights::loadResNetWeights(*model, contents.tensors, path);
+      const auto report = ft::weights::loadClassifierWeights(*model, contents.tensors, path);
       EXPECT_EQ(report.tensorsCopied, ft::models::stateDict(model).size());
       EXPECT_FALSE(report.headSkipped);
       EXPECT_EQ(report.fileClasses, c.classes);
@@ -178,7 +178,7 @@ TEST_F(WeightsFilesTest, CheckpointDictsAndDataParallelPrefixesAreUnwrapped) {
   EXPECT_EQ(wrapped.location, "state_dict");
   EXPECT_EQ(wrapped.tensors.front().first, "module.conv1.weight");
   ResNet model(Architecture::ResNet18, 1000);
-  const auto report = ft::weights::loadResNetWeights(*model, wrapped.tensors, "dataparallel_legacy.pth");
+  const auto report = ft::weights::loadClassifierWeights(*model, wrapped.tensors, "dataparallel_legacy.pth");
   EXPECT_EQ(report.tensorsCopied, reference.size());
   EXPECT_TRUE(torch::equal(model->named_parameters()["layer4.1.conv2.weight"],
                            find(reference, "layer4.1.conv2.weight")));
@@ -209,7 +209,7 @@ TEST_F(WeightsFilesTest, HalfPrecisionAndSafeTensorsFromPythonLoad) {
   const auto half = ft::weights::readTorchFile(file("resnet18_half.pth")).tensors;
   EXPECT_EQ(find(half, "conv1.weight").scalar_type(), torch::kHalf);
   ResNet model(Architecture::ResNet18, 1000);
-  ft::weights::loadResNetWeights(*model, half, "resnet18_half.pth");
+  ft::weights::loadClassifierWeights(*model, half, "resnet18_half.pth");
   EXPECT_LE(maxAbsDiff(model->named_parameters()["conv1.weight"], find(reference, "conv1.weight")), 1e-3);
 
   const auto safetensors = ft::weights::readWeightsFile(file("resnet18.safetensors"));
@@ -224,7 +224,7 @@ TEST_F(WeightsFilesTest, WeightsThatDoNotFitSayWhy) {
   const auto r50 = ft::weights::readTorchFile(file("resnet50_zip.pth")).tensors;
   ResNet r18(Architecture::ResNet18, 10);
   const auto before = r18->named_parameters()["conv1.weight"].clone();
-  expectUserError([&] { ft::weights::loadResNetWeights(*r18, r50, "r50.pth"); },
+  expectUserError([&] { ft::weights::loadClassifierWeights(*r18, r50, "r50.pth"); },
                   {"r50.pth", "these are ResNet-50 weights; the model is ResNet-18"});
   expectUserError([&] { ft::exporting::loadStartingWeights(file("resnet34_legacy.pth"), *r18); },
                   {"resnet34_legacy.pth", "these are ResNet-34 weights; the model is ResNet-18"});
@@ -238,7 +238,7 @@ TEST_F(WeightsFilesTest, WeightsThatDoNotFitSayWhy) {
   }
   edited.emplace_back("extra.weight", torch::zeros({3}));
   const auto message =
-      expectUserError([&] { ft::weights::loadResNetWeights(*r18, edited, "edited.pth"); },
+      expectUserError([&] { ft::weights::loadClassifierWeights(*r18, edited, "edited.pth"); },
                       {"edited.pth", "layer1.0.conv1.weight (file [32, 64, 3, 3], model [64, 64, 3, 3])",
                        "bn1.bias", "extra.weight"});
   std::cout << "[ message   ] " << message << "\n";
@@ -246,7 +246,7 @@ TEST_F(WeightsFilesTest, WeightsThatDoNotFitSayWhy) {
       << "the model changed on failure";
 
   // Another class count: the head is skipped and keeps its fresh initialisation.
-  const auto report = ft::weights::loadResNetWeights(*r18, state, "resnet18_zip.pth");
+  const auto report = ft::weights::loadClassifierWeights(*r18, state, "resnet18_zip.pth");
   EXPECT_TRUE(report.headSkipped);
   EXPECT_EQ(report.fileClasses, 1000);
   EXPECT_EQ(r18->named_parameters()["fc.weight"].sizes(), (std::vector<std::int64_t>{10, 512}));
@@ -341,7 +341,8 @@ TEST_F(WeightsFilesTest, ExportsLoadInTorchvisionWithTheSameLogits) {
   // A fine-tuned model stand-in: ImageNet-sized backbone from the reference file, a new head.
   torch::manual_seed(3);
   ResNet model(Architecture::ResNet18, 7);
-  ft::weights::loadResNetWeights(*model, ft::weights::readTorchFile(file("resnet18_zip.pth")).tensors, "r18");
+  ft::weights::loadClassifierWeights(*model, ft::weights::readTorchFile(file("resnet18_zip.pth")).tensors,
+                                     "r18");
   model->eval();
   const auto input = torch::randn({2, 3, 64, 64});
   torch::Tensor logits;
@@ -412,8 +413,8 @@ TEST_F(WeightsFilesTest, WritersRoundTripEveryDtypeThroughPython) {
 
 TEST_F(WeightsFilesTest, PreviousExportsStartRunsWithAnotherClassCount) {
   ResNet upstream(Architecture::ResNet18, 7);
-  ft::weights::loadResNetWeights(*upstream, ft::weights::readTorchFile(file("resnet18_zip.pth")).tensors,
-                                 "r18");
+  ft::weights::loadClassifierWeights(*upstream, ft::weights::readTorchFile(file("resnet18_zip.pth")).tensors,
+                                     "r18");
   ft::exporting::ExportMetadata metadata;
   metadata.architecture = "resnet18";
   metadata.classNames = {"a", "b", "c", "d", "e", "f", "g"};

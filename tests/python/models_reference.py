@@ -3,7 +3,7 @@
 
 Usage: models_reference.py OUT_DIR [--models TAG[,TAG...]] [--parity TAG[,TAG...]|none]
 
-For every model TAG (default: all) in resnet18_10, resnet34_10, resnet50_10, resnet18_1000 (architecture and
+For every model TAG (default: all) in resnet18_10, resnet34_10, resnet50_10, resnet101_10, resnet18_1000 (architecture and
 number of classes) writes OUT_DIR/TAG.json:
   arch, num_classes,
   state_dict: [{key, shape, dtype}] in state_dict() order,
@@ -43,6 +43,7 @@ MODELS = {
     "resnet18_10": ("resnet18", 10),
     "resnet34_10": ("resnet34", 10),
     "resnet50_10": ("resnet50", 10),
+    "resnet101_10": ("resnet101", 10),
     "resnet18_1000": ("resnet18", 1000),
 }
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}

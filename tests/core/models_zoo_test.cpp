@@ -1,0 +1,301 @@
+// The model zoo beyond the ResNets against torchvision 0.14 (tests/python/zoo_reference.py):
+// state dict keys, order and shapes; eval-mode logits from torchvision's weights; one training
+// step in train mode (loss, gradients, BatchNorm running statistics, which catch eps and
+// momentum mistakes); head replacement; the architecture read from a file's keys; and the
+// reverse, our weights loaded strictly by torchvision giving our logits.
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <torch/torch.h>
+
+#include "models/blocks.h"
+#include "models/classifier.h"
+#include "test_support.h"
+#include "weights/classifier_weights.h"
+#include "weights/torch_file.h"
+
+namespace {
+
+using nlohmann::json;
+namespace models = ft::models;
+
+constexpr int kSkipExitCode = 77;
+// Every architecture zoo_reference.py describes.
+const std::vector<std::string> kZoo = {"mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large"};
+
+std::string slurp(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot open " + path.string());
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+struct Reference {
+  json doc;
+  std::string blob;
+
+  torch::Tensor read(const json& entry) const {
+    const auto offset = entry.at("offset").get<std::size_t>();
+    const auto nbytes = entry.at("nbytes").get<std::size_t>();
+    if (offset + nbytes > blob.size()) throw std::runtime_error("blob too short");
+    const auto dtype = entry.at("dtype").get<std::string>() == "int64" ? torch::kInt64 : torch::kFloat32;
+    auto t = torch::from_blob(const_cast<char*>(blob.data()) + offset,
+                              entry.at("shape").get<std::vector<std::int64_t>>(),
+                              torch::TensorOptions().dtype(dtype))
+                 .clone();
+    if (std::size_t(t.nbytes()) != nbytes) throw std::runtime_error("size mismatch");
+    return t;
+  }
+  torch::Tensor tensor(const std::string& name) const { return read(doc.at("tensors").at(name)); }
+  std::unordered_map<std::string, torch::Tensor> stateDict() const {
+    std::unordered_map<std::string, torch::Tensor> state;
+    for (const auto& entry : doc.at("state_dict")) state[entry.at("key").get<std::string>()] = read(entry);
+    return state;
+  }
+  ft::weights::StateDict orderedStateDict() const {
+    ft::weights::StateDict state;
+    for (const auto& entry : doc.at("state_dict"))
+      state.emplace_back(entry.at("key").get<std::string>(), read(entry));
+    return state;
+  }
+};
+
+// zoo_reference.py runs once per test process for the architecture it needs (ctest runs each
+// test in its own process); its files live in this process's scratch folder.
+class ZooReference : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    static ft::test::TempDir dir("zoo-ref");
+    static std::map<std::string, int> codes;
+    const std::string name = GetParam();
+    if (!codes.count(name)) {
+      const auto start = std::chrono::steady_clock::now();
+      codes[name] =
+          ft::test::runReferencePython("zoo_reference.py", dir.path().string() + " --models " + name);
+      std::printf("[ zoo      ] zoo_reference.py %s: exit %d in %.1f s\n", name.c_str(), codes[name],
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
+    if (codes[name] == kSkipExitCode)
+      FT_REFERENCE_MISSING("/usr/bin/python3 cannot import torch/torchvision: no reference data");
+    ASSERT_EQ(codes[name], 0) << "tests/python/zoo_reference.py failed for " << name;
+    m_dir = dir.path();
+    m_ref.doc = json::parse(slurp(m_dir / (name + ".json")));
+    m_ref.blob = slurp(m_dir / m_ref.doc.at("blob").get<std::string>());
+    torch::set_num_threads(m_ref.doc.at("num_threads").get<int>());
+  }
+
+  models::Classifier loaded() const {
+    auto model = models::makeClassifier(GetParam(), m_ref.doc.at("num_classes").get<int>());
+    models::loadStateDict(*model, m_ref.stateDict());
+    return model;
+  }
+
+  std::filesystem::path m_dir;
+  Reference m_ref;
+};
+
+double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+TEST_P(ZooReference, StateDictKeysOrderShapesAndDtypesMatchTorchvision) {
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto model = models::makeClassifier(GetParam(), m_ref.doc.at("num_classes").get<int>());
+  const auto ours = models::stateDict(*model);
+  const auto& theirs = m_ref.doc.at("state_dict");
+  ASSERT_EQ(ours.size(), theirs.size());
+  for (std::size_t i = 0; i < ours.size(); ++i) {
+    EXPECT_EQ(ours[i].first, theirs[i].at("key").get<std::string>()) << "state dict entry " << i;
+    EXPECT_EQ(ours[i].second.sizes().vec(), theirs[i].at("shape").get<std::vector<std::int64_t>>())
+        << ours[i].first;
+    EXPECT_EQ(ours[i].second.scalar_type() == torch::kInt64, theirs[i].at("dtype") == "int64")
+        << ours[i].first;
+  }
+  const auto params = model->named_parameters();
+  const auto& theirParams = m_ref.doc.at("parameters");
+  ASSERT_EQ(params.size(), theirParams.size());
+  for (std::size_t i = 0; i < params.size(); ++i)
+    EXPECT_EQ(params[i].key(), theirParams[i].at("key").get<std::string>()) << "parameter " << i;
+  EXPECT_EQ(model->info().headName, m_ref.doc.at("head").get<std::string>());
+}
+
+TEST_P(ZooReference, EvalLogitsMatchTorchvision) {
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto model = loaded();
+  model->eval();
+  torch::NoGradGuard noGrad;
+  const auto logits = model->forward(m_ref.tensor("input"));
+  const auto expected = m_ref.tensor("eval_logits");
+  const double diff = maxAbsDiff(logits, expected);
+  std::printf("[ zoo      ] %s eval logits: max |diff| %.3g (scale %.3g)\n", GetParam().c_str(), diff,
+              expected.abs().max().item<double>());
+  EXPECT_LE(diff, 1e-4);
+  // Channels-last inputs give the same answer.
+  EXPECT_LE(maxAbsDiff(model->forward(m_ref.tensor("input").contiguous(torch::MemoryFormat::ChannelsLast)),
+                       expected),
+            1e-4);
+}
+
+TEST_P(ZooReference, OneTrainingStepMatchesTorchvision) {
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto model = loaded();
+  model->train();
+  for (auto& module : model->modules(/*include_self=*/false))
+    if (module->as<torch::nn::Dropout>() || module->as<models::StochasticDepth>()) module->eval();
+  const auto logits = model->forward(m_ref.tensor("input"));
+  const auto loss = torch::nn::functional::cross_entropy(logits, m_ref.tensor("targets"));
+  loss.backward();
+  EXPECT_LE(maxAbsDiff(logits, m_ref.tensor("train_logits")), 1e-4);
+  const double expectedLoss = m_ref.tensor("train_loss").item<double>();
+  EXPECT_NEAR(loss.item<double>(), expectedLoss, 1e-5 * std::max(1.0, std::abs(expectedLoss)));
+
+  const auto params = model->named_parameters();
+  const auto& theirParams = m_ref.doc.at("parameters");
+  ASSERT_EQ(params.size(), theirParams.size());
+  int far = 0;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const double expected = theirParams[i].at("grad_norm").get<double>();
+    const double ours = params[i].value().grad().norm().item<double>();
+    if (std::abs(ours - expected) > 1e-3 * expected + 1e-6 && far++ < 5)
+      ADD_FAILURE() << params[i].key() << ": gradient norm " << ours << ", torchvision " << expected;
+  }
+  EXPECT_EQ(far, 0) << "parameters whose gradient differs from torchvision's";
+  const auto first = params[0].value().grad();
+  EXPECT_LE(maxAbsDiff(first, m_ref.tensor("grad_first")),
+            1e-4 * std::max(1.0, first.abs().max().item<double>()));
+  const auto head = model->named_parameters()[model->info().headName + ".weight"].grad();
+  EXPECT_LE(maxAbsDiff(head, m_ref.tensor("grad_head")), 1e-5);
+
+  std::vector<torch::Tensor> stats;
+  for (auto& module : model->modules(/*include_self=*/false))
+    if (auto* bn = module->as<torch::nn::BatchNorm2d>()) {
+      stats.push_back(bn->running_mean);
+      stats.push_back(bn->running_var);
+    }
+  EXPECT_LE(maxAbsDiff(torch::cat(stats), m_ref.tensor("running_stats")), 1e-4)
+      << "BatchNorm running statistics after one train-mode pass (momentum?)";
+}
+
+TEST_P(ZooReference, TheFileSaysWhichArchitectureItIsFor) {
+  if (IsSkipped() || HasFatalFailure()) return;
+  const auto state = m_ref.orderedStateDict();
+  const auto* identified = ft::weights::identifyArchitecture(state);
+  ASSERT_NE(identified, nullptr);
+  EXPECT_EQ(identified->name, GetParam());
+  // Without the head too (a backbone-only file).
+  ft::weights::StateDict backbone;
+  const std::string head = m_ref.doc.at("head").get<std::string>() + ".";
+  for (const auto& item : state)
+    if (item.first.rfind(head, 0) != 0) backbone.push_back(item);
+  identified = ft::weights::identifyArchitecture(backbone);
+  ASSERT_NE(identified, nullptr);
+  EXPECT_EQ(identified->name, GetParam());
+
+  // Loaded through the weights loader into a 5-class model: the head is new, the rest copied.
+  auto model = models::makeClassifier(GetParam(), 5);
+  const auto report = ft::weights::loadClassifierWeights(*model, state, "zoo.pth");
+  EXPECT_TRUE(report.headSkipped);
+  EXPECT_EQ(report.fileClasses, 10);
+  const auto reference = m_ref.stateDict();
+  for (const auto& [key, tensor] : models::stateDict(*model))
+    if (!model->isHeadKey(key)) EXPECT_TRUE(torch::equal(tensor, reference.at(key))) << key;
+}
+
+TEST_P(ZooReference, TorchvisionLoadsOurWeightsStrictlyAndGivesOurLogits) {
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto model = loaded();
+  {
+    // Our own weights: move every floating tensor a little, so that nothing matches by chance.
+    torch::NoGradGuard noGrad;
+    torch::manual_seed(5);
+    for (auto& [key, tensor] : models::stateDict(*model))
+      if (tensor.is_floating_point() && key.find("running_var") == std::string::npos)
+        tensor.add_(torch::randn_like(tensor) * 0.01);
+  }
+  model->eval();
+  torch::Tensor logits;
+  {
+    torch::NoGradGuard noGrad;
+    logits = model->forward(m_ref.tensor("input"));
+  }
+  ft::weights::StateDict state;
+  for (const auto& [key, tensor] : models::stateDict(*model)) state.emplace_back(key, tensor);
+  const auto weights = m_dir / (GetParam() + "_ours.pth");
+  const auto io = m_dir / (GetParam() + "_io.pth");
+  ft::weights::writeTorchFile(weights.string(), state);
+  ft::weights::writeTorchFile(io.string(), {{"input", m_ref.tensor("input")}, {"logits", logits}});
+  const int code =
+      ft::test::runReferencePython("weights_reference.py",
+                                   "check " + GetParam() + " 10 " + weights.string() + " " + io.string());
+  EXPECT_EQ(code, 0) << "torchvision refused our " << GetParam() << " weights or gave other logits";
+}
+
+TEST_P(ZooReference, HeadReplacementKeepsTheRestAndFreezesAllButTheHead) {
+  if (IsSkipped() || HasFatalFailure()) return;
+  auto model = loaded();
+  const auto before = models::stateDict(*model);
+  model->replaceHead(3);
+  EXPECT_EQ(model->numClasses(), 3);
+  const auto after = models::stateDict(*model);
+  ASSERT_EQ(after.size(), before.size());
+  std::int64_t headCount = 0;
+  for (std::size_t i = 0; i < after.size(); ++i) {
+    EXPECT_EQ(after[i].first, before[i].first) << "the state dict order changed at " << i;
+    if (model->isHeadKey(after[i].first)) {
+      EXPECT_EQ(after[i].second.size(0), 3) << after[i].first;
+      headCount += after[i].second.numel();
+    } else {
+      EXPECT_TRUE(torch::equal(after[i].second, before[i].second)) << after[i].first << " changed";
+    }
+  }
+  const auto counts = model->setBackboneFrozen(true);
+  EXPECT_EQ(counts.total - counts.frozen, headCount);
+  EXPECT_EQ(model->forward(torch::randn({2, 3, 64, 64})).sizes(), (std::vector<std::int64_t>{2, 3}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Zoo, ZooReference, ::testing::ValuesIn(kZoo),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+// Without Python: each architecture's own keys are recognised as its own and as no other's.
+TEST(ZooSignatures, EveryArchitectureIsRecognisedFromItsOwnKeys) {
+  for (const auto& info : models::architectures()) {
+    auto model = models::makeClassifier(info.name, 7);
+    ft::weights::StateDict state;
+    for (const auto& [key, tensor] : models::stateDict(*model)) state.emplace_back(key, tensor);
+    const auto* identified = ft::weights::identifyArchitecture(state);
+    ASSERT_NE(identified, nullptr) << info.name;
+    EXPECT_EQ(identified->name, info.name);
+    int matches = 0;
+    std::set<std::string> keys;
+    for (const auto& item : state) keys.insert(item.first);
+    for (const auto& other : models::architectures()) {
+      bool all = !other.signature.empty();
+      for (const auto& entry : other.signature) {
+        const bool absent = entry[0] == '!';
+        if (keys.count(absent ? entry.substr(1) : entry) == (absent ? 1u : 0u)) all = false;
+      }
+      matches += all;
+    }
+    EXPECT_EQ(matches, 1) << info.name << " matches the signature of " << matches << " architectures";
+  }
+}
+
+TEST(ZooBlocks, MakeDivisibleRoundsAsTorchvision) {
+  EXPECT_EQ(models::makeDivisible(32), 32);
+  EXPECT_EQ(models::makeDivisible(72 / 4), 24);     // 18 -> 16 would lose > 10%: 24
+  EXPECT_EQ(models::makeDivisible(240 / 4), 64);    // 60 -> 64
+  EXPECT_EQ(models::makeDivisible(3), 8);           // never below the divisor
+  EXPECT_EQ(models::makeDivisible(16 * 0.75), 16);  // 12 -> 16 (ties round up)
+  EXPECT_EQ(models::makeDivisible(100), 104);
+}
+
+}  // namespace

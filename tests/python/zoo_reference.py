@@ -1,0 +1,152 @@
+#!/usr/bin/python3
+"""Reference data from torchvision 0.14 for tests/core/models_zoo_test.cpp: every architecture
+of the model zoo beyond the ResNets (which tests/python/models_reference.py covers).
+
+Usage: zoo_reference.py OUT_DIR --models NAME[,NAME...]
+
+NAME is torchvision's builder name (mobilenet_v2, mobilenet_v3_small, ...). For each, a model
+with 10 classes is built (seed 1234), its BatchNorm statistics calibrated and perturbed (seeded)
+so that eval mode exercises every term, and written to OUT_DIR/NAME.json + OUT_DIR/NAME.bin:
+  arch, num_classes, input_size, num_threads,
+  state_dict: [{key, shape, dtype, offset, nbytes}] in state_dict() order (the values),
+  parameters: [{key, shape, grad_norm}] in named_parameters() order,
+  tensors: {name: {shape, dtype, offset, nbytes}}:
+    input          seeded float32 [2, 3, S, S]
+    targets        int64 [2]
+    eval_logits    model.eval()(input)
+    train_logits   model.train()(input) with Dropout and StochasticDepth in eval mode
+    train_loss     cross-entropy of train_logits against targets, shape [1]
+    grad_first     gradient of the first parameter after train_loss.backward()
+    grad_head      gradient of the head's weight
+    running_stats  every BatchNorm's running_mean and running_var after that train-mode pass,
+                   concatenated in module order
+Runs with torch.set_num_threads(2). Exits with 77 when torch or torchvision cannot be imported.
+"""
+import argparse
+import json
+import os
+import sys
+
+try:
+    import torch
+    import torch.nn.functional as F
+    import torchvision
+    from torchvision.ops import StochasticDepth
+except ImportError as error:  # the C++ test skips on 77
+    print(f"zoo_reference.py: cannot import torch/torchvision ({error})", file=sys.stderr)
+    sys.exit(77)
+
+# name -> (the head's module path, input side)
+MODELS = {
+    "mobilenet_v2": ("classifier.1", 64),
+    "mobilenet_v3_small": ("classifier.3", 64),
+    "mobilenet_v3_large": ("classifier.3", 64),
+    "efficientnet_b0": ("classifier.1", 64),
+}
+NUM_CLASSES = 10
+DTYPES = {torch.float32: "float32", torch.int64: "int64"}
+
+
+class Blob:
+    def __init__(self, path):
+        self.file = open(path, "wb")
+        self.offset = 0
+
+    def write(self, tensor):
+        array = tensor.detach().cpu().contiguous().numpy()
+        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
+        entry = {"offset": self.offset, "nbytes": len(data)}
+        self.file.write(data)
+        self.offset += len(data)
+        return entry
+
+
+def calibrate_batchnorm(model, generator, size):
+    """Running statistics from one train-mode pass over a seeded batch, then every BatchNorm
+    term perturbed (seeded); each layer's own momentum is kept."""
+    bns = [m for m in model.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    momenta = [m.momentum for m in bns]
+    with torch.no_grad():
+        for m in bns:
+            m.momentum = None  # cumulative average: after one pass, that batch's statistics
+        model.train()
+        model(torch.randn(4, 3, size, size, generator=generator))
+        for m, momentum in zip(bns, momenta):
+            n = m.num_features
+            m.momentum = momentum
+            m.weight.copy_(0.8 + 0.4 * torch.rand(n, generator=generator))
+            m.bias.copy_(0.2 * torch.rand(n, generator=generator) - 0.1)
+            m.running_mean.add_(0.05 * m.running_var.sqrt() * torch.randn(n, generator=generator))
+            m.running_var.mul_(0.9 + 0.2 * torch.rand(n, generator=generator))
+            m.num_batches_tracked.fill_(7)
+    return bns
+
+
+def describe(name, out_dir):
+    head, size = MODELS[name]
+    torch.manual_seed(1234)
+    model = getattr(torchvision.models, name)(weights=None, num_classes=NUM_CLASSES)
+    generator = torch.Generator().manual_seed(99)
+    bns = calibrate_batchnorm(model, generator, size)
+
+    blob = Blob(os.path.join(out_dir, name + ".bin"))
+    state = model.state_dict()
+    doc = {"arch": name, "num_classes": NUM_CLASSES, "input_size": size, "head": head,
+           "num_threads": torch.get_num_threads(), "blob": name + ".bin", "state_dict": []}
+    for key, value in state.items():
+        entry = {"key": key, "shape": list(value.shape), "dtype": DTYPES[value.dtype]}
+        entry.update(blob.write(value))
+        doc["state_dict"].append(entry)
+
+    tensors = {}
+
+    def put(tensor_name, tensor):
+        tensors[tensor_name] = {"shape": list(tensor.shape), "dtype": DTYPES[tensor.dtype]}
+        tensors[tensor_name].update(blob.write(tensor))
+
+    x = torch.randn(2, 3, size, size, generator=torch.Generator().manual_seed(7))
+    targets = torch.tensor([3, 8])
+    put("input", x)
+    put("targets", targets)
+    with torch.no_grad():
+        model.eval()
+        put("eval_logits", model(x))
+    model.train()
+    for m in model.modules():
+        if isinstance(m, (torch.nn.Dropout, StochasticDepth)):
+            m.eval()
+    logits = model(x)
+    loss = F.cross_entropy(logits, targets)
+    loss.backward()
+    put("train_logits", logits)
+    put("train_loss", loss.detach().reshape(1))
+    params = list(model.named_parameters())
+    put("grad_first", params[0][1].grad)
+    put("grad_head", dict(params)[head + ".weight"].grad)
+    put("running_stats", torch.cat([torch.cat([m.running_mean, m.running_var]) for m in bns]))
+    doc["parameters"] = [{"key": k, "shape": list(p.shape), "grad_norm": p.grad.norm().item()}
+                         for k, p in params]
+    doc["tensors"] = tensors
+    blob.file.close()
+    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+        json.dump(doc, f)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("out_dir")
+    parser.add_argument("--models", default=",".join(MODELS))
+    args = parser.parse_args()
+    wanted = list(filter(None, args.models.split(",")))
+    for name in wanted:
+        if name not in MODELS:
+            raise SystemExit(f"unknown model {name}; use one of {', '.join(MODELS)}")
+    os.makedirs(args.out_dir, exist_ok=True)
+    torch.set_num_threads(2)
+    for name in wanted:
+        describe(name, args.out_dir)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
