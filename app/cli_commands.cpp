@@ -144,4 +144,42 @@ int runEstimate(const config::RunConfig& config, bool json) {
   return 0;
 }
 
+int printModels(bool json) {
+  const auto cards = api::modelCards();
+  if (json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& c : cards)
+      out.push_back({{"architecture", c.architecture},
+                     {"display_name", c.displayName},
+                     {"year", c.year},
+                     {"paper", c.paper},
+                     {"authors", c.authors},
+                     {"introduced", c.introduced},
+                     {"parameters", c.parameters},
+                     {"gmacs_224", c.gmacs},
+                     {"input_size", c.inputSize},
+                     {"weights",
+                      {{"variant", c.weightsVariant},
+                       {"file", c.weightsFile},
+                       {"top1", c.top1},
+                       {"top5", c.top5},
+                       {"size_mb", c.fileSizeMB},
+                       {"resize", c.resizeSize},
+                       {"crop", c.inputSize},
+                       {"interpolation", c.interpolation}}}});
+    std::printf("%s\n", out.dump().c_str());
+    return 0;
+  }
+  std::printf("%-20s %-18s %4s %9s %7s %6s %6s %8s  %s\n", "ARCHITECTURE", "NAME", "YEAR", "PARAMS", "GMACS",
+              "TOP-1", "TOP-5", "FILE MB", "INTRODUCED");
+  for (const auto& c : cards)
+    std::printf("%-20s %-18s %4d %8.1fM %7.2f %6.2f %6.2f %8.1f  %s\n", c.architecture.c_str(),
+                c.displayName.c_str(), c.year, double(c.parameters) / 1e6, c.gmacs, c.top1, c.top5,
+                c.fileSizeMB, c.introduced.c_str());
+  std::printf(
+      "\nGMACs: multiply-accumulates per 224-px image. Top-1/top-5: ImageNet accuracy of the weights\n"
+      "--weights imagenet downloads (torchvision's IMAGENET1K_V1).\n");
+  return 0;
+}
+
 }  // namespace ft::cli

@@ -26,4 +26,8 @@ int runEvaluate(const std::string& runDir, const std::string& which, bool cached
 // `train --estimate`: the measured time per epoch and for the run; writes nothing.
 int runEstimate(const config::RunConfig& config, bool json);
 
+// `finetune-cli models`: one line per architecture (name, year, parameters, GMACs at 224 px,
+// ImageNet top-1/top-5 and file of its default weights), or with `json` one JSON array.
+int printModels(bool json);
+
 }  // namespace ft::cli

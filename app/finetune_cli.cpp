@@ -59,6 +59,9 @@ int main(int argc, char** argv) {
 
   auto* devices = app.add_subcommand("devices", "List the devices LibTorch can train on");
 
+  auto* modelsCommand =
+      app.add_subcommand("models", "List the architectures with their model cards and ImageNet weights");
+
   auto* exportCommand = app.add_subcommand(
       "export",
       "Export a run's model (LibTorch .pt, torchvision .pth, .safetensors or ONNX .onnx) + metadata "
@@ -126,6 +129,7 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    if (*modelsCommand) return ft::cli::printModels(json);
     if (*evaluateCommand) {
       try {
         return runEvaluate(evaluateDir, evaluateWhich, evaluateCached, evaluateSamples, json);

@@ -575,10 +575,6 @@ Predicted: %2
         <translation>关于 FineTune Studio</translation>
     </message>
     <message>
-        <source>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;Fine-tunes a pretrained image classifier (ResNet) on your own images: the head is replaced, the backbone is frozen for the first epochs and then the whole network is fine-tuned.&lt;/p&gt;&lt;p&gt;Training runs on LibTorch; every run folder holds its configuration, metrics, checkpoints and exports.&lt;/p&gt;</source>
-        <translation>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;在您自己的图像上微调预训练的图像分类器（ResNet）：替换分类头，前几轮冻结主干网络，之后对整个网络进行微调。&lt;/p&gt;&lt;p&gt;训练基于 LibTorch；每个运行目录都保存了其配置、指标、检查点和导出的模型。&lt;/p&gt;</translation>
-    </message>
-    <message>
         <source>Stop training?</source>
         <translation>停止训练？</translation>
     </message>
@@ -589,6 +585,148 @@ Predicted: %2
     <message>
         <source>Stopping the training…</source>
         <translation>正在停止训练…</translation>
+    </message>
+    <message>
+        <source>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;Fine-tunes a pretrained image classifier (ResNet, VGG, MobileNet, EfficientNet, …) on your own images: the head is replaced, the backbone is frozen for the first epochs and then the whole network is fine-tuned.&lt;/p&gt;&lt;p&gt;Training runs on LibTorch; every run folder holds its configuration, metrics, checkpoints and exports.&lt;/p&gt;</source>
+        <translation>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;在您自己的图像上微调预训练的图像分类器（ResNet、VGG、MobileNet、EfficientNet 等）：替换分类头，前几轮冻结主干网络，之后对整个网络进行微调。&lt;/p&gt;&lt;p&gt;训练基于 LibTorch；每个运行目录都保存了其配置、指标、检查点和导出的模型。&lt;/p&gt;</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::ModelCardView</name>
+    <message>
+        <source>History of pretrained models…</source>
+        <translation>预训练模型的历史…</translation>
+    </message>
+    <message>
+        <source>%1 M parameters · %2 GMACs per 224-px image · ImageNet top-1 %3%, top-5 %4% (%5, %6 MB)</source>
+        <translation>%1 M 个参数 · 每张 224 像素图像 %2 GMACs · ImageNet top-1 %3%，top-5 %4%（%5，%6 MB）</translation>
+    </message>
+    <message>
+        <source>Its weights expect images resized to %1 px, centre-cropped to %2 px (%3).</source>
+        <translation>它的权重要求图像先缩放到 %1 像素，再从中心裁剪为 %2 像素（%3）。</translation>
+    </message>
+    <message>
+        <source>bicubic</source>
+        <translation>双三次插值</translation>
+    </message>
+    <message>
+        <source>bilinear</source>
+        <translation>双线性插值</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::ModelCards</name>
+    <message>
+        <source>Residual connections let very deep networks train.</source>
+        <translation>残差连接让很深的网络也能训练。</translation>
+    </message>
+    <message>
+        <source>Bottleneck blocks (1x1, 3x3, 1x1) make a deeper ResNet affordable.</source>
+        <translation>瓶颈块（1x1、3x3、1x1）让更深的 ResNet 算得起。</translation>
+    </message>
+    <message>
+        <source>The same bottlenecks, 101 layers deep: more accuracy for twice ResNet-50&apos;s cost.</source>
+        <translation>同样的瓶颈块，深达 101 层：以 ResNet-50 两倍的计算量换来更高的准确率。</translation>
+    </message>
+    <message>
+        <source>ReLU, dropout and GPU training: the network that started deep learning&apos;s ImageNet era.</source>
+        <translation>ReLU、dropout 与 GPU 训练：开启深度学习 ImageNet 时代的网络。</translation>
+    </message>
+    <message>
+        <source>Depth from stacks of small 3x3 convolutions, one simple pattern throughout.</source>
+        <translation>以层层堆叠的 3x3 小卷积获得深度，全网只用一种简单的模式。</translation>
+    </message>
+    <message>
+        <source>VGG-16 with batch normalisation after every convolution: trains faster and more stably.</source>
+        <translation>每个卷积后都加批归一化的 VGG-16：训练更快、更稳定。</translation>
+    </message>
+    <message>
+        <source>Inverted residuals on depthwise-separable convolutions: accuracy at a phone&apos;s budget.</source>
+        <translation>基于深度可分离卷积的倒残差结构：以手机的算力预算取得准确率。</translation>
+    </message>
+    <message>
+        <source>Found by architecture search, with squeeze-and-excitation and hard-swish: the smallest here.</source>
+        <translation>由神经架构搜索得到，带有挤压-激励模块和 hard-swish：这里最小的模型。</translation>
+    </message>
+    <message>
+        <source>Found by architecture search, with squeeze-and-excitation and hard-swish.</source>
+        <translation>由神经架构搜索得到，带有挤压-激励模块和 hard-swish。</translation>
+    </message>
+    <message>
+        <source>Scales depth, width and resolution together; B0 is the searched base network.</source>
+        <translation>同时缩放深度、宽度和分辨率；B0 是搜索得到的基础网络。</translation>
+    </message>
+    <message>
+        <source>ImageNet</source>
+        <translation>ImageNet</translation>
+    </message>
+    <message>
+        <source>A data set of millions of labelled photos in thousands of classes; its yearly challenge (ILSVRC, 1000 classes) became the benchmark of image recognition.</source>
+        <translation>一个包含数千个类别、数百万张标注照片的数据集；它的年度挑战赛（ILSVRC，1000 类）成为图像识别的基准。</translation>
+    </message>
+    <message>
+        <source>AlexNet</source>
+        <translation>AlexNet</translation>
+    </message>
+    <message>
+        <source>A deep convolutional network trained on two GPUs wins ILSVRC with a top-5 error of 15%, ten points ahead of the next entry. Pretrained networks become reusable starting points.</source>
+        <translation>一个在两块 GPU 上训练的深度卷积网络以 15% 的 top-5 错误率赢得 ILSVRC，领先第二名十个百分点。预训练网络从此成为可复用的起点。</translation>
+    </message>
+    <message>
+        <source>VGG</source>
+        <translation>VGG</translation>
+    </message>
+    <message>
+        <source>Depth matters: 16 and 19 layers of small 3x3 convolutions. Its features became the standard to transfer to other tasks.</source>
+        <translation>深度很重要：16 层和 19 层的 3x3 小卷积。它的特征成为迁移到其他任务的标准。</translation>
+    </message>
+    <message>
+        <source>Batch normalisation</source>
+        <translation>批归一化</translation>
+    </message>
+    <message>
+        <source>Normalising each layer&apos;s inputs over the batch makes deep networks train faster and less sensitive to their initialisation.</source>
+        <translation>在批次上归一化每一层的输入，让深度网络训练更快，对初始化也不那么敏感。</translation>
+    </message>
+    <message>
+        <source>ResNet</source>
+        <translation>ResNet</translation>
+    </message>
+    <message>
+        <source>Residual connections let 50, 101 and even 152 layers train, and win ILSVRC 2015 below human-level top-5 error. Still the default backbone for fine-tuning.</source>
+        <translation>残差连接让 50、101 乃至 152 层的网络都能训练，并以低于人类水平的 top-5 错误率赢得 ILSVRC 2015。至今仍是微调的默认骨干网络。</translation>
+    </message>
+    <message>
+        <source>MobileNetV2</source>
+        <translation>MobileNetV2</translation>
+    </message>
+    <message>
+        <source>Inverted residuals on depthwise-separable convolutions bring pretrained networks to phones.</source>
+        <translation>基于深度可分离卷积的倒残差结构把预训练网络带到了手机上。</translation>
+    </message>
+    <message>
+        <source>MobileNetV3 and EfficientNet</source>
+        <translation>MobileNetV3 与 EfficientNet</translation>
+    </message>
+    <message>
+        <source>Architectures found by automated search: MobileNetV3 for phones, EfficientNet scaling depth, width and resolution together for the best accuracy per computation.</source>
+        <translation>由自动搜索得到的架构：MobileNetV3 面向手机，EfficientNet 同时缩放深度、宽度和分辨率，以求单位计算量下的最佳准确率。</translation>
+    </message>
+    <message>
+        <source>Vision Transformer</source>
+        <translation>Vision Transformer（视觉 Transformer）</translation>
+    </message>
+    <message>
+        <source>Images as sequences of 16x16 patches fed to a Transformer: with enough pretraining data, attention alone matches convolutions.</source>
+        <translation>把图像切成 16x16 图块的序列送入 Transformer：只要预训练数据足够多，仅靠注意力就能与卷积网络相当。</translation>
+    </message>
+    <message>
+        <source>ConvNeXt</source>
+        <translation>ConvNeXt</translation>
+    </message>
+    <message>
+        <source>A ResNet modernised with the Transformers&apos; design choices: convolutions compete with them again.</source>
+        <translation>用 Transformer 的设计选择把 ResNet 现代化：卷积网络再次与之一较高下。</translation>
     </message>
 </context>
 <context>
@@ -643,6 +781,13 @@ Predicted: %2
     </message>
 </context>
 <context>
+    <name>ft::ui::ModelHistoryDialog</name>
+    <message>
+        <source>History of image pretrained models</source>
+        <translation>图像预训练模型的历史</translation>
+    </message>
+</context>
+<context>
     <name>ft::ui::ModelPage</name>
     <message>
         <source>Model</source>
@@ -657,10 +802,6 @@ Predicted: %2
         <translation>
             <numerusform>%1，%n 个类别：共 %2 个参数；冻结主干网络时只训练其中的 %3 个（新的分类头）。</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>The last fully connected layer (fc) is replaced by a new head with one output per class of your data set.</source>
-        <translation>最后的全连接层（fc）会被替换为新的分类头，其输出数等于数据集的类别数。</translation>
     </message>
     <message>
         <source>Choose starting weights</source>
@@ -733,6 +874,18 @@ Predicted: %2
     <message>
         <source>ImageNet weights were trained on 224×224 images: a smaller input trains faster but keeps less of what they learned.</source>
         <translation>ImageNet 权重是在 224×224 的图像上训练的：较小的输入训练更快，但保留的已学知识更少。</translation>
+    </message>
+    <message>
+        <source>Input size changed to %1 px: the size these weights were trained at (set it by hand to keep another).</source>
+        <translation>输入尺寸已改为 %1 像素：这些权重训练时的尺寸（如需其他尺寸，请手动设置）。</translation>
+    </message>
+    <message>
+        <source>Input size back to %1 px, as before ImageNet weights were chosen.</source>
+        <translation>输入尺寸已恢复为 %1 像素，即选择 ImageNet 权重之前的尺寸。</translation>
+    </message>
+    <message>
+        <source>The last fully connected layer (%1) is replaced by a new head with one output per class of your data set.</source>
+        <translation>最后的全连接层（%1）会被替换为新的输出头，数据集的每个类别对应一个输出。</translation>
     </message>
 </context>
 <context>

@@ -196,7 +196,8 @@ void MainWindow::setLanguage(const QString& language) {
 void MainWindow::about() {
   QMessageBox::about(
       this, tr("About FineTune Studio"),
-      tr("<h3>FineTune Studio %1</h3><p>Fine-tunes a pretrained image classifier (ResNet) on "
+      tr("<h3>FineTune Studio %1</h3><p>Fine-tunes a pretrained image classifier (ResNet, VGG, MobileNet, "
+         "EfficientNet, …) on "
          "your own images: the head is replaced, the backbone is frozen for the first epochs and "
          "then the whole network is fine-tuned.</p><p>Training runs on LibTorch; every run "
          "folder holds its configuration, metrics, checkpoints and exports.</p>")

@@ -17,6 +17,7 @@
 
 #include "api/studio_api.h"
 #include "background_runner.h"
+#include "model_card_view.h"
 #include "studio_settings.h"
 #include "weights_download_panel.h"
 
@@ -68,9 +69,12 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   m_weightsHint->setWordWrap(true);
   weights->addWidget(m_weightsHint);
 
+  m_card = new ModelCardView(this);
+
   m_networkBox = new QGroupBox(this);
   m_networkForm = new QFormLayout(m_networkBox);
   addFormRow(m_networkForm, m_architecture);
+  m_networkForm->addRow(m_card);
   m_networkForm->addRow(new QLabel(this), weights);
 
   m_inputSize = new QSpinBox(this);
@@ -87,6 +91,9 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   m_imageNetSizeNote->setObjectName(QStringLiteral("imageNetSizeNote"));
   m_imageNetSizeNote->setWordWrap(true);
   m_imageNetSizeNote->setStyleSheet(QStringLiteral("color: #9a6700;"));
+  m_sizeFollowsNote = new QLabel(this);
+  m_sizeFollowsNote->setObjectName(QStringLiteral("sizeFollowsNote"));
+  m_sizeFollowsNote->setWordWrap(true);
   m_parameters = new QLabel(this);
   m_parameters->setObjectName(QStringLiteral("parameterCounts"));
   m_parameters->setWordWrap(true);
@@ -97,6 +104,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   m_sizeForm = new QFormLayout(m_sizeBox);
   addFormRow(m_sizeForm, m_inputSize);
   m_sizeForm->addRow(m_inputHint);
+  m_sizeForm->addRow(m_sizeFollowsNote);
   m_sizeForm->addRow(m_imageNetSizeNote);
   addFormRow(m_sizeForm, m_normalization);
 
@@ -114,28 +122,70 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
 
   connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this, &ModelPage::describe);
   connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
+    m_card->showArchitecture(m_architecture->currentData().toString().toStdString());
+    if (!m_loading) followWeights();
+  });
+  connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
     if (!m_loading) checkCache();
   });
   connect(m_weightsGroup, &QButtonGroup::buttonToggled, this, [this] { updateWeightsRow(); });
-  connect(m_imageNet, &QRadioButton::toggled, this, [this](bool checked) {
+  connect(m_imageNet, &QRadioButton::toggled, this, [this] {
     if (m_loading) return;
-    // ImageNet weights were trained at 224×224: suggest it, unless the size was chosen by hand.
-    if (checked && !m_inputSizeEdited && m_inputSize->value() != 224) {
-      m_loading = true;
-      m_inputSize->setValue(224);
-      m_loading = false;
-    }
+    followWeights();
     checkCache();
   });
   connect(m_weightsPath, &QLineEdit::textChanged, this, [this] { updateWeightsRow(); });
   connect(m_inputSize, qOverload<int>(&QSpinBox::valueChanged), this, [this] {
-    if (!m_loading) m_inputSizeEdited = true;
+    if (!m_loading) {
+      m_inputSizeEdited = true;
+      m_sizeNote = SizeNote::None;
+      showSizeNote();
+    }
     updateWeightsRow();
   });
   connect(m_weightsBrowse, &QPushButton::clicked, this, &ModelPage::browseWeights);
+  m_card->showArchitecture(m_architecture->currentData().toString().toStdString());
   retranslateUi();
   updateWeightsRow();
   describe();
+}
+
+void ModelPage::followWeights() {
+  // The input size follows the chosen weights' preprocessing (ImageNet weights: their crop,
+  // 224 px) and goes back when they are dropped, unless the user set the size by hand.
+  if (m_inputSizeEdited) return;
+  int wanted = m_sizeWithoutWeights;
+  if (m_imageNet->isChecked()) {
+    try {
+      wanted = api::modelCard(m_architecture->currentData().toString().toStdString()).inputSize;
+    } catch (const std::exception&) {
+      wanted = 224;
+    }
+  }
+  if (wanted == m_inputSize->value()) return;
+  m_sizeNote = m_imageNet->isChecked() ? SizeNote::SetForWeights : SizeNote::BackWithoutWeights;
+  m_loading = true;
+  m_inputSize->setValue(wanted);
+  m_loading = false;
+  showSizeNote();
+}
+
+void ModelPage::showSizeNote() {
+  const int size = m_inputSize->value();
+  switch (m_sizeNote) {
+    case SizeNote::None: m_sizeFollowsNote->clear(); break;
+    case SizeNote::SetForWeights:
+      m_sizeFollowsNote->setText(
+          tr("Input size changed to %1 px: the size these weights were trained at (set it by hand to keep "
+             "another).")
+              .arg(size));
+      break;
+    case SizeNote::BackWithoutWeights:
+      m_sizeFollowsNote->setText(
+          tr("Input size back to %1 px, as before ImageNet weights were chosen.").arg(size));
+      break;
+  }
+  m_sizeFollowsNote->setVisible(m_sizeNote != SizeNote::None);
 }
 
 ModelPage::~ModelPage() = default;
@@ -157,11 +207,15 @@ void ModelPage::load(const config::RunConfig& config) {
   (none ? m_randomInit : imageNet ? m_imageNet : m_fromFile)->setChecked(true);
   m_weightsPath->setText(none || imageNet ? QString() : weights);
   m_inputSize->setValue(config.transform.inputSize);
+  m_sizeWithoutWeights = imageNet ? config::RunConfig{}.transform.inputSize : config.transform.inputSize;
+  m_sizeNote = SizeNote::None;
+  m_card->showArchitecture(m_architecture->currentData().toString().toStdString());
   const int norm = m_normalization->findData(QString::fromStdString(config.transform.normalization));
   m_normalization->setCurrentIndex(norm < 0 ? 0 : norm);
   // A loaded size other than the default was somebody's choice: ImageNet does not override it.
   m_inputSizeEdited = config.transform.inputSize != config::RunConfig{}.transform.inputSize;
   m_loading = false;
+  showSizeNote();
   updateWeightsRow();
   checkCache();
 }
@@ -199,6 +253,7 @@ void ModelPage::describe() {
                                      m_displayName = QString::fromStdString(summary.displayName);
                                      m_total = summary.totalParameters;
                                      m_trainableFrozen = summary.trainableWhileFrozen;
+                                     m_headName = QString::fromStdString(summary.headName);
                                      showSummary();
                                      Q_EMIT described();
                                    },
@@ -224,8 +279,9 @@ void ModelPage::showSummary() {
            nullptr, m_classes)
             .arg(m_displayName, locale.toString(m_total), locale.toString(m_trainableFrozen)));
   }
-  m_headNote->setText(tr("The last fully connected layer (fc) is replaced by a new head with one "
-                         "output per class of your data set."));
+  m_headNote->setText(tr("The last fully connected layer (%1) is replaced by a new head with one "
+                         "output per class of your data set.")
+                          .arg(m_headName.isEmpty() ? QStringLiteral("fc") : m_headName));
 }
 
 void ModelPage::updateWeightsRow() {
@@ -266,7 +322,7 @@ void ModelPage::retranslateUi() {
   m_networkBox->setTitle(tr("Network"));
   m_sizeBox->setTitle(tr("Input"));
   setFormLabel(m_networkForm, m_architecture, tr("Architecture:"));
-  if (auto* label = qobject_cast<QLabel*>(m_networkForm->itemAt(1, QFormLayout::LabelRole)->widget()))
+  if (auto* label = qobject_cast<QLabel*>(m_networkForm->itemAt(2, QFormLayout::LabelRole)->widget()))
     label->setText(tr("Starting weights:"));
   m_randomInit->setText(tr("None (random initialisation)"));
   m_imageNet->setText(tr("ImageNet (torchvision's pretrained weights, downloaded on first use)"));
@@ -283,6 +339,8 @@ void ModelPage::retranslateUi() {
   m_normalization->setItemText(1, tr("Measured on this data set"));
   m_inputHint->setText(tr("Images are resized to this square size. 32 suits the built-in "
                           "Fashion-MNIST (28×28) and CIFAR-10; ImageNet weights want 224."));
+  m_card->retranslateUi();
+  showSizeNote();
   showSummary();
 }
 

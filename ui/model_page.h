@@ -10,6 +10,9 @@ class QComboBox;
 class QFormLayout;
 class QGroupBox;
 class QLabel;
+namespace ft::ui {
+class ModelCardView;
+}
 class QLineEdit;
 class QPushButton;
 class QRadioButton;
@@ -60,6 +63,8 @@ class ModelPage : public WizardStep {
   void browseWeights();
   void updateWeightsRow();
   void checkCache();
+  void followWeights();
+  void showSizeNote();
 
   QGroupBox* m_networkBox;
   QGroupBox* m_sizeBox;
@@ -77,6 +82,12 @@ class ModelPage : public WizardStep {
   QComboBox* m_normalization;
   QLabel* m_inputHint;
   QLabel* m_imageNetSizeNote;
+  QLabel* m_sizeFollowsNote;
+  ModelCardView* m_card;
+  // What the size-follows-the-weights note says (kept to say it again in another language).
+  enum class SizeNote { None, SetForWeights, BackWithoutWeights } m_sizeNote = SizeNote::None;
+  int m_sizeWithoutWeights = 32;  // the size to go back to when ImageNet weights are dropped
+  QString m_headName;
   QLabel* m_parameters;
   QLabel* m_headNote;
   BackgroundRunner* m_runner;

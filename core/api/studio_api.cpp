@@ -18,6 +18,8 @@
 #include "data/random.h"
 #include "export/model_export.h"
 #include "models/classifier.h"
+#include "models/model_cards.h"
+#include "weights/official_weights.h"
 #include "train/loss_scaler.h"
 #include "train/precision.h"
 #include "train/loader_options.h"
@@ -98,7 +100,45 @@ ModelSummary describeModel(const std::string& architecture, int numClasses) {
   summary.totalParameters = frozen.total;
   summary.trainableWhileFrozen = frozen.total - frozen.frozen;
   summary.suggestedInputSize = int(model->info().inputSize);
+  summary.headName = model->info().headName;
   return summary;
+}
+
+ModelCardView modelCard(const std::string& architecture) {
+  const auto& info = models::architectureInfo(architecture);
+  const auto& card = models::modelCard(info.name);
+  ModelCardView view;
+  view.architecture = info.name;
+  view.displayName = info.displayName;
+  view.year = card.year;
+  view.paper = card.paper;
+  view.authors = card.authors;
+  view.introduced = card.introduced;
+  view.parameters = card.parameters;
+  view.gmacs = card.gmacs;
+  view.inputSize = int(info.inputSize);
+  const auto& weights = weights::officialWeightsFor(info.name);
+  view.weightsVariant = weights.variant;
+  view.weightsFile = weights.file.fileName;
+  view.top1 = weights.top1;
+  view.top5 = weights.top5;
+  view.fileSizeMB = weights.fileSizeMB;
+  view.resizeSize = weights.preprocessing.resizeSize;
+  view.interpolation = weights.preprocessing.interpolation;
+  return view;
+}
+
+std::vector<ModelCardView> modelCards() {
+  std::vector<ModelCardView> cards;
+  for (const auto& info : models::architectures()) cards.push_back(modelCard(info.name));
+  return cards;
+}
+
+std::vector<HistoryEntry> modelHistory() {
+  std::vector<HistoryEntry> entries;
+  for (const auto& event : models::modelHistory())
+    entries.push_back({event.year, event.title, event.text, event.architectures});
+  return entries;
 }
 
 EpochEstimate estimateRun(const config::RunConfig& config, int batches) {

@@ -40,6 +40,7 @@ DataPreview previewData(const config::DataConfig& data, std::uint64_t seed, int 
 
 struct ModelSummary {
   std::string displayName;  // "ResNet-18"
+  std::string headName;     // the layer a new head replaces: "fc", "classifier.3"
   std::int64_t totalParameters = 0;
   std::int64_t trainableWhileFrozen = 0;  // the head only
   int suggestedInputSize = 224;           // for ImageNet weights
@@ -49,6 +50,32 @@ ModelSummary describeModel(const std::string& architecture, int numClasses);
 std::vector<std::string> architectures();
 // The name people read ("ResNet-18" for "resnet18"); the name itself when it is unknown.
 std::string architectureDisplayName(const std::string& architecture);
+
+// A model card (models/model_cards.h) with the architecture's default ImageNet weights: what the
+// model page's gallery and `finetune-cli models` show. English text; front ends translate it.
+struct ModelCardView {
+  std::string architecture;  // "resnet18"
+  std::string displayName;   // "ResNet-18"
+  int year = 0;
+  std::string paper, authors, introduced;
+  std::int64_t parameters = 0;  // with the 1000-class ImageNet head
+  double gmacs = 0;             // per 224-px image
+  int inputSize = 224;          // the default weights' crop
+  // The default ImageNet weights (imagenet = IMAGENET1K_V1).
+  std::string weightsVariant, weightsFile;
+  double top1 = 0, top5 = 0, fileSizeMB = 0;
+  int resizeSize = 256;
+  std::string interpolation;  // "bilinear" | "bicubic"
+};
+std::vector<ModelCardView> modelCards();
+ModelCardView modelCard(const std::string& architecture);  // throws ft::UserError when unknown
+
+struct HistoryEntry {
+  int year = 0;
+  std::string title, text;
+  std::vector<std::string> architectures;  // none for a milestone
+};
+std::vector<HistoryEntry> modelHistory();
 
 struct EpochEstimate {
   double frozenSecondsPerEpoch = 0.0;  // training + evaluation

@@ -238,6 +238,12 @@ void validate(const RunConfig& c) {
   oneOf("transform.normalization", c.transform.normalization, {"imagenet", "dataset"});
 
   oneOf("model.architecture", c.model.architecture, models::architectureNames());
+  if (const auto& arch = models::architectureInfo(c.model.architecture);
+      c.transform.inputSize < arch.minInputSize)
+    throw UserError("config: transform.input_size is " + std::to_string(c.transform.inputSize) + " px, but " +
+                    arch.displayName + " needs at least " + std::to_string(arch.minInputSize) +
+                    " px (its pooling layers would shrink a smaller image to nothing); raise the input size "
+                    "or choose another architecture");
   if (c.model.weights.empty())
     throw UserError("config: model.weights is empty; use \"none\", \"imagenet\" or the path of a weights "
                     "file (.pth, .safetensors, or a .pt exported by a previous run)");

@@ -42,7 +42,7 @@ void exportLibTorch(const models::Classifier& model, const ExportMetadata& metad
 enum class ExportFormat {
   LibTorch,        // .pt: LibTorch archive with the metadata inside
   TorchvisionPth,  // .pth: torch.save(state_dict) zip; torch.load + torchvision's
-                   // resnetN(num_classes=N).load_state_dict(..., strict=True) accept it
+                   // <arch>(num_classes=N).load_state_dict(..., strict=True) accept it
   SafeTensors,     // .safetensors: the state dict, metadata in __metadata__["finetune_studio"]
   Onnx             // .onnx: opset 13, BatchNorm folded, dynamic batch (see onnx_export.h)
 };

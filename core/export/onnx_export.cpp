@@ -14,6 +14,8 @@
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "models/blocks.h"
+#include "models/vgg.h"
 
 namespace ft::exporting {
 namespace {
@@ -34,22 +36,27 @@ class GraphBuilder {
   bool has(const std::string& module) const { return m_modules.count(module) != 0; }
 
   // Conv `conv` followed by BatchNorm `bn` (eval mode) as one Conv with folded weight and bias:
-  // w' = w * g / sqrt(v + eps), b' = beta - m * g / sqrt(v + eps), computed in double.
-  std::string convBatchNorm(const std::string& input, const std::string& conv, const std::string& bn) {
+  // w' = w * g / sqrt(v + eps), b' = beta - m * g / sqrt(v + eps), computed in double. With no
+  // `bn`, the convolution with its own bias (if any).
+  std::string convBatchNorm(const std::string& input, const std::string& conv, const std::string& bn = "") {
     const auto* convModule = module(conv)->as<torch::nn::Conv2d>();
-    const auto* bnModule = module(bn)->as<torch::nn::BatchNorm2d>();
-    if (!convModule || !bnModule)
-      throw std::logic_error("ONNX export: " + conv + "/" + bn + " are not Conv2d/BatchNorm2d");
+    if (!convModule) throw std::logic_error("ONNX export: " + conv + " is not a Conv2d");
     const auto& options = convModule->options;
-    if (options.groups() != 1 || (*options.dilation())[0] != 1 || (*options.dilation())[1] != 1 ||
-        !c10::holds_alternative<torch::ExpandingArray<2>>(options.padding()))
+    if (!c10::holds_alternative<torch::ExpandingArray<2>>(options.padding()) ||
+        !c10::get_if<torch::enumtype::kZeros>(&options.padding_mode()))
       throw std::logic_error("ONNX export: " + conv + " has options this exporter does not map");
     const auto padding = c10::get<torch::ExpandingArray<2>>(options.padding());
-    const torch::Tensor scale = state(bn + ".weight") /
-                                torch::sqrt(state(bn + ".running_var") + bnModule->options.eps());
-    const torch::Tensor weight = state(conv + ".weight") * scale.view({-1, 1, 1, 1});
-    torch::Tensor bias = state(bn + ".bias") - state(bn + ".running_mean") * scale;
-    if (options.bias()) bias = bias + state(conv + ".bias") * scale;
+    torch::Tensor weight = state(conv + ".weight");
+    torch::Tensor bias = options.bias() ? state(conv + ".bias")
+                                        : torch::zeros({weight.size(0)}, weight.options());
+    if (!bn.empty()) {
+      const auto* bnModule = module(bn)->as<torch::nn::BatchNorm2d>();
+      if (!bnModule) throw std::logic_error("ONNX export: " + bn + " is not a BatchNorm2d");
+      const torch::Tensor scale = state(bn + ".weight") /
+                                  torch::sqrt(state(bn + ".running_var") + bnModule->options.eps());
+      weight = weight * scale.view({-1, 1, 1, 1});
+      bias = state(bn + ".bias") + (bias - state(bn + ".running_mean")) * scale;
+    }
     const std::string weightName = conv + ".weight", biasName = conv + ".bias";
     addInitializer(weightName, weight);
     addInitializer(biasName, bias);
@@ -58,12 +65,42 @@ class GraphBuilder {
     addInts(node, "kernel_shape", {(*options.kernel_size())[0], (*options.kernel_size())[1]});
     addInts(node, "strides", {(*options.stride())[0], (*options.stride())[1]});
     addInts(node, "pads", {(*padding)[0], (*padding)[1], (*padding)[0], (*padding)[1]});
+    addInts(node, "dilations", {(*options.dilation())[0], (*options.dilation())[1]});
+    if (options.groups() != 1) addInt(node, "group", options.groups());
     return node->output(0);
   }
 
   std::string relu(const std::string& input) { return addNode("Relu", {input}, "relu")->output(0); }
   std::string add(const std::string& a, const std::string& b) {
     return addNode("Add", {a, b}, "add")->output(0);
+  }
+  std::string mul(const std::string& a, const std::string& b) {
+    return addNode("Mul", {a, b}, "mul")->output(0);
+  }
+
+  // The activations as operators OpenCV 4.6's importer takes as well as ONNX Runtime: ReLU6 as
+  // relu(x) - relu(x - 6) (it refuses Clip with min/max inputs), Hardswish as x * HardSigmoid(x)
+  // (HardSwish needs opset 14), SiLU as x * Sigmoid(x).
+  std::string activation(const std::string& x, models::Activation kind) {
+    using models::Activation;
+    switch (kind) {
+      case Activation::None: return x;
+      case Activation::ReLU: return relu(x);
+      case Activation::ReLU6: {
+        const std::string shifted = addNode("Sub", {x, scalar("six", 6.0)}, "relu6")->output(0);
+        return addNode("Sub", {relu(x), relu(shifted)}, "relu6")->output(0);
+      }
+      case Activation::Hardsigmoid: {
+        auto* node = addNode("HardSigmoid", {x}, "hardsigmoid");
+        addFloat(node, "alpha", 1.0f / 6.0f);
+        addFloat(node, "beta", 0.5f);
+        return node->output(0);
+      }
+      case Activation::Hardswish: return mul(x, activation(x, Activation::Hardsigmoid));
+      case Activation::Sigmoid: return addNode("Sigmoid", {x}, "sigmoid")->output(0);
+      case Activation::SiLU: return mul(x, activation(x, Activation::Sigmoid));
+    }
+    throw std::logic_error("ONNX export: unknown activation");
   }
 
   // torch max_pool2d(3, stride 2, padding 1): padded cells never win, as ONNX's.
@@ -75,22 +112,98 @@ class GraphBuilder {
     return node->output(0);
   }
 
-  // adaptive_avg_pool2d(1) + flatten(1) + fc: the logits, named `output`.
-  void head(const std::string& input, const std::string& output) {
-    const std::string pooled = addNode("GlobalAveragePool", {input}, "avgpool")->output(0);
-    auto* flatten = addNode("Flatten", {pooled}, "flatten");
-    addInt(flatten, "axis", 1);
-    addInitializer("fc.weight", state("fc.weight"));
-    addInitializer("fc.bias", state("fc.bias"));
-    auto* gemm = addNode("Gemm", {flatten->output(0), "fc.weight", "fc.bias"}, "fc", output);
-    addInt(gemm, "transB", 1);
+  // A [N, C, 1, 1] tensor repeated to [N, C, size, size] (Resize, nearest): OpenCV 4.6's Mul
+  // mishandles [N, C, 1, 1] * [N, C, H, W] broadcasting when N > 1, and even a pooled
+  // [N, C, 1, 1] times a 1x1 map, so the squeeze-and-excitation scale always goes through Resize
+  // (scale 1 included) and is multiplied shape for shape.
+  std::string spread(const std::string& input, std::int64_t size) {
+    const std::string roi = "const.roi", scales = "const.scales." + std::to_string(size);
+    if (m_constants.insert(roi).second) addInitializer(roi, torch::zeros({0}, torch::kFloat64));
+    if (m_constants.insert(scales).second)
+      addInitializer(scales, torch::tensor({1.0, 1.0, double(size), double(size)}, torch::kFloat64));
+    auto* node = addNode("Resize", {input, roi, scales}, "spread");
+    auto* mode = node->add_attribute();
+    mode->set_name("mode");
+    mode->set_type(onnx::AttributeProto::STRING);
+    mode->set_s("nearest");
+    return node->output(0);
   }
 
- private:
+  // The side of a convolution's output for a square input of side `size`.
+  std::int64_t convOutputSize(const std::string& conv, std::int64_t size) const {
+    const auto& options = module(conv)->as<torch::nn::Conv2d>()->options;
+    const auto padding = c10::get<torch::ExpandingArray<2>>(options.padding());
+    return (size + 2 * (*padding)[0] - (*options.dilation())[0] * ((*options.kernel_size())[0] - 1) - 1) /
+               (*options.stride())[0] +
+           1;
+  }
+
+  std::string globalAveragePool(const std::string& input) {
+    return addNode("GlobalAveragePool", {input}, "avgpool")->output(0);
+  }
+
+  // adaptive_avg_pool2d(1) + flatten(1): [N, C].
+  std::string pooledFeatures(const std::string& input) {
+    auto* flatten = addNode("Flatten", {globalAveragePool(input)}, "flatten");
+    addInt(flatten, "axis", 1);
+    return flatten->output(0);
+  }
+
+  // The Linear module `linear` as Gemm; `output` names the result ("" = a running name).
+  std::string linear(const std::string& input, const std::string& linear, const std::string& output = "") {
+    if (!module(linear)->as<torch::nn::Linear>())
+      throw std::logic_error("ONNX export: " + linear + " is not Linear");
+    addInitializer(linear + ".weight", state(linear + ".weight"));
+    addInitializer(linear + ".bias", state(linear + ".bias"));
+    auto* gemm = addNode("Gemm", {input, linear + ".weight", linear + ".bias"}, linear, output);
+    addInt(gemm, "transB", 1);
+    return gemm->output(0);
+  }
+
+  // Gemm with the given weight [out, in] and bias [out] under `name`.
+  std::string gemm(const std::string& input, const std::string& name, const torch::Tensor& weight,
+                   const torch::Tensor& bias) {
+    addInitializer(name + ".weight", weight);
+    addInitializer(name + ".bias", bias);
+    auto* node = addNode("Gemm", {input, name + ".weight", name + ".bias"}, name);
+    addInt(node, "transB", 1);
+    return node->output(0);
+  }
+
+  std::string maxPool(const std::string& input, std::int64_t kernel, std::int64_t stride) {
+    auto* node = addNode("MaxPool", {input}, "maxpool");
+    addInts(node, "kernel_shape", {kernel, kernel});
+    addInts(node, "strides", {stride, stride});
+    return node->output(0);
+  }
+
+  std::string averagePool(const std::string& input, std::int64_t kernel) {
+    auto* node = addNode("AveragePool", {input}, "avgpool");
+    addInts(node, "kernel_shape", {kernel, kernel});
+    addInts(node, "strides", {kernel, kernel});
+    return node->output(0);
+  }
+
+  std::string flatten(const std::string& input) {
+    auto* node = addNode("Flatten", {input}, "flatten");
+    addInt(node, "axis", 1);
+    return node->output(0);
+  }
+
+  const torch::Tensor& tensor(const std::string& key) const { return state(key); }
+
   std::shared_ptr<torch::nn::Module> module(const std::string& name) const {
     const auto it = m_modules.find(name);
     if (it == m_modules.end()) throw std::logic_error("ONNX export: no module " + name);
     return it->second;
+  }
+
+ private:
+  // A scalar constant, one initializer per distinct name.
+  std::string scalar(const std::string& name, double value) {
+    const std::string full = "const." + name;
+    if (m_constants.insert(full).second) addInitializer(full, torch::tensor(value, torch::kFloat64));
+    return full;
   }
 
   const torch::Tensor& state(const std::string& key) const {
@@ -116,7 +229,10 @@ class GraphBuilder {
     tensor->set_data_type(onnx::TensorProto::FLOAT);
     for (const auto size : data.sizes()) tensor->add_dims(size);
     // raw_data is little-endian, as float32 is in memory on every platform LibTorch builds for.
-    tensor->set_raw_data(data.data_ptr<float>(), std::size_t(data.numel()) * sizeof(float));
+    if (data.numel() == 0)
+      tensor->set_raw_data(std::string());
+    else
+      tensor->set_raw_data(data.data_ptr<float>(), std::size_t(data.numel()) * sizeof(float));
   }
 
   static void addInts(onnx::NodeProto* node, const std::string& name,
@@ -125,6 +241,13 @@ class GraphBuilder {
     attribute->set_name(name);
     attribute->set_type(onnx::AttributeProto::INTS);
     for (const auto v : values) attribute->add_ints(v);
+  }
+
+  static void addFloat(onnx::NodeProto* node, const std::string& name, float value) {
+    auto* attribute = node->add_attribute();
+    attribute->set_name(name);
+    attribute->set_type(onnx::AttributeProto::FLOAT);
+    attribute->set_f(value);
   }
 
   static void addInt(onnx::NodeProto* node, const std::string& name, std::int64_t value) {
@@ -137,6 +260,7 @@ class GraphBuilder {
   onnx::GraphProto& m_graph;
   std::map<std::string, std::shared_ptr<torch::nn::Module>> m_modules;
   std::map<std::string, torch::Tensor> m_state;
+  std::set<std::string> m_constants;
 };
 
 void setTensorType(onnx::ValueInfoProto* value, const std::string& name,
@@ -181,6 +305,113 @@ std::string emitResNetBackbone(GraphBuilder& builder) {
   return x;
 }
 
+std::string emitMobileModule(GraphBuilder& builder, const std::string& path, const torch::nn::Module& module,
+                             const std::string& input, std::int64_t& size);
+
+// The children of a Sequential in order; a Conv2d followed by a BatchNorm2d is one folded Conv.
+// `size`: the side of the square feature map, updated as convolutions stride.
+std::string emitMobileSequence(GraphBuilder& builder, const std::string& path,
+                               const torch::nn::Module& sequence, std::string x, std::int64_t& size) {
+  const auto children = sequence.named_children();
+  for (std::size_t i = 0; i < children.size(); ++i) {
+    const std::string child = path + "." + children[i].key();
+    if (children[i].value()->as<torch::nn::Conv2d>() && i + 1 < children.size() &&
+        children[i + 1].value()->as<torch::nn::BatchNorm2d>()) {
+      x = builder.convBatchNorm(x, child, path + "." + children[i + 1].key());
+      size = builder.convOutputSize(child, size);
+      ++i;
+    } else {
+      x = emitMobileModule(builder, child, *children[i].value(), x, size);
+    }
+  }
+  return x;
+}
+
+// The blocks of models/blocks.h (MobileNetV2/V3, EfficientNet); stochastic depth is the identity
+// at inference.
+std::string emitMobileModule(GraphBuilder& builder, const std::string& path, const torch::nn::Module& module,
+                             const std::string& x, std::int64_t& size) {
+  if (const auto* block = module.as<models::ConvNormActivation>()) {
+    size = builder.convOutputSize(path + ".0", size);
+    return builder.activation(builder.convBatchNorm(x, path + ".0", path + ".1"), block->activation);
+  }
+  if (const auto* se = module.as<models::SqueezeExcitation>()) {
+    std::string scale = builder.globalAveragePool(x);
+    scale = builder.activation(builder.convBatchNorm(scale, path + ".fc1"), se->activation);
+    scale = builder.activation(builder.convBatchNorm(scale, path + ".fc2"), se->scaleActivation);
+    return builder.mul(x, builder.spread(scale, size));
+  }
+  if (const auto* residual = module.as<models::InvertedResidual>()) {
+    for (const auto& child : residual->named_children())
+      if (child.value() == residual->body.ptr()) {
+        const std::string y = emitMobileSequence(builder, path + "." + child.key(), *residual->body, x, size);
+        return residual->residual ? builder.add(y, x) : y;
+      }
+  }
+  if (module.as<torch::nn::Sequential>()) return emitMobileSequence(builder, path, module, x, size);
+  throw std::logic_error("ONNX export: no graph for the module " + path + " (" + module.name() + ")");
+}
+
+// adaptive_avg_pool2d from `size` to `bins` as a matrix [bins, size]: row i averages the cells
+// floor(i * size / bins) .. ceil((i + 1) * size / bins) - 1, as PyTorch does.
+torch::Tensor adaptivePoolMatrix(std::int64_t size, std::int64_t bins) {
+  torch::Tensor matrix = torch::zeros({bins, size}, torch::kFloat64);
+  for (std::int64_t i = 0; i < bins; ++i) {
+    const std::int64_t start = i * size / bins, end = ((i + 1) * size + bins - 1) / bins;
+    matrix[i].slice(0, start, end).fill_(1.0 / double(end - start));
+  }
+  return matrix;
+}
+
+// AlexNet and VGG: convolutions (+ folded BatchNorm) with ReLU and max pooling, the adaptive
+// average pool, then the two hidden Linear + ReLU layers (dropout is the identity). The pool is
+// folded into classifier's first Linear (exact: both are linear) while the feature map has at
+// most bins x bins cells, as at 224 px and below; larger maps that the bins divide are pooled by
+// AveragePool first.
+std::string emitPlainCnn(GraphBuilder& builder, const models::PlainCnnImpl& model, std::int64_t inputSize) {
+  std::string x = kOnnxInputName;
+  std::int64_t size = inputSize, channels = 3;
+  for (const auto& layer : model.layers()) {
+    if (layer.kind == models::PlainCnnImpl::Layer::Pool) {
+      x = builder.maxPool(x, layer.kernel, layer.stride);
+      size = (size - layer.kernel) / layer.stride + 1;
+    } else {
+      x = builder.relu(builder.convBatchNorm(x, layer.conv, layer.norm));
+      size = (size + 2 * layer.padding - layer.kernel) / layer.stride + 1;
+      channels = builder.tensor(layer.conv + ".weight").size(0);
+    }
+  }
+  const std::int64_t bins = model.poolSize();
+  const std::string fc1 = model.isAlexNet() ? "classifier.1" : "classifier.0";
+  const std::string fc2 = model.isAlexNet() ? "classifier.4" : "classifier.3";
+  torch::Tensor weight = builder.tensor(fc1 + ".weight");
+  if (size > bins) {
+    if (size % bins != 0)
+      throw UserError("ONNX export of " + model.info().displayName + " at " + std::to_string(inputSize) +
+                      " px: its last feature map (" + std::to_string(size) + " x " + std::to_string(size) +
+                      ") does not divide into the " + std::to_string(bins) + " x " + std::to_string(bins) +
+                      " average pool; export at 224 px or less, or at a multiple of 224");
+    x = builder.averagePool(x, size / bins);
+    size = bins;
+  }
+  const torch::Tensor pool = adaptivePoolMatrix(size, bins);  // [bins, size]
+  weight =
+      torch::einsum("ocij,ih,jw->ochw", {weight.view({weight.size(0), channels, bins, bins}), pool, pool})
+          .reshape({weight.size(0), channels * size * size});
+  x = builder.relu(builder.gemm(builder.flatten(x), fc1, weight, builder.tensor(fc1 + ".bias")));
+  return builder.relu(builder.linear(x, fc2));
+}
+
+// MobileNets and EfficientNet: "features", pooled; MobileNetV3's classifier.0 + Hardswish.
+std::string emitMobileBackbone(GraphBuilder& builder, std::int64_t inputSize) {
+  std::int64_t size = inputSize;
+  std::string x = builder.pooledFeatures(
+      emitMobileSequence(builder, "features", *builder.module("features"), kOnnxInputName, size));
+  if (builder.has("classifier.0") && builder.module("classifier.0")->as<torch::nn::Linear>())
+    x = builder.activation(builder.linear(x, "classifier.0"), models::Activation::Hardswish);
+  return x;
+}
+
 }  // namespace
 
 std::string onnxModelBytes(const models::Classifier& model, const ExportMetadata& metadata) {
@@ -205,10 +436,14 @@ std::string onnxModelBytes(const models::Classifier& model, const ExportMetadata
   const auto& family = model->info().family;
   std::string x;
   if (family == "resnet")
-    x = emitResNetBackbone(builder);
+    x = builder.pooledFeatures(emitResNetBackbone(builder));
+  else if (family == "mobilenet" || family == "efficientnet")
+    x = emitMobileBackbone(builder, size);
+  else if (const auto* plain = dynamic_cast<const models::PlainCnnImpl*>(model.get()))
+    x = emitPlainCnn(builder, *plain, size);
   else
     throw std::logic_error("ONNX export: no graph emitter for the model family \"" + family + "\"");
-  builder.head(x, kOnnxOutputName);
+  builder.linear(x, model->info().headName, kOnnxOutputName);
 
   addProperty(proto, "architecture", metadata.architecture);
   addProperty(proto, "class_names", nlohmann::json(metadata.classNames).dump());

@@ -74,6 +74,15 @@ class InvertedResidualImpl : public torch::nn::Module {
 };
 TORCH_MODULE(InvertedResidual);
 
+// A Sequential that can itself sit in a Sequential (EfficientNet's stages of blocks): LibTorch's
+// Sequential has a templated forward, which AnyModule cannot hold.
+class BlockSequenceImpl : public torch::nn::SequentialImpl {
+ public:
+  using SequentialImpl::SequentialImpl;
+  torch::Tensor forward(torch::Tensor x) { return SequentialImpl::forward(std::move(x)); }
+};
+TORCH_MODULE(BlockSequence);
+
 // torchvision's initialisation of these families' convolutions and norms: kaiming_normal_
 // (fan_out) weights, zero biases; BatchNorm weight 1, bias 0.
 void initialiseConvolutionsAndNorms(torch::nn::Module& model);

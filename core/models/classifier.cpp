@@ -6,8 +6,10 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "models/efficientnet.h"
 #include "models/mobilenet.h"
 #include "models/resnet.h"
+#include "models/vgg.h"
 
 namespace ft::models {
 
@@ -114,8 +116,11 @@ void ClassifierImpl::train(bool on) {
 const std::vector<ArchitectureInfo>& architectures() {
   static const std::vector<ArchitectureInfo> all = [] {
     std::vector<ArchitectureInfo> list;
+    // The seed's ResNets first (ResNet-18 is the default), then the others by year.
     for (auto& info : resnetArchitectures()) list.push_back(info);
+    for (auto& info : vggArchitectures()) list.push_back(info);
     for (auto& info : mobilenetArchitectures()) list.push_back(info);
+    for (auto& info : efficientnetArchitectures()) list.push_back(info);
     return list;
   }();
   return all;
@@ -142,6 +147,9 @@ Classifier makeClassifier(const std::string& name, int numClasses) {
   if (info.name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>(numClasses);
   if (info.name == "mobilenet_v3_small") return std::make_shared<MobileNetV3Impl>(false, numClasses);
   if (info.name == "mobilenet_v3_large") return std::make_shared<MobileNetV3Impl>(true, numClasses);
+  if (info.family == "alexnet" || info.family == "vgg")
+    return std::make_shared<PlainCnnImpl>(info.name, numClasses);
+  if (info.name == "efficientnet_b0") return std::make_shared<EfficientNetImpl>(numClasses);
   throw std::logic_error("ft::models: no constructor for the family \"" + info.family + "\"");
 }
 

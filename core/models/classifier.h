@@ -33,6 +33,8 @@ struct ArchitectureInfo {
   // State dict keys that tell this architecture's files from every other's: each must be
   // present, or absent when written "!key". Head keys are never part of it (files may lack one).
   std::vector<std::string> signature;
+  // The smallest input side the network accepts (AlexNet's pooling needs 63 px, VGG's 32).
+  std::int64_t minInputSize = 1;
 };
 
 class ClassifierImpl : public torch::nn::Module {

@@ -35,6 +35,30 @@ TEST_F(CliTest, DevicesListsTheCpu) {
   EXPECT_NE(r.output.find("cpu"), std::string::npos) << r.output;
 }
 
+TEST_F(CliTest, ModelsListsEveryArchitectureWithItsCard) {
+  const auto table = runCommand(cli() + " models");
+  ASSERT_EQ(table.exitCode, 0) << table.output;
+  for (const char* name :
+       {"resnet18", "resnet101", "alexnet", "vgg16_bn", "mobilenet_v3_small", "efficientnet_b0"})
+    EXPECT_NE(table.output.find(name), std::string::npos) << name << "\n" << table.output;
+  EXPECT_NE(table.output.find("Residual connections let very deep networks train."), std::string::npos);
+
+  const auto json = runCommand(cli() + " --json models");
+  ASSERT_EQ(json.exitCode, 0) << json.output;
+  const auto cards = nlohmann::json::parse(json.output);
+  ASSERT_TRUE(cards.is_array());
+  EXPECT_GE(cards.size(), 11u);
+  for (const auto& card : cards) {
+    EXPECT_GT(card.at("parameters").get<std::int64_t>(), 1'000'000) << card.dump();
+    EXPECT_GT(card.at("gmacs_224").get<double>(), 0.0) << card.dump();
+    EXPECT_GE(card.at("year").get<int>(), 2012) << card.dump();
+    EXPECT_GT(card.at("weights").at("top1").get<double>(), 50.0) << card.dump();
+    EXPECT_EQ(card.at("weights").at("crop").get<int>(), 224) << card.dump();
+  }
+  EXPECT_EQ(cards[0].at("architecture"), "resnet18");
+  EXPECT_EQ(cards[0].at("parameters"), 11689512);
+}
+
 TEST_F(CliTest, TrainPrintsJsonEventsAndExports) {
   const auto r = runCommand(cli() + " --json train" + tinyFlags() + " --name json --run-dir " +
                             (m_dir / "run1").string() + " 2>/dev/null");

@@ -5,6 +5,7 @@
 
 #include "common/error.h"
 #include "config/run_config.h"
+#include "models/classifier.h"
 #include "test_support.h"
 #include "user_error.h"
 
@@ -82,6 +83,20 @@ TEST(RunConfig, WrongTypeNamesTheField) {
                   {"train.epochs", "integer"});
 }
 
+TEST(RunConfig, EveryArchitectureIsAcceptedAndTooSmallInputsAreNamed) {
+  for (const auto& name : ft::models::architectureNames()) {
+    RunConfig c;
+    c.model.architecture = name;
+    c.transform.inputSize = 64;
+    EXPECT_NO_THROW(validate(c)) << name;
+  }
+  RunConfig c;
+  c.model.architecture = "alexnet";  // the default 32 px would pool to nothing
+  expectUserError([&] { validate(c); }, {"transform.input_size", "AlexNet", "at least 63 px"});
+  c.model.architecture = "resnet152";
+  expectUserError([&] { validate(c); }, {"model.architecture", "resnet152", "mobilenet_v3_small"});
+}
+
 TEST(RunConfig, ValidationNamesFieldAndRange) {
   RunConfig c;
   c.train.epochs = 3;
@@ -98,7 +113,7 @@ TEST(RunConfig, ValidationNamesFieldAndRange) {
   c.train.batchSize = 0;
   expectUserError([&] { validate(c); }, {"train.batch_size", "1 to 65536"});
   c = RunConfig{};
-  c.model.architecture = "vgg16";
+  c.model.architecture = "vgg19";
   expectUserError([&] { validate(c); }, {"model.architecture", "resnet18, resnet34, resnet50"});
   c = RunConfig{};
   c.device.device = "gpu";

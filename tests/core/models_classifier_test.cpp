@@ -47,7 +47,8 @@ TEST(Classifier, EveryArchitectureBehavesTheSameThroughTheInterface) {
     EXPECT_EQ(model->featureDim(), info.featureDim);
     model->eval();
     torch::NoGradGuard noGrad;
-    const auto images = torch::randn({2, 3, 32, 32});
+    const std::int64_t side = std::max<std::int64_t>(32, info.minInputSize);
+    const auto images = torch::randn({2, 3, side, side});
     const auto features = model->features(images);
     ASSERT_EQ(features.sizes(), (torch::IntArrayRef{2, info.featureDim}));
     const auto logits = model->forward(images);
@@ -77,7 +78,7 @@ TEST(Classifier, EveryArchitectureBehavesTheSameThroughTheInterface) {
         EXPECT_FALSE(module->is_training());
         ++held;
       }
-    EXPECT_GT(held, 0);
+    if (info.name != "alexnet" && info.name != "vgg16") EXPECT_GT(held, 0);  // the two without BatchNorm
     model->setBackboneBatchNormEval(false);
     for (const auto& module : model->modules(false))
       if (module->as<torch::nn::BatchNorm2d>()) EXPECT_TRUE(module->is_training());

@@ -103,6 +103,44 @@ TEST_F(FeatureCacheTest, CachedFrozenEpochsGiveTheSameHeadAsTheFullNetwork) {
       << "the training features are computed once, not per epoch";
 }
 
+// A CNN of another family through the same interface: MobileNetV3-Small, whose frozen
+// backbone ends in classifier.0 + Hardswish and whose head (classifier.3) follows a dropout
+// that trains in both paths.
+TEST_F(FeatureCacheTest, CachedFrozenEpochsGiveTheSameHeadForMobileNetV3) {
+  Recorder plainEvents, cachedEvents;
+  auto plainConfig = config("plain-mnv3", false, 2, 2), cachedConfig = config("cached-mnv3", true, 2, 2);
+  plainConfig.model.architecture = cachedConfig.model.architecture = "mobilenet_v3_small";
+  train::Trainer plain(plainConfig, &plainEvents);
+  train::Trainer cached(cachedConfig, &cachedEvents);
+  const auto plainResult = plain.run();
+  const auto cachedResult = cached.run();
+  ASSERT_EQ(plainResult.status, run::FinishStatus::Completed) << plainResult.message;
+  ASSERT_EQ(cachedResult.status, run::FinishStatus::Completed) << cachedResult.message;
+  const auto a = test::checkpointTensors(plainResult.runDir, "last", "mobilenet_v3_small"),
+             b = test::checkpointTensors(cachedResult.runDir, "last", "mobilenet_v3_small");
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_TRUE(a.count("classifier.3.weight"));
+  for (const auto& [key, tensor] : a) {
+    ASSERT_TRUE(b.count(key)) << key;
+    const double diff = maxDifference(tensor, b.at(key));
+    if (key.rfind("classifier.3.", 0) == 0)
+      EXPECT_LE(diff, 1e-5) << key;
+    else
+      EXPECT_EQ(diff, 0.0) << key << " (frozen backbone, classifier.0 included, must not move)";
+  }
+  ASSERT_EQ(plainEvents.iterations.size(), cachedEvents.iterations.size());
+  for (std::size_t i = 0; i < plainEvents.iterations.size(); ++i)
+    EXPECT_NEAR(plainEvents.iterations[i].loss, cachedEvents.iterations[i].loss, 1e-5) << i;
+  // The head did train: it is not the initial head (the trainer seeds, then builds the model).
+  torch::manual_seed(11);
+  const auto initial = models::makeClassifier("mobilenet_v3_small", 10);
+  EXPECT_GT(maxDifference(initial->named_parameters()["classifier.3.weight"], b.at("classifier.3.weight")),
+            1e-4);
+  EXPECT_EQ(maxDifference(initial->named_parameters()["classifier.0.weight"], b.at("classifier.0.weight")),
+            0.0);
+  EXPECT_EQ(cachedEvents.logsContaining("Feature cache ready"), 1);
+}
+
 TEST_F(FeatureCacheTest, UnfrozenEpochsAfterTheCacheTrainTheWholeNetwork) {
   Recorder plainEvents, cachedEvents;
   const auto plainResult = train::Trainer(config("plain3", false, 2, 1), &plainEvents).run();

@@ -3,10 +3,12 @@
 of the model zoo beyond the ResNets (which tests/python/models_reference.py covers).
 
 Usage: zoo_reference.py OUT_DIR --models NAME[,NAME...]
+       zoo_reference.py OUT_DIR --facts NAME[,NAME...]
 
 NAME is torchvision's builder name (mobilenet_v2, mobilenet_v3_small, ...). For each, a model
 with 10 classes is built (seed 1234), its BatchNorm statistics calibrated and perturbed (seeded)
-so that eval mode exercises every term, and written to OUT_DIR/NAME.json + OUT_DIR/NAME.bin:
+so that eval mode exercises every term, and written to OUT_DIR/NAME.bin + OUT_DIR/NAME.json
+(each under a temporary name first; the JSON comes last, so its presence means complete):
   arch, num_classes, input_size, num_threads,
   state_dict: [{key, shape, dtype, offset, nbytes}] in state_dict() order (the values),
   parameters: [{key, shape, grad_norm}] in named_parameters() order,
@@ -20,6 +22,10 @@ so that eval mode exercises every term, and written to OUT_DIR/NAME.json + OUT_D
     grad_head      gradient of the head's weight
     running_stats  every BatchNorm's running_mean and running_var after that train-mode pass,
                    concatenated in module order
+With --facts, OUT_DIR/facts.json instead: per NAME (1000 classes, torchvision's ImageNet head)
+  num_params, macs (multiply-accumulates of every Conv2d and Linear for one 224-px image), and
+  weights: [{variant, file, acc1, acc5, resize, crop, interpolation, mean, std}] from the
+  Weights enum (file names and metadata only; nothing is downloaded).
 Runs with torch.set_num_threads(2). Exits with 77 when torch or torchvision cannot be imported.
 """
 import argparse
@@ -42,6 +48,9 @@ MODELS = {
     "mobilenet_v3_small": ("classifier.3", 64),
     "mobilenet_v3_large": ("classifier.3", 64),
     "efficientnet_b0": ("classifier.1", 64),
+    "alexnet": ("classifier.6", 64),
+    "vgg16": ("classifier.6", 64),
+    "vgg16_bn": ("classifier.6", 64),
 }
 NUM_CLASSES = 10
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
@@ -89,7 +98,7 @@ def describe(name, out_dir):
     generator = torch.Generator().manual_seed(99)
     bns = calibrate_batchnorm(model, generator, size)
 
-    blob = Blob(os.path.join(out_dir, name + ".bin"))
+    blob = Blob(os.path.join(out_dir, name + ".bin.tmp"))
     state = model.state_dict()
     doc = {"arch": name, "num_classes": NUM_CLASSES, "input_size": size, "head": head,
            "num_threads": torch.get_num_threads(), "blob": name + ".bin", "state_dict": []}
@@ -123,20 +132,67 @@ def describe(name, out_dir):
     params = list(model.named_parameters())
     put("grad_first", params[0][1].grad)
     put("grad_head", dict(params)[head + ".weight"].grad)
-    put("running_stats", torch.cat([torch.cat([m.running_mean, m.running_var]) for m in bns]))
+    put("running_stats", torch.cat([torch.cat([m.running_mean, m.running_var]) for m in bns])
+        if bns else torch.zeros(0))
     doc["parameters"] = [{"key": k, "shape": list(p.shape), "grad_norm": p.grad.norm().item()}
                          for k, p in params]
     doc["tensors"] = tensors
     blob.file.close()
-    with open(os.path.join(out_dir, name + ".json"), "w") as f:
+    os.replace(os.path.join(out_dir, name + ".bin.tmp"), os.path.join(out_dir, name + ".bin"))
+    with open(os.path.join(out_dir, name + ".json.tmp"), "w") as f:
         json.dump(doc, f)
+    os.replace(os.path.join(out_dir, name + ".json.tmp"), os.path.join(out_dir, name + ".json"))  # last: complete
+
+
+def facts(names, out_dir):
+    doc = {}
+    for name in names:
+        model = getattr(torchvision.models, name)(weights=None)
+        model.eval()
+        macs = [0]
+
+        def count(module, inputs, output):
+            if isinstance(module, torch.nn.Conv2d):
+                kh, kw = module.kernel_size
+                macs[0] += output.numel() * (module.in_channels // module.groups) * kh * kw
+            elif isinstance(module, torch.nn.Linear):
+                macs[0] += output.numel() * module.in_features
+
+        hooks = [m.register_forward_hook(count) for m in model.modules()
+                 if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+        with torch.no_grad():
+            model(torch.zeros(1, 3, 224, 224))
+        for h in hooks:
+            h.remove()
+        weights = []
+        for w in torchvision.models.get_model_weights(name):
+            if w.name not in ("IMAGENET1K_V1", "IMAGENET1K_V2"):
+                continue  # VGG-16's FEATURES (no accuracy), ViT's SWAG: not in the studio's catalog
+            t = w.transforms()
+            metrics = w.meta["_metrics"]["ImageNet-1K"]
+            weights.append({"variant": w.name, "file": w.url.rsplit("/", 1)[-1],
+                            "acc1": metrics["acc@1"], "acc5": metrics["acc@5"],
+                            "resize": t.resize_size[0], "crop": t.crop_size[0],
+                            "interpolation": t.interpolation.value,
+                            "mean": list(t.mean), "std": list(t.std)})
+        doc[name] = {"num_params": sum(p.numel() for p in model.parameters()), "macs": macs[0],
+                     "weights": weights}
+    with open(os.path.join(out_dir, "facts.json.tmp"), "w") as f:
+        json.dump(doc, f)
+    os.replace(os.path.join(out_dir, "facts.json.tmp"), os.path.join(out_dir, "facts.json"))
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("out_dir")
     parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--facts", default="")
     args = parser.parse_args()
+    if args.facts:
+        os.makedirs(args.out_dir, exist_ok=True)
+        torch.set_num_threads(2)
+        facts(list(filter(None, args.facts.split(","))), args.out_dir)
+        return 0
     wanted = list(filter(None, args.models.split(",")))
     for name in wanted:
         if name not in MODELS:

@@ -48,8 +48,9 @@ class Recorder : public train::TrainingObserver {
 
 // Every parameter and buffer of a 10-class ResNet-18 run's checkpoint ("last" or "best"), by name.
 inline std::map<std::string, torch::Tensor> checkpointTensors(const std::string& runDir,
-                                                              const std::string& which = "last") {
-  models::ResNet model(models::Architecture::ResNet18, 10);
+                                                              const std::string& which = "last",
+                                                              const std::string& architecture = "resnet18") {
+  auto model = models::makeClassifier(architecture, 10);
   run::loadCheckpoint((std::filesystem::path(runDir) / "checkpoints" / (which + ".ckpt")).string(), *model,
                       nullptr);
   std::map<std::string, torch::Tensor> out;

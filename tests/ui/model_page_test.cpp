@@ -15,7 +15,12 @@
 #include <string>
 #include <utility>
 
+#include <QComboBox>
+#include <QXmlStreamReader>
+
+#include "api/studio_api.h"
 #include "language.h"
+#include "model_card_view.h"
 #include "loopback_http.h"
 #include "model_page.h"
 #include "test_support.h"
@@ -84,6 +89,84 @@ class ModelPageTest final : public QObject {
     loaded.load(config);
     child<QRadioButton>(&loaded, "weightsImageNet")->click();
     QCOMPARE(child<QSpinBox>(&loaded, "inputSize")->value(), 48);
+  }
+
+  void inputSizeFollowsTheWeightsBackAndForth() {
+    ft::ui::ModelPage page;
+    page.load(ft::config::RunConfig{});
+    auto* size = child<QSpinBox>(&page, "inputSize");
+    auto* note = child<QLabel>(&page, "sizeFollowsNote");
+    QCOMPARE(size->value(), 32);
+    QVERIFY(note->isHidden());
+    child<QRadioButton>(&page, "weightsImageNet")->click();
+    QCOMPARE(size->value(), 224);
+    QVERIFY(!note->isHidden());
+    QVERIFY2(note->text().contains(QLatin1String("224")), qPrintable(note->text()));
+    // None again: back to 32, not a 50x slower run at the next click.
+    child<QRadioButton>(&page, "weightsNone")->click();
+    QCOMPARE(size->value(), 32);
+    QVERIFY2(note->text().contains(QLatin1String("32")), qPrintable(note->text()));
+    // Another architecture while ImageNet is chosen: its weights' size (224 for all of them).
+    child<QRadioButton>(&page, "weightsImageNet")->click();
+    auto* arch = child<QComboBox>(&page, "architecture");
+    arch->setCurrentIndex(arch->findData(QStringLiteral("mobilenet_v3_small")));
+    QCOMPARE(size->value(), 224);
+    // Set by hand: the weights no longer move it, and the note goes.
+    size->setValue(96);
+    QVERIFY(note->isHidden());
+    child<QRadioButton>(&page, "weightsNone")->click();
+    QCOMPARE(size->value(), 96);
+  }
+
+  void everyArchitectureHasACardAndTheHistoryOpens() {
+    ft::ui::ModelPage page;
+    page.load(ft::config::RunConfig{});
+    auto* arch = child<QComboBox>(&page, "architecture");
+    auto* card = page.findChild<ft::ui::ModelCardView*>();
+    QVERIFY(card);
+    QCOMPARE(arch->count(), int(ft::api::architectures().size()));
+    for (int i = 0; i < arch->count(); ++i) {
+      arch->setCurrentIndex(i);
+      const auto facts = ft::api::modelCard(arch->itemData(i).toString().toStdString());
+      const QString text = card->cardText();
+      QVERIFY2(text.contains(QString::fromStdString(facts.displayName)), qPrintable(text));
+      QVERIFY2(text.contains(QString::number(facts.year)), qPrintable(text));
+      QVERIFY2(text.contains(QString::fromStdString(facts.paper)), qPrintable(text));
+      QVERIFY2(text.contains(QString::fromStdString(facts.introduced)), qPrintable(text));
+      QVERIFY2(text.contains(QLocale().toString(facts.top1, 'f', 1)), qPrintable(text));
+    }
+    ft::ui::ModelHistoryDialog history("resnet50");
+    const QString timeline = history.historyText();
+    for (const auto& entry : ft::api::modelHistory())
+      QVERIFY2(timeline.contains(QString::fromStdString(entry.title)), qPrintable(entry.title.c_str()));
+    QVERIFY(timeline.indexOf(QLatin1String("AlexNet")) < timeline.indexOf(QLatin1String("ResNet")));
+  }
+
+  void cardAndHistoryTextIsTranslated() {
+    // Every English text of the engine's cards is listed for lupdate (ui/model_card_text.cpp) and
+    // translated in the zh_CN file.
+    QFile ts(QStringLiteral(FT_SOURCE_DIR "/translations/finetune_studio_zh_CN.ts"));
+    QVERIFY(ts.open(QIODevice::ReadOnly));
+    QXmlStreamReader xml(&ts);
+    QSet<QString> sources;
+    QString context;
+    while (!xml.atEnd()) {
+      xml.readNext();
+      if (xml.isStartElement() && xml.name() == QLatin1String("name")) context = xml.readElementText();
+      if (xml.isStartElement() && xml.name() == QLatin1String("source") &&
+          context == QLatin1String("ft::ui::ModelCards"))
+        sources.insert(xml.readElementText());
+    }
+    const auto texts = ft::ui::modelTextsToTranslate();
+    QVERIFY(texts.size() > 20);
+    for (const auto& text : texts) QVERIFY2(sources.contains(QString::fromStdString(text)), text.c_str());
+    ft::ui::applyLanguage(QStringLiteral("zh_CN"));
+    int translated = 0;
+    for (const auto& text : texts)
+      translated += ft::ui::translatedModelText(text) != QString::fromStdString(text);
+    ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish));
+    // Names (ImageNet, AlexNet, ResNet, ...) stay as they are; every sentence is in Chinese.
+    QVERIFY2(translated >= int(texts.size()) - 8, qPrintable(QString::number(translated)));
   }
 
   void downloadFillsTheProgressBarAndCachesTheFile() {

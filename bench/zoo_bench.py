@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Training speed of every architecture of the model zoo, side by side with PyTorch (issue 13).
+
+For each architecture and input size, alternately --reps times: the engine's own training step
+(build/bench/step_profile: our model, loader, Adam) and the same step in PyTorch + torchvision
+(same model, batch, threads; synthetic batches, so neither side waits for data), in the frozen
+phase (head only) and the unfrozen phase (everything). Prints compute img/s (forward, backward,
+optimiser; ours without its data wait) per phase and the peak resident memory of each process.
+
+  /usr/bin/python3 bench/zoo_bench.py --sizes 64 --batches 6 --reps 2 \\
+      --archs resnet18,mobilenet_v2,mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0
+
+--precision bfloat16 gives PyTorch bfloat16 autocast + channels-last and ours --bf16
+--channels-last (on CPUs with AVX512-BF16 or AMX; elsewhere it is emulated and slow).
+"""
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def pytorch_side(arch, size, batch, batches, threads, bf16):
+    """One process: frozen then unfrozen steps; prints JSON {frozen, unfrozen} img/s."""
+    code = f"""
+import json, time, resource, torch, torchvision
+torch.set_num_threads({threads}); torch.manual_seed(0)
+model = getattr(torchvision.models, "{arch}")(num_classes=10)
+bf16 = {bf16}
+if bf16: model = model.to(memory_format=torch.channels_last)
+x = torch.randn({batch}, 3, {size}, {size}); y = torch.randint(0, 10, ({batch},))
+if bf16: x = x.contiguous(memory_format=torch.channels_last)
+head = [m for m in model.modules() if isinstance(m, torch.nn.Linear)][-1]
+head_ids = {{id(p) for p in head.parameters()}}
+opt = torch.optim.Adam([{{"params": list(head.parameters())}},
+                        {{"params": [p for p in model.parameters() if id(p) not in head_ids]}}],
+                       lr=1e-3, weight_decay=1e-4)
+def phase(frozen):
+    for p in model.parameters(): p.requires_grad_(not frozen or id(p) in head_ids)
+    model.train()
+    times = []
+    for i in range(2 + {batches}):
+        t = time.perf_counter()
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
+        if i >= 2: times.append(time.perf_counter() - t)
+    return {batch} * len(times) / sum(times)
+out = {{"frozen": phase(True), "unfrozen": phase(False),
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}
+print(json.dumps(out))
+"""
+    r = subprocess.run(["/usr/bin/python3", "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def our_side(binary, arch, size, batch, batches, threads, bf16):
+    args = [binary, "--arch", arch, "--input-size", str(size), "--batch-size", str(batch),
+            "--batches", str(batches), "--threads", str(threads), "--workers", "2",
+            "--eval-images", "64", "--fused-adam", "--json"]
+    if bf16:
+        args += ["--bf16", "--channels-last"]
+    r = subprocess.run(["/usr/bin/python3", "-c",
+                        "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True); "
+                        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)"] + args,
+                       capture_output=True, text=True, check=True)
+    lines = r.stdout.strip().splitlines()
+    doc, peak = json.loads(lines[-2]), float(lines[-1])
+
+    def rate(split):
+        compute = split["forward_s"] + split["backward_s"] + split["optimizer_s"]
+        return split["images"] / compute
+
+    return {"frozen": rate(doc["frozen"]), "unfrozen": rate(doc["unfrozen"]),
+            "peak_mb": peak}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--archs", default="resnet18,mobilenet_v2,mobilenet_v3_small,"
+                        "mobilenet_v3_large,efficientnet_b0")
+    parser.add_argument("--sizes", default="64")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--batches", type=int, default=6)
+    parser.add_argument("--reps", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--binary", default=os.path.join(ROOT, "build", "bench", "step_profile"))
+    args = parser.parse_args()
+    bf16 = args.precision == "bfloat16"
+    cpu = subprocess.run("lscpu | grep 'Model name' | cut -d: -f2", shell=True, capture_output=True,
+                         text=True).stdout.strip()
+    print(f"CPU: {cpu}, {args.threads} threads, batch {args.batch_size}, {args.precision}, "
+          f"median of {args.reps} alternating runs of {args.batches} timed steps per phase")
+    print(f"| architecture | px | frozen ours | frozen PyTorch | ratio | unfrozen ours | unfrozen PyTorch "
+          f"| ratio | peak MB ours / PyTorch |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for arch in args.archs.split(","):
+        for size in [int(s) for s in args.sizes.split(",")]:
+            ours, theirs = [], []
+            for _ in range(args.reps):
+                ours.append(our_side(args.binary, arch, size, args.batch_size, args.batches, args.threads, bf16))
+                theirs.append(pytorch_side(arch, size, args.batch_size, args.batches, args.threads, bf16))
+
+            def median(runs, key):
+                values = sorted(r[key] for r in runs)
+                return values[len(values) // 2] if len(values) % 2 else sum(values[len(values) // 2 - 1:
+                                                                                    len(values) // 2 + 1]) / 2
+
+            f_o, f_t = median(ours, "frozen"), median(theirs, "frozen")
+            u_o, u_t = median(ours, "unfrozen"), median(theirs, "unfrozen")
+            print(f"| {arch} | {size} | {f_o:.0f} | {f_t:.0f} | {f_o / f_t:.2f}x | {u_o:.0f} | {u_t:.0f} | "
+                  f"{u_o / u_t:.2f}x | {max(r['peak_mb'] for r in ours):.0f} / "
+                  f"{max(r['peak_mb'] for r in theirs):.0f} |", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
