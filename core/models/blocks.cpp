@@ -99,6 +99,15 @@ torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
   return y + x;
 }
 
+torch::nn::Linear replaceLinearChild(torch::nn::Module& container, const std::string& index,
+                                     const torch::nn::Linear& old, int numClasses, bool training) {
+  torch::nn::Linear head(old->options.in_features(), numClasses);
+  head->to(old->weight.device(), old->weight.scalar_type());
+  head->train(training);
+  container.replace_module(index, head);
+  return head;
+}
+
 void initialiseConvolutionsAndNorms(torch::nn::Module& model) {
   torch::NoGradGuard noGrad;
   for (auto& module : model.modules(/*include_self=*/false)) {

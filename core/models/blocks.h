@@ -83,6 +83,13 @@ class BlockSequenceImpl : public torch::nn::SequentialImpl {
 };
 TORCH_MODULE(BlockSequence);
 
+// A fresh Linear(old's inputs, numClasses) registered as child `index` of `container` in place of
+// `old` (same place in the state dict order), on old's device and dtype, in train mode
+// `training`, with PyTorch's default initialisation (as a user's new nn.Linear gets). The head
+// replacement of every classifier whose head sits in a "classifier" container.
+torch::nn::Linear replaceLinearChild(torch::nn::Module& container, const std::string& index,
+                                     const torch::nn::Linear& old, int numClasses, bool training);
+
 // torchvision's initialisation of these families' convolutions and norms: kaiming_normal_
 // (fan_out) weights, zero biases; BatchNorm weight 1, bias 0.
 void initialiseConvolutionsAndNorms(torch::nn::Module& model);

@@ -93,11 +93,7 @@ torch::Tensor EfficientNetImpl::classify(torch::Tensor features) {
 
 void EfficientNetImpl::replaceHead(int numClasses) {
   checkNumClasses(numClasses, "EfficientNet::replaceHead");
-  torch::nn::Linear fresh(head->options.in_features(), numClasses);
-  fresh->to(head->weight.device(), head->weight.scalar_type());
-  fresh->train(is_training());
-  classifier->replace_module("1", fresh);
-  head = fresh;
+  head = replaceLinearChild(*classifier, "1", head, numClasses, is_training());
   setNumClasses(numClasses);
 }
 

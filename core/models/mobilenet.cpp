@@ -16,18 +16,6 @@ void initialiseLinear(torch::nn::Linear& linear) {
   torch::nn::init::zeros_(linear->bias);
 }
 
-// A new head Linear(in, classes) registered as `index` of `container` in place of `old`, on its
-// device and dtype, in the model's mode (PyTorch's default initialisation, as a user's nn.Linear
-// gets).
-torch::nn::Linear replaceLinear(torch::nn::Module& container, const std::string& index,
-                                const torch::nn::Linear& old, int numClasses, bool training) {
-  torch::nn::Linear head(old->options.in_features(), numClasses);
-  head->to(old->weight.device(), old->weight.scalar_type());
-  head->train(training);
-  container.replace_module(index, head);  // keeps its place in the child (state dict) order
-  return head;
-}
-
 // --- MobileNetV2 ------------------------------------------------------------------------------
 
 struct V2Stage {
@@ -163,7 +151,7 @@ torch::Tensor MobileNetV2Impl::classify(torch::Tensor features) {
 
 void MobileNetV2Impl::replaceHead(int numClasses) {
   checkNumClasses(numClasses, "MobileNetV2::replaceHead");
-  head = replaceLinear(*classifier, "1", head, numClasses, is_training());
+  head = replaceLinearChild(*classifier, "1", head, numClasses, is_training());
   setNumClasses(numClasses);
 }
 
@@ -206,7 +194,7 @@ torch::Tensor MobileNetV3Impl::classify(torch::Tensor features) {
 
 void MobileNetV3Impl::replaceHead(int numClasses) {
   checkNumClasses(numClasses, "MobileNetV3::replaceHead");
-  head = replaceLinear(*classifier, "3", head, numClasses, is_training());
+  head = replaceLinearChild(*classifier, "3", head, numClasses, is_training());
   setNumClasses(numClasses);
 }
 

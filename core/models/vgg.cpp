@@ -1,6 +1,7 @@
 #include "models/vgg.h"
 
 #include "common/error.h"
+#include "models/blocks.h"
 #include "models/conv.h"
 
 namespace ft::models {
@@ -159,11 +160,7 @@ torch::Tensor PlainCnnImpl::classify(torch::Tensor features) {
 
 void PlainCnnImpl::replaceHead(int numClasses) {
   checkNumClasses(numClasses, m_info->displayName + "::replaceHead");
-  torch::nn::Linear fresh(m_head->options.in_features(), numClasses);
-  fresh->to(m_head->weight.device(), m_head->weight.scalar_type());
-  fresh->train(is_training());
-  m_classifier->replace_module("6", fresh);
-  m_head = fresh;
+  m_head = replaceLinearChild(*m_classifier, "6", m_head, numClasses, is_training());
   setNumClasses(numClasses);
 }
 

@@ -32,6 +32,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference_blob import Blob  # noqa: E402
+
 try:
     import torch
     import torchvision
@@ -53,23 +56,6 @@ def dtype_name(t):
     if t.dtype not in DTYPES:
         raise SystemExit(f"unexpected dtype {t.dtype}")
     return DTYPES[t.dtype]
-
-
-class Blob:
-    def __init__(self, path):
-        self.file = open(path, "wb")
-        self.offset = 0
-
-    def write(self, tensor):
-        array = tensor.detach().cpu().contiguous().numpy()
-        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-        entry = {"offset": self.offset, "nbytes": len(data)}
-        self.file.write(data)
-        self.offset += len(data)
-        return entry
-
-    def close(self):
-        self.file.close()
 
 
 def calibrate_batchnorm(model, generator):

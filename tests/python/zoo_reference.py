@@ -33,6 +33,9 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from reference_blob import Blob  # noqa: E402
+
 try:
     import torch
     import torch.nn.functional as F
@@ -54,20 +57,6 @@ MODELS = {
 }
 NUM_CLASSES = 10
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
-
-
-class Blob:
-    def __init__(self, path):
-        self.file = open(path, "wb")
-        self.offset = 0
-
-    def write(self, tensor):
-        array = tensor.detach().cpu().contiguous().numpy()
-        data = array.astype(array.dtype.newbyteorder("<"), copy=False).tobytes()
-        entry = {"offset": self.offset, "nbytes": len(data)}
-        self.file.write(data)
-        self.offset += len(data)
-        return entry
 
 
 def calibrate_batchnorm(model, generator, size):
@@ -137,7 +126,7 @@ def describe(name, out_dir):
     doc["parameters"] = [{"key": k, "shape": list(p.shape), "grad_norm": p.grad.norm().item()}
                          for k, p in params]
     doc["tensors"] = tensors
-    blob.file.close()
+    blob.close()
     os.replace(os.path.join(out_dir, name + ".bin.tmp"), os.path.join(out_dir, name + ".bin"))
     with open(os.path.join(out_dir, name + ".json.tmp"), "w") as f:
         json.dump(doc, f)
