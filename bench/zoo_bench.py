@@ -10,8 +10,10 @@ optimiser; ours without its data wait) per phase and the peak resident memory of
   /usr/bin/python3 bench/zoo_bench.py --sizes 64 --batches 6 --reps 2 \\
       --archs resnet18,mobilenet_v2,mobilenet_v3_small,mobilenet_v3_large,efficientnet_b0
 
---precision bfloat16 gives PyTorch bfloat16 autocast + channels-last and ours --bf16
---channels-last (on CPUs with AVX512-BF16 or AMX; elsewhere it is emulated and slow).
+Ours runs at --precision auto (bfloat16 + channels-last on CPUs with AVX512-BF16 or AMX, float32
+elsewhere, as the studio decides); PyTorch runs float32 and, on such CPUs, bfloat16 autocast +
+channels-last too; the ratios in brackets are ours over each. --precision float32|bfloat16 forces
+ours (bfloat16 elsewhere is emulated and slow).
 """
 import argparse
 import json
@@ -80,6 +82,22 @@ def our_side(binary, arch, size, batch, batches, threads, bf16):
             "peak_mb": peak}
 
 
+def cpu_has_bf16():
+    """What --precision auto decides on the CPU: bfloat16 with AVX512-BF16 or AMX."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = f.read().split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def median(values):
+    values = sorted(values)
+    n = len(values)
+    return values[n // 2] if n % 2 else (values[n // 2 - 1] + values[n // 2]) / 2
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--archs", default="resnet18,mobilenet_v2,mobilenet_v3_small,"
@@ -89,34 +107,47 @@ def main():
     parser.add_argument("--batches", type=int, default=6)
     parser.add_argument("--reps", type=int, default=2)
     parser.add_argument("--threads", type=int, default=os.cpu_count())
-    parser.add_argument("--precision", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--precision", default="auto", choices=["auto", "float32", "bfloat16"],
+                        help="ours; auto = bfloat16 on CPUs with AVX512-BF16 or AMX, else float32 "
+                             "(as the studio's --precision auto). PyTorch runs float32 and, on such "
+                             "CPUs, bfloat16 autocast too")
     parser.add_argument("--binary", default=os.path.join(ROOT, "build", "bench", "step_profile"))
     args = parser.parse_args()
-    bf16 = args.precision == "bfloat16"
+    has_bf16 = cpu_has_bf16()
+    ours_bf16 = args.precision == "bfloat16" or (args.precision == "auto" and has_bf16)
+    torch_bf16 = has_bf16 or args.precision == "bfloat16"
     cpu = subprocess.run("lscpu | grep 'Model name' | cut -d: -f2", shell=True, capture_output=True,
                          text=True).stdout.strip()
-    print(f"CPU: {cpu}, {args.threads} threads, batch {args.batch_size}, {args.precision}, "
-          f"median of {args.reps} alternating runs of {args.batches} timed steps per phase")
-    print(f"| architecture | px | frozen ours | frozen PyTorch | ratio | unfrozen ours | unfrozen PyTorch "
-          f"| ratio | peak MB ours / PyTorch |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print(f"CPU: {cpu}, {args.threads} threads, batch {args.batch_size}, ours "
+          f"{'bfloat16' if ours_bf16 else 'float32'} (--precision {args.precision}), median of "
+          f"{args.reps} alternating runs of {args.batches} timed steps per phase")
+    bf16_head = " PyTorch bf16 |" if torch_bf16 else ""
+    bf16_rule = "---|" if torch_bf16 else ""
+    print(f"| architecture | px | frozen ours | PyTorch f32 |{bf16_head} unfrozen ours | PyTorch f32 |"
+          f"{bf16_head} peak MB ours / PyTorch f32 |")
+    print(f"|---|---|---|---|{bf16_rule}---|---|{bf16_rule}---|")
     for arch in args.archs.split(","):
         for size in [int(s) for s in args.sizes.split(",")]:
-            ours, theirs = [], []
-            for _ in range(args.reps):
-                ours.append(our_side(args.binary, arch, size, args.batch_size, args.batches, args.threads, bf16))
-                theirs.append(pytorch_side(arch, size, args.batch_size, args.batches, args.threads, bf16))
+            ours, f32, bf16 = [], [], []
+            for _ in range(args.reps):  # alternating, so that a slow moment hits every side alike
+                ours.append(our_side(args.binary, arch, size, args.batch_size, args.batches, args.threads,
+                                     ours_bf16))
+                f32.append(pytorch_side(arch, size, args.batch_size, args.batches, args.threads, False))
+                if torch_bf16:
+                    bf16.append(pytorch_side(arch, size, args.batch_size, args.batches, args.threads, True))
 
-            def median(runs, key):
-                values = sorted(r[key] for r in runs)
-                return values[len(values) // 2] if len(values) % 2 else sum(values[len(values) // 2 - 1:
-                                                                                    len(values) // 2 + 1]) / 2
+            def cells(phase):
+                o = median([r[phase] for r in ours])
+                t = median([r[phase] for r in f32])
+                text = f"{o:.0f} | {t:.0f} ({o / t:.2f}x) |"
+                if torch_bf16:
+                    b = median([r[phase] for r in bf16])
+                    text += f" {b:.0f} ({o / b:.2f}x) |"
+                return text
 
-            f_o, f_t = median(ours, "frozen"), median(theirs, "frozen")
-            u_o, u_t = median(ours, "unfrozen"), median(theirs, "unfrozen")
-            print(f"| {arch} | {size} | {f_o:.0f} | {f_t:.0f} | {f_o / f_t:.2f}x | {u_o:.0f} | {u_t:.0f} | "
-                  f"{u_o / u_t:.2f}x | {max(r['peak_mb'] for r in ours):.0f} / "
-                  f"{max(r['peak_mb'] for r in theirs):.0f} |", flush=True)
+            print(f"| {arch} | {size} | {cells('frozen')} {cells('unfrozen')} "
+                  f"{max(r['peak_mb'] for r in ours):.0f} / {max(r['peak_mb'] for r in f32):.0f} |",
+                  flush=True)
     return 0
 
 

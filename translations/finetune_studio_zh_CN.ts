@@ -613,6 +613,34 @@ Predicted: %2
         <source>bilinear</source>
         <translation>双线性插值</translation>
     </message>
+    <message>
+        <source>Measure again</source>
+        <translation>重新测量</translation>
+    </message>
+    <message>
+        <source>Measure its speed on this machine</source>
+        <translation>在本机上测量它的速度</translation>
+    </message>
+    <message>
+        <source>Timing a few training batches on this machine…</source>
+        <translation>正在本机上计时几个训练批次…</translation>
+    </message>
+    <message>
+        <source>Waiting to be timed on this machine…</source>
+        <translation>等待在本机上计时…</translation>
+    </message>
+    <message>
+        <source>On this machine: %1.</source>
+        <translation>在本机上：%1。</translation>
+    </message>
+    <message>
+        <source>Training speed on this machine: not measured yet.</source>
+        <translation>在本机上的训练速度：尚未测量。</translation>
+    </message>
+    <message>
+        <source>Compare all models…</source>
+        <translation>比较所有模型…</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::ModelCards</name>
@@ -728,6 +756,22 @@ Predicted: %2
         <source>A ResNet modernised with the Transformers&apos; design choices: convolutions compete with them again.</source>
         <translation>用 Transformer 的设计选择把 ResNet 现代化：卷积网络再次与之一较高下。</translation>
     </message>
+    <message>
+        <source>Every layer reads the features of all earlier layers in its block: accuracy from few parameters.</source>
+        <translation>每一层都读取所在块中之前所有层的特征：以很少的参数换来精度。</translation>
+    </message>
+    <message>
+        <source>A ResNet restyled after the Transformers: large depthwise kernels, LayerNorm, fewer activations.</source>
+        <translation>按 Transformer 的设计改造的 ResNet：大尺寸深度卷积核、LayerNorm、更少的激活函数。</translation>
+    </message>
+    <message>
+        <source>DenseNet</source>
+        <translation>DenseNet</translation>
+    </message>
+    <message>
+        <source>Dense connections: each layer receives the feature maps of every layer before it, so features are reused rather than learnt again.</source>
+        <translation>密集连接：每一层都接收它之前所有层的特征图，特征得以复用，而不必重新学习。</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::ModelExportPanel</name>
@@ -778,6 +822,93 @@ Predicted: %2
     <message>
         <source>Exported: %1</source>
         <translation>已导出：%1</translation>
+    </message>
+</context>
+<context>
+    <name>ft::ui::ModelGalleryDialog</name>
+    <message>
+        <source>could not be measured: %1</source>
+        <translation>无法测量：%1</translation>
+    </message>
+    <message>
+        <source>frozen %1 img/s, unfrozen %2 img/s at %3 px, batch %4 (%5)</source>
+        <translation>冻结 %1 张/秒，解冻 %2 张/秒（%3 像素，批大小 %4，%5）</translation>
+    </message>
+    <message>
+        <source>; other programs were busy, so it may be faster</source>
+        <translation>；测量时其他程序占用了处理器，实际可能更快</translation>
+    </message>
+    <message>
+        <source>Model gallery</source>
+        <translation>模型库</translation>
+    </message>
+    <message>
+        <source>Model</source>
+        <translation>模型</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>年份</translation>
+    </message>
+    <message>
+        <source>Parameters (M)</source>
+        <translation>参数量（百万）</translation>
+    </message>
+    <message>
+        <source>GMACs at 224 px</source>
+        <translation>224 像素时的 GMACs</translation>
+    </message>
+    <message>
+        <source>ImageNet top-1 %</source>
+        <translation>ImageNet top-1 %</translation>
+    </message>
+    <message>
+        <source>Weights (MB)</source>
+        <translation>权重（MB）</translation>
+    </message>
+    <message>
+        <source>Frozen img/s</source>
+        <translation>冻结 张/秒</translation>
+    </message>
+    <message>
+        <source>Unfrozen img/s</source>
+        <translation>解冻 张/秒</translation>
+    </message>
+    <message>
+        <source>Measure speed on this machine</source>
+        <translation>在本机上测量速度</translation>
+    </message>
+    <message>
+        <source>Times a few real training batches of each model with your data and input size.</source>
+        <translation>用你的数据和输入尺寸，为每个模型计时几个真实的训练批次。</translation>
+    </message>
+    <message>
+        <source>Stop measuring</source>
+        <translation>停止测量</translation>
+    </message>
+    <message>
+        <source>Use this model</source>
+        <translation>使用此模型</translation>
+    </message>
+    <message>
+        <source>measuring…</source>
+        <translation>测量中…</translation>
+    </message>
+    <message>
+        <source>waiting</source>
+        <translation>等待中</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
+    </message>
+    <message>
+        <source>Timing a few training batches of %1 (%2 more waiting)…</source>
+        <translation>正在计时 %1 的几个训练批次（还有 %2 个在等待）…</translation>
+    </message>
+    <message>
+        <source>Speeds are training images per second on this machine, with your data, input size and batch size, backbone frozen and unfrozen.</source>
+        <translation>速度是本机上每秒训练的图像数，使用你的数据、输入尺寸和批大小，分别在骨干网络冻结和解冻时测得。</translation>
     </message>
 </context>
 <context>

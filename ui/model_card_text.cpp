@@ -21,6 +21,9 @@ namespace {
         "VGG-16 with batch normalisation after every convolution: trains faster and more stably."),
     QT_TRANSLATE_NOOP(
         "ft::ui::ModelCards",
+        "Every layer reads the features of all earlier layers in its block: accuracy from few parameters."),
+    QT_TRANSLATE_NOOP(
+        "ft::ui::ModelCards",
         "Inverted residuals on depthwise-separable convolutions: accuracy at a phone's budget."),
     QT_TRANSLATE_NOOP(
         "ft::ui::ModelCards",
@@ -29,6 +32,9 @@ namespace {
                       "Found by architecture search, with squeeze-and-excitation and hard-swish."),
     QT_TRANSLATE_NOOP("ft::ui::ModelCards",
                       "Scales depth, width and resolution together; B0 is the searched base network."),
+    QT_TRANSLATE_NOOP(
+        "ft::ui::ModelCards",
+        "A ResNet restyled after the Transformers: large depthwise kernels, LayerNorm, fewer activations."),
     QT_TRANSLATE_NOOP("ft::ui::ModelCards", "ImageNet"),
     QT_TRANSLATE_NOOP(
         "ft::ui::ModelCards",
@@ -53,6 +59,10 @@ namespace {
     QT_TRANSLATE_NOOP("ft::ui::ModelCards",
                       "Residual connections let 50, 101 and even 152 layers train, and win ILSVRC 2015 below "
                       "human-level top-5 error. Still the default backbone for fine-tuning."),
+    QT_TRANSLATE_NOOP("ft::ui::ModelCards", "DenseNet"),
+    QT_TRANSLATE_NOOP("ft::ui::ModelCards",
+                      "Dense connections: each layer receives the feature maps of every layer before it, so "
+                      "features are reused rather than learnt again."),
     QT_TRANSLATE_NOOP("ft::ui::ModelCards", "MobileNetV2"),
     QT_TRANSLATE_NOOP(
         "ft::ui::ModelCards",

@@ -13,6 +13,8 @@
 #include <QVBoxLayout>
 
 #include "api/studio_api.h"
+#include "model_gallery.h"
+#include "model_speeds.h"
 
 namespace ft::ui {
 
@@ -36,17 +38,65 @@ ModelCardView::ModelCardView(QWidget* parent) : QWidget(parent) {
   m_card->setWordWrap(true);
   m_card->setTextFormat(Qt::RichText);
   m_card->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  m_speed = new QLabel(this);
+  m_speed->setObjectName(QStringLiteral("modelSpeed"));
+  m_speed->setWordWrap(true);
+  m_measure = new QPushButton(this);
+  m_measure->setObjectName(QStringLiteral("measureSpeed"));
+  m_gallery = new QPushButton(this);
+  m_gallery->setObjectName(QStringLiteral("modelGalleryButton"));
   m_history = new QPushButton(this);
   m_history->setObjectName(QStringLiteral("modelHistory"));
   auto* buttons = new QHBoxLayout;
+  buttons->addWidget(m_measure);
   buttons->addStretch(1);
+  buttons->addWidget(m_gallery);
   buttons->addWidget(m_history);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(m_card);
+  layout->addWidget(m_speed);
   layout->addLayout(buttons);
   connect(m_history, &QPushButton::clicked, this, &ModelCardView::openHistory);
+  connect(m_gallery, &QPushButton::clicked, this, &ModelCardView::openGallery);
+  connect(m_measure, &QPushButton::clicked, this, [this] {
+    if (m_speeds && !m_architecture.empty()) m_speeds->measure({m_architecture}, /*again=*/true);
+  });
   retranslateUi();
+}
+
+void ModelCardView::setSpeeds(ModelSpeeds* speeds) {
+  m_speeds = speeds;
+  connect(m_speeds, &ModelSpeeds::changed, this, &ModelCardView::showSpeed);
+  showSpeed();
+}
+
+QString ModelCardView::speedText() const { return m_speed->text(); }
+
+void ModelCardView::showSpeed() {
+  m_measure->setVisible(m_speeds != nullptr);
+  m_gallery->setVisible(m_speeds != nullptr);
+  m_speed->setVisible(m_speeds != nullptr);
+  if (!m_speeds || m_architecture.empty()) return;
+  const bool busy = m_speeds->current() == m_architecture || m_speeds->isQueued(m_architecture);
+  m_measure->setEnabled(!busy);
+  const auto speed = m_speeds->speed(m_architecture);
+  m_measure->setText(speed ? tr("Measure again") : tr("Measure its speed on this machine"));
+  if (m_speeds->current() == m_architecture)
+    m_speed->setText(tr("Timing a few training batches on this machine…"));
+  else if (busy)
+    m_speed->setText(tr("Waiting to be timed on this machine…"));
+  else if (speed)
+    m_speed->setText(tr("On this machine: %1.").arg(speedSummary(*speed)));
+  else
+    m_speed->setText(tr("Training speed on this machine: not measured yet."));
+}
+
+void ModelCardView::openGallery() {
+  if (!m_speeds) return;
+  ModelGalleryDialog dialog(m_speeds, m_architecture, this);
+  if (dialog.exec() == QDialog::Accepted && !dialog.selectedArchitecture().empty())
+    Q_EMIT architectureChosen(dialog.selectedArchitecture());
 }
 
 void ModelCardView::showArchitecture(const std::string& architecture) {
@@ -62,6 +112,8 @@ QString ModelCardView::cardText() const {
 
 void ModelCardView::retranslateUi() {
   m_history->setText(tr("History of pretrained models…"));
+  m_gallery->setText(tr("Compare all models…"));
+  showSpeed();
   if (m_architecture.empty()) {
     m_card->clear();
     return;

@@ -13,6 +13,8 @@ class QTextBrowser;
 
 namespace ft::ui {
 
+class ModelSpeeds;
+
 // The engine's English card and history text in the current language (itself when untranslated).
 QString translatedModelText(const std::string& english);
 // Every English text of the cards and the history, as the engine has it (for the tests).
@@ -23,14 +25,29 @@ class ModelCardView : public QWidget {
  public:
   explicit ModelCardView(QWidget* parent = nullptr);
   void showArchitecture(const std::string& architecture);
-  QString cardText() const;  // the card as plain text (for tests)
+  // Where the training speed on this machine comes from (the card shows it and offers to
+  // measure it, and the gallery compares every architecture's). Without it, no speed is shown.
+  void setSpeeds(ModelSpeeds* speeds);
+  QString cardText() const;   // the card as plain text (for tests)
+  QString speedText() const;  // the speed line
   void retranslateUi();
+  // Opens the gallery (modal); a chosen architecture is reported by architectureChosen.
+  void openGallery();
+
+ Q_SIGNALS:
+  // "Use this model" in the gallery.
+  void architectureChosen(const std::string& architecture);
 
  private:
   void openHistory();
+  void showSpeed();
 
   std::string m_architecture;
+  ModelSpeeds* m_speeds = nullptr;
   QLabel* m_card;
+  QLabel* m_speed;
+  QPushButton* m_measure;
+  QPushButton* m_gallery;
   QPushButton* m_history;
 };
 

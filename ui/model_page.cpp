@@ -18,6 +18,7 @@
 #include "api/studio_api.h"
 #include "background_runner.h"
 #include "model_card_view.h"
+#include "model_speeds.h"
 #include "studio_settings.h"
 #include "weights_download_panel.h"
 
@@ -70,6 +71,22 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   weights->addWidget(m_weightsHint);
 
   m_card = new ModelCardView(this);
+  // Speeds are timed with what the wizard has so far and this page's size, from random weights
+  // (the values of the weights do not change the speed; nothing is downloaded to time it).
+  m_speeds = new ModelSpeeds(
+      [this](const std::string& architecture) {
+        config::RunConfig config = m_entered;
+        store(config);
+        config.model.architecture = architecture;
+        config.model.weights = "none";
+        return config;
+      },
+      this);
+  m_card->setSpeeds(m_speeds);
+  connect(m_card, &ModelCardView::architectureChosen, this, [this](const std::string& architecture) {
+    const int index = m_architecture->findData(QString::fromStdString(architecture));
+    if (index >= 0) m_architecture->setCurrentIndex(index);
+  });
 
   m_networkBox = new QGroupBox(this);
   m_networkForm = new QFormLayout(m_networkBox);
@@ -143,6 +160,9 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
     }
     updateWeightsRow();
   });
+  // Speeds are kept per input size: the card shows the one for the size now set.
+  connect(m_inputSize, qOverload<int>(&QSpinBox::valueChanged), this,
+          [this] { m_card->showArchitecture(m_architecture->currentData().toString().toStdString()); });
   connect(m_weightsBrowse, &QPushButton::clicked, this, &ModelPage::browseWeights);
   m_card->showArchitecture(m_architecture->currentData().toString().toStdString());
   retranslateUi();
@@ -229,7 +249,8 @@ void ModelPage::store(config::RunConfig& config) const {
   config.transform.normalization = m_normalization->currentData().toString().toStdString();
 }
 
-void ModelPage::enter(const config::RunConfig&) {
+void ModelPage::enter(const config::RunConfig& config) {
+  m_entered = config;
   showSummary();
   checkCache();  // a file may have arrived meanwhile (another run, copied by hand)
 }

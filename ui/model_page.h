@@ -21,6 +21,7 @@ class QSpinBox;
 namespace ft::ui {
 
 class BackgroundRunner;
+class ModelSpeeds;
 class WeightsDownloadPanel;
 
 class ModelPage : public WizardStep {
@@ -50,6 +51,9 @@ class ModelPage : public WizardStep {
   // Tests: fetch this file instead of the architecture's official one (a loopback server
   // cannot serve a file matching the official SHA-256).
   void setWeightsFileForTesting(const std::string& fileName, const std::string& sha256Prefix);
+  // The training speeds of the architectures on this machine (the card and the gallery).
+  ModelSpeeds* speeds() const { return m_speeds; }
+  ModelCardView* card() const { return m_card; }
 
  Q_SIGNALS:
   void described();
@@ -84,6 +88,8 @@ class ModelPage : public WizardStep {
   QLabel* m_imageNetSizeNote;
   QLabel* m_sizeFollowsNote;
   ModelCardView* m_card;
+  ModelSpeeds* m_speeds;
+  config::RunConfig m_entered;  // every earlier page's choices, for timing an architecture
   // What the size-follows-the-weights note says (kept to say it again in another language).
   enum class SizeNote { None, SetForWeights, BackWithoutWeights } m_sizeNote = SizeNote::None;
   int m_sizeWithoutWeights = 32;  // the size to go back to when ImageNet weights are dropped

@@ -212,6 +212,9 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   estimate.precision = train::precisionName(precision.training);
   estimate.busyCores = load.busyCores();
   estimate.machineBusy = estimate.busyCores >= 0.5;
+  const double batchSize = double(config.train.batchSize);
+  estimate.frozenImagesPerSecond = frozenBatch > 0 ? batchSize / frozenBatch : 0.0;
+  estimate.unfrozenImagesPerSecond = unfrozenBatch > 0 ? batchSize / unfrozenBatch : 0.0;
   estimate.frozenSecondsPerEpoch = frozenBatch * trainBatches + evalSeconds;
   estimate.unfrozenSecondsPerEpoch = unfrozenBatch * trainBatches + evalSeconds;
   const int frozenEpochs = config.train.freezeEpochs;

@@ -27,7 +27,7 @@ struct TransformConfig {
 };
 
 struct ModelConfig {
-  std::string architecture = "resnet18";  // resnet18 | resnet34 | resnet50
+  std::string architecture = "resnet18";  // any of models::architectureNames()
   std::string weights = "none";           // none | imagenet | imagenet1k_v1/_v2 | .pt/.pth/.safetensors path
 };
 

@@ -5,7 +5,9 @@
 #include <iterator>
 
 #include <nlohmann/json.hpp>
+#include <opencv2/core/version.hpp>
 #include <opencv2/dnn.hpp>
+#include <torch/version.h>
 
 #include "common/error.h"
 #include "export/onnx_export.h"
@@ -146,6 +148,19 @@ torch::Tensor ExportedModel::logits(const torch::Tensor& batch) {
     throw UserError(m_path + ": OpenCV DNN returned " + std::to_string(out.total()) + " values, expected " +
                     std::to_string(rows * classes) + " (batch x classes); export the model again");
   return torch::from_blob(out.ptr<float>(), {rows, classes}, torch::kFloat32).clone();
+}
+
+std::string ExportedModel::runtime() const {
+  const std::string libtorch = "LibTorch " + std::to_string(TORCH_VERSION_MAJOR) + "." +
+                               std::to_string(TORCH_VERSION_MINOR) + "." +
+                               std::to_string(TORCH_VERSION_PATCH);
+  switch (m_format) {
+    case ExportFormat::Onnx: return std::string("OpenCV DNN ") + CV_VERSION;
+    case ExportFormat::LibTorch: return libtorch;
+    case ExportFormat::TorchvisionPth: return "the safe .pth reader and " + libtorch;
+    case ExportFormat::SafeTensors: return "the safetensors reader and " + libtorch;
+  }
+  return libtorch;
 }
 
 }  // namespace ft::exporting

@@ -30,6 +30,9 @@ class ExportedModel {
   const ExportMetadata& metadata() const { return m_metadata; }
   ExportFormat format() const { return m_format; }
   const std::string& path() const { return m_path; }
+  // What runs it: "OpenCV DNN 4.6.0" (.onnx), "LibTorch 1.13.0" (.pt), "the safe .pth reader
+  // and LibTorch 1.13.0", "the safetensors reader and LibTorch 1.13.0".
+  std::string runtime() const;
 
   // Logits float [B, classes] on the CPU for a normalised float batch [B, 3, S, S].
   // Throws ft::UserError naming the file when the runtime refuses the input.

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <set>
@@ -15,6 +16,8 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "models/blocks.h"
+#include "models/convnext.h"
+#include "models/densenet.h"
 #include "models/vgg.h"
 
 namespace ft::exporting {
@@ -67,6 +70,96 @@ class GraphBuilder {
     addInts(node, "pads", {(*padding)[0], (*padding)[1], (*padding)[0], (*padding)[1]});
     addInts(node, "dilations", {(*options.dilation())[0], (*options.dilation())[1]});
     if (options.groups() != 1) addInt(node, "group", options.groups());
+    return node->output(0);
+  }
+
+  // BatchNorm `bn` (eval mode) on its own, where no convolution precedes it to fold it into.
+  std::string batchNorm(const std::string& input, const std::string& bn) {
+    const auto* bnModule = module(bn)->as<torch::nn::BatchNorm2d>();
+    if (!bnModule) throw std::logic_error("ONNX export: " + bn + " is not a BatchNorm2d");
+    std::vector<std::string> inputs{input};
+    for (const char* term : {".weight", ".bias", ".running_mean", ".running_var"}) {
+      addInitializer(bn + term, state(bn + term));
+      inputs.push_back(bn + term);
+    }
+    auto* node = addNode("BatchNormalization", inputs, bn);
+    addFloat(node, "epsilon", float(bnModule->options.eps()));
+    return node->output(0);
+  }
+
+  // A convolution with the given weight [O, I / groups, k, k] and bias [O] under `name`.
+  std::string conv(const std::string& input, const std::string& name, const torch::Tensor& weight,
+                   const torch::Tensor& bias, std::int64_t stride = 1, std::int64_t padding = 0,
+                   std::int64_t groups = 1) {
+    addInitializer(name + ".weight", weight);
+    addInitializer(name + ".bias", bias);
+    auto* node = addNode("Conv", {input, name + ".weight", name + ".bias"}, name);
+    addInts(node, "kernel_shape", {weight.size(2), weight.size(3)});
+    addInts(node, "strides", {stride, stride});
+    addInts(node, "pads", {padding, padding, padding, padding});
+    if (groups != 1) addInt(node, "group", groups);
+    return node->output(0);
+  }
+
+  // LayerNorm over the C channels of [N, C, H, W] without its affine terms (which callers fold
+  // into the next layer or apply with channelAffine): (x - mean) / sqrt(var + eps). Built from
+  // operators OpenCV 4.6 takes and that need no broadcasting (its broadcasting Mul/Sub is
+  // unreliable): the centring and the mean of squares are 1x1 convolutions with the matrices
+  // I - 1/C and 1/C, so every tensor keeps the shape [N, C, H, W].
+  std::string normaliseChannels(const std::string& input, const std::string& name, std::int64_t channels,
+                                double eps) {
+    const auto options = torch::TensorOptions().dtype(torch::kFloat64);
+    const torch::Tensor average = torch::full({channels, channels, 1, 1}, 1.0 / double(channels), options);
+    const torch::Tensor centring = torch::eye(channels, options).view({channels, channels, 1, 1}) - average;
+    const torch::Tensor zeros = torch::zeros({channels}, options);
+    const std::string centred = conv(input, name + ".centre", centring, zeros);
+    const std::string variance = conv(mul(centred, centred), name + ".variance", average, zeros);
+    const std::string spread =
+        addNode("Sqrt",
+                {addNode("Add", {variance, scalar("eps." + std::to_string(eps), eps)}, name)->output(0)},
+                name)
+            ->output(0);
+    return addNode("Div", {centred, spread}, name)->output(0);
+  }
+
+  // x * weight + bias per channel ([C] each), as a depthwise 1x1 convolution.
+  std::string channelAffine(const std::string& input, const std::string& name, const torch::Tensor& weight,
+                            const torch::Tensor& bias) {
+    const std::int64_t channels = weight.size(0);
+    return conv(input, name + ".affine", weight.view({channels, 1, 1, 1}), bias, 1, 0, channels);
+  }
+
+  // GELU (exact, erf-based) without Erf, which OpenCV 4.6 lacks: gelu(x) = relu(x) - |x| q / 2
+  // with q = erfc(|x| / sqrt 2), and erfc(z) = poly(t) exp(-z^2), t = 1 / (1 + p z)
+  // (Abramowitz & Stegun 7.1.26: |error| <= 1.5e-7, so gelu is off by at most 7.5e-8 |x|).
+  std::string gelu(const std::string& x) {
+    constexpr double p = 0.3275911;
+    constexpr double a[] = {0.254829592, -0.284496736, 1.421413741, -1.453152027, 1.061405429};
+    const std::string magnitude = addNode("Abs", {x}, "gelu")->output(0);
+    const std::string z = scaled(magnitude, "gelu.inv_sqrt2", 1.0 / std::sqrt(2.0));
+    const std::string denominator =
+        addNode("Add", {scaled(z, "gelu.p", p), scalar("one", 1.0)}, "gelu")->output(0);
+    auto* reciprocal = addNode("Pow", {denominator, scalar("minus_one", -1.0)}, "gelu");
+    const std::string t = reciprocal->output(0);
+    std::string poly = scaled(t, "gelu.a5", a[4]);
+    for (int i = 3; i >= 0; --i)
+      poly =
+          mul(t, addNode("Add", {poly, scalar("gelu.a" + std::to_string(i + 1), a[i])}, "gelu")->output(0));
+    const std::string exponent = scaled(mul(magnitude, magnitude), "minus_half", -0.5);
+    const std::string q = mul(poly, addNode("Exp", {exponent}, "gelu")->output(0));
+    const std::string tail = scaled(mul(magnitude, q), "half", 0.5);
+    return addNode("Sub", {relu(x), tail}, "gelu")->output(0);
+  }
+
+  // x * value for a scalar constant.
+  std::string scaled(const std::string& x, const std::string& name, double value) {
+    return addNode("Mul", {x, scalar(name, value)}, name)->output(0);
+  }
+
+  std::string concat(const std::vector<std::string>& inputs) {
+    if (inputs.size() == 1) return inputs.front();
+    auto* node = addNode("Concat", inputs, "concat");
+    addInt(node, "axis", 1);
     return node->output(0);
   }
 
@@ -352,6 +445,83 @@ std::string emitMobileModule(GraphBuilder& builder, const std::string& path, con
   throw std::logic_error("ONNX export: no graph for the module " + path + " (" + module.name() + ")");
 }
 
+// DenseNet: the stem (convolution with its BatchNorm folded in), then per dense layer
+// BatchNorm -> ReLU -> 1x1 convolution (+ folded BatchNorm) -> ReLU -> 3x3 convolution on the
+// concatenation of the block's earlier outputs; transitions BatchNorm -> ReLU -> 1x1 -> 2x2
+// average pool; norm5 and ReLU before the pooled features.
+std::string emitDenseNet(GraphBuilder& builder, const models::DenseNetImpl& model) {
+  std::string x = builder.relu(builder.convBatchNorm(kOnnxInputName, "features.conv0", "features.norm0"));
+  x = builder.maxPool(x);
+  const auto& blocks = model.blockLayers();
+  for (std::size_t b = 0; b < blocks.size(); ++b) {
+    std::vector<std::string> outputs{x};
+    for (int l = 0; l < blocks[b]; ++l) {
+      const std::string layer = "features.denseblock" + std::to_string(b + 1) + ".denselayer" +
+                                std::to_string(l + 1) + ".";
+      std::string y = builder.relu(builder.batchNorm(builder.concat(outputs), layer + "norm1"));
+      y = builder.relu(builder.convBatchNorm(y, layer + "conv1", layer + "norm2"));
+      outputs.push_back(builder.convBatchNorm(y, layer + "conv2"));
+    }
+    x = builder.concat(outputs);
+    if (b + 1 < blocks.size()) {
+      const std::string transition = "features.transition" + std::to_string(b + 1) + ".";
+      x = builder.relu(builder.batchNorm(x, transition + "norm"));
+      x = builder.averagePool(builder.convBatchNorm(x, transition + "conv"), 2);
+    }
+  }
+  return builder.pooledFeatures(builder.relu(builder.batchNorm(x, "features.norm5")));
+}
+
+// ConvNeXt: LayerNorm's affine terms and the layer scale are folded into the convolution or
+// Linear that follows them wherever no padding intervenes (the blocks' 1x1 layers, the
+// downsampling convolutions); the stem's and the classifier's are applied per channel.
+std::string emitConvNeXt(GraphBuilder& builder, const models::ConvNeXtImpl& model) {
+  auto layerNorm2d = [&](const std::string& x, const std::string& name, const models::LayerNorm2dImpl& norm) {
+    return builder.normaliseChannels(x, name, norm.weight.size(0), norm.eps);
+  };
+  std::string x = builder.convBatchNorm(kOnnxInputName, "features.0.0");
+  x = layerNorm2d(x, "features.0.1", *model.stemNorm);
+  x = builder.channelAffine(x, "features.0.1", builder.tensor("features.0.1.weight"),
+                            builder.tensor("features.0.1.bias"));
+  for (std::size_t s = 0; s < model.stages.size(); ++s) {
+    const auto& stage = model.stages[s];
+    for (std::size_t k = 0; k < stage.blocks.size(); ++k) {
+      const std::string path = "features." + std::to_string(2 * s + 1) + "." + std::to_string(k) + ".";
+      const auto& block = *stage.blocks[k];
+      std::string y = builder.convBatchNorm(x, path + "block.0");  // 7x7 depthwise
+      y = builder.normaliseChannels(y, path + "block.2", block.norm->options.normalized_shape()[0],
+                                    block.norm->options.eps());
+      // Linear(LayerNorm's gamma * y + beta) = (W diag(gamma)) y + (W beta + b), as a 1x1 convolution.
+      const torch::Tensor gamma = builder.tensor(path + "block.2.weight"),
+                          beta = builder.tensor(path + "block.2.bias");
+      const torch::Tensor w1 = builder.tensor(path + "block.3.weight");
+      y = builder.conv(y, path + "block.3", (w1 * gamma).unsqueeze(-1).unsqueeze(-1),
+                       builder.tensor(path + "block.3.bias") + torch::mv(w1, beta));
+      y = builder.gelu(y);
+      // layer_scale * Linear(y) = (diag(scale) W) y + scale * b.
+      const torch::Tensor scale = builder.tensor(path + "layer_scale").flatten();
+      const torch::Tensor w2 = builder.tensor(path + "block.5.weight");
+      y = builder.conv(y, path + "block.5", (w2 * scale.unsqueeze(1)).unsqueeze(-1).unsqueeze(-1),
+                       builder.tensor(path + "block.5.bias") * scale);
+      x = builder.add(y, x);
+    }
+    if (stage.downsample) {
+      const std::string down = "features." + std::to_string(2 * s + 2) + ".";
+      x = layerNorm2d(x, down + "0", *stage.downsampleNorm);
+      // conv(gamma * x + beta) without padding = conv with w * gamma per input channel, plus
+      // the sum of w * beta in the bias.
+      const torch::Tensor gamma = builder.tensor(down + "0.weight"), beta = builder.tensor(down + "0.bias");
+      const torch::Tensor w = builder.tensor(down + "1.weight");
+      x = builder.conv(x, down + "1", w * gamma.view({1, -1, 1, 1}),
+                       builder.tensor(down + "1.bias") + (w * beta.view({1, -1, 1, 1})).sum({1, 2, 3}), 2);
+    }
+  }
+  x = layerNorm2d(builder.globalAveragePool(x), "classifier.0", *model.classifierNorm);
+  x = builder.channelAffine(x, "classifier.0", builder.tensor("classifier.0.weight"),
+                            builder.tensor("classifier.0.bias"));
+  return builder.flatten(x);
+}
+
 // adaptive_avg_pool2d from `size` to `bins` as a matrix [bins, size]: row i averages the cells
 // floor(i * size / bins) .. ceil((i + 1) * size / bins) - 1, as PyTorch does.
 torch::Tensor adaptivePoolMatrix(std::int64_t size, std::int64_t bins) {
@@ -439,6 +609,10 @@ std::string onnxModelBytes(const models::Classifier& model, const ExportMetadata
     x = builder.pooledFeatures(emitResNetBackbone(builder));
   else if (family == "mobilenet" || family == "efficientnet")
     x = emitMobileBackbone(builder, size);
+  else if (const auto* convnext = dynamic_cast<const models::ConvNeXtImpl*>(model.get()))
+    x = emitConvNeXt(builder, *convnext);
+  else if (const auto* dense = dynamic_cast<const models::DenseNetImpl*>(model.get()))
+    x = emitDenseNet(builder, *dense);
   else if (const auto* plain = dynamic_cast<const models::PlainCnnImpl*>(model.get()))
     x = emitPlainCnn(builder, *plain, size);
   else

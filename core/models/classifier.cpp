@@ -6,6 +6,8 @@
 #include <unordered_set>
 
 #include "common/error.h"
+#include "models/convnext.h"
+#include "models/densenet.h"
 #include "models/efficientnet.h"
 #include "models/mobilenet.h"
 #include "models/resnet.h"
@@ -119,8 +121,10 @@ const std::vector<ArchitectureInfo>& architectures() {
     // The seed's ResNets first (ResNet-18 is the default), then the others by year.
     for (auto& info : resnetArchitectures()) list.push_back(info);
     for (auto& info : vggArchitectures()) list.push_back(info);
+    for (auto& info : densenetArchitectures()) list.push_back(info);
     for (auto& info : mobilenetArchitectures()) list.push_back(info);
     for (auto& info : efficientnetArchitectures()) list.push_back(info);
+    for (auto& info : convnextArchitectures()) list.push_back(info);
     return list;
   }();
   return all;
@@ -150,6 +154,8 @@ Classifier makeClassifier(const std::string& name, int numClasses) {
   if (info.family == "alexnet" || info.family == "vgg")
     return std::make_shared<PlainCnnImpl>(info.name, numClasses);
   if (info.name == "efficientnet_b0") return std::make_shared<EfficientNetImpl>(numClasses);
+  if (info.name == "densenet121") return std::make_shared<DenseNetImpl>(numClasses);
+  if (info.name == "convnext_tiny") return std::make_shared<ConvNeXtImpl>(numClasses);
   throw std::logic_error("ft::models: no constructor for the family \"" + info.family + "\"");
 }
 

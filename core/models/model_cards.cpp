@@ -30,6 +30,10 @@ const std::vector<ModelCard>& modelCards() {
        "Simonyan, Zisserman",
        "VGG-16 with batch normalisation after every convolution: trains faster and more stably.", 138365992,
        15.47},
+      {"densenet121", 2016, "Densely Connected Convolutional Networks",
+       "Huang, Liu, van der Maaten, Weinberger",
+       "Every layer reads the features of all earlier layers in its block: accuracy from few parameters.",
+       7978856, 2.83},
       {"mobilenet_v2", 2018, "MobileNetV2: Inverted Residuals and Linear Bottlenecks",
        "Sandler, Howard, Zhu, Zhmoginov, Chen",
        "Inverted residuals on depthwise-separable convolutions: accuracy at a phone's budget.", 3504872,
@@ -44,6 +48,9 @@ const std::vector<ModelCard>& modelCards() {
       {"efficientnet_b0", 2019, "EfficientNet: Rethinking Model Scaling for Convolutional Neural Networks",
        "Tan, Le", "Scales depth, width and resolution together; B0 is the searched base network.", 5288548,
        0.39},
+      {"convnext_tiny", 2022, "A ConvNet for the 2020s", "Liu, Mao, Wu, Feichtenhofer, Darrell, Xie",
+       "A ResNet restyled after the Transformers: large depthwise kernels, LayerNorm, fewer activations.",
+       28589128, 4.46},
   };
   return cards;
 }
@@ -84,6 +91,11 @@ const std::vector<HistoryEvent>& modelHistory() {
        "Residual connections let 50, 101 and even 152 layers train, and win ILSVRC 2015 below human-level "
        "top-5 error. Still the default backbone for fine-tuning.",
        {"resnet18", "resnet34", "resnet50", "resnet101"}},
+      {2016,
+       "DenseNet",
+       "Dense connections: each layer receives the feature maps of every layer before it, so features are "
+       "reused rather than learnt again.",
+       {"densenet121"}},
       {2018,
        "MobileNetV2",
        "Inverted residuals on depthwise-separable convolutions bring pretrained networks to phones.",
@@ -101,7 +113,7 @@ const std::vector<HistoryEvent>& modelHistory() {
       {2022,
        "ConvNeXt",
        "A ResNet modernised with the Transformers' design choices: convolutions compete with them again.",
-       {}},
+       {"convnext_tiny"}},
   };
   return events;
 }

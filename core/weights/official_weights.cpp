@@ -68,6 +68,7 @@ const std::vector<OfficialWeights>& officialWeights() {
       {"alexnet", "IMAGENET1K_V1", {"alexnet-owt-7be5be79.pth", "7be5be79"}, v1, 56.522, 79.066, 233.087},
       {"vgg16", "IMAGENET1K_V1", {"vgg16-397923af.pth", "397923af"}, v1, 71.592, 90.382, 527.796},
       {"vgg16_bn", "IMAGENET1K_V1", {"vgg16_bn-6c64b313.pth", "6c64b313"}, v1, 73.360, 91.516, 527.866},
+      {"densenet121", "IMAGENET1K_V1", {"densenet121-a639ec97.pth", "a639ec97"}, v1, 74.434, 91.972, 30.845},
       {"mobilenet_v2",
        "IMAGENET1K_V1",
        {"mobilenet_v2-b0353104.pth", "b0353104"},
@@ -113,6 +114,13 @@ const std::vector<OfficialWeights>& officialWeights() {
        77.692,
        93.532,
        20.451},
+      {"convnext_tiny",
+       "IMAGENET1K_V1",
+       {"convnext_tiny-983f1562.pth", "983f1562"},
+       Preprocessing{236, 224, "bilinear"},
+       82.520,
+       96.146,
+       109.119},
   };
   return all;
 }

@@ -73,6 +73,9 @@ TEST(StudioApi, EstimateAndHistoryOfARealRun) {
   EXPECT_GT(estimate.unfrozenSecondsPerEpoch, estimate.frozenSecondsPerEpoch);
   EXPECT_NEAR(estimate.totalSeconds, estimate.frozenSecondsPerEpoch + estimate.unfrozenSecondsPerEpoch, 1e-9);
   EXPECT_EQ(estimate.batchesMeasured, 2);  // after 2 warm-up batches per phase
+  // The gallery's speed: a batch of 32 per median step time; the frozen step is the cheaper.
+  EXPECT_GT(estimate.unfrozenImagesPerSecond, 0.0);
+  EXPECT_GT(estimate.frozenImagesPerSecond, estimate.unfrozenImagesPerSecond);
   EXPECT_GE(estimate.busyCores, 0.0);
   EXPECT_EQ(estimate.machineBusy, estimate.busyCores >= 0.5);
 

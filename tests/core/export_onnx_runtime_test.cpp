@@ -100,13 +100,17 @@ TEST_P(OnnxRuntime, GivesLibTorchLogitsOnRealImages) {
     EXPECT_TRUE(torch::equal(actual.argmax(1), expected.slice(0, 0, batch).argmax(1)));
   }
   const double scale = expected.abs().max().item<double>();
+  // Allowed: what the export's own check allows (float32 rounding of this model on these images).
+  const double float32Error = test::maxAbsDiff(expected, exporting::float64Logits(model, images));
   std::cout << "[ ort       ] ONNX Runtime vs LibTorch (" << GetParam()
-            << ", 32 px, batch 1 and 4): max |diff| " << worst << " (logits up to " << scale << ")\n";
-  EXPECT_LE(worst, 1e-4 * std::max(1.0, scale));
+            << ", 32 px, batch 1 and 4): max |diff| " << worst << " (logits up to " << scale
+            << ", LibTorch float32 vs float64 " << float32Error << ")\n";
+  EXPECT_LE(worst, exporting::roundingTolerance(scale, float32Error));
 }
 
 // Every architecture family's graph (ResNet-101 adds nothing ResNet-18 does not have).
 INSTANTIATE_TEST_SUITE_P(Architectures, OnnxRuntime,
                          ::testing::Values("resnet18", "mobilenet_v2", "mobilenet_v3_small",
-                                           "mobilenet_v3_large", "efficientnet_b0"),
+                                           "mobilenet_v3_large", "efficientnet_b0", "densenet121",
+                                           "convnext_tiny"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });

@@ -15,6 +15,7 @@
 #include "export/exported_model.h"
 #include "export/onnx_export.h"
 #include "export_test_support.h"
+#include "models/convnext.h"
 #include "test_support.h"
 #include "weights/torch_file.h"
 
@@ -51,6 +52,7 @@ class ZooExport : public ::testing::TestWithParam<std::string> {
     test::giveBatchNormStatistics(m_model, test::fashionImages(100, 32, m_metadata), 11);
     m_images = test::fashionImages(20, 5, m_metadata);
     m_expected = test::libtorchLogits(m_model, m_images);
+    m_float32Error = test::maxAbsDiff(m_expected, exporting::float64Logits(m_model, m_images));
   }
 
   test::TempDir m_dir{"zoo-export"};
@@ -58,6 +60,7 @@ class ZooExport : public ::testing::TestWithParam<std::string> {
   exporting::ExportMetadata m_metadata;
   models::Classifier m_model;
   torch::Tensor m_images, m_expected;
+  double m_float32Error = 0.0;  // LibTorch float32 vs float64 on m_images
 };
 
 }  // namespace
@@ -81,7 +84,7 @@ TEST_P(ZooExport, EveryFormatReadsBackWithTheModelsLogits) {
     EXPECT_LE(verification.maxAbsDiff, verification.tolerance);
     auto reopened = exporting::ExportedModel::open(path);
     EXPECT_LE(test::maxAbsDiff(reopened.logits(m_images), m_expected),
-              1e-4 * std::max(1.0, m_expected.abs().max().item<double>()));
+              exporting::roundingTolerance(m_expected.abs().max().item<double>(), m_float32Error));
   }
 
   // torchvision loads the .pth strictly and gives our logits.
@@ -112,24 +115,77 @@ TEST_P(ZooExport, OpenCvRunsTheOnnxGraphAtAnyBatch) {
     ASSERT_EQ(batch.sizes(), expected.sizes());
     worst = std::max(worst, test::maxAbsDiff(batch, expected));
     const double scale = expected.abs().max().item<double>();
+    const double float32Error = test::maxAbsDiff(expected, exporting::float64Logits(m_model, images));
     std::cout << "[ onnx      ] " << GetParam() << " at " << size
               << " px: OpenCV DNN vs LibTorch, batch 1 and 5: max |diff| " << worst << " (logits up to "
-              << scale << ")\n";
-    EXPECT_LE(worst, 1e-4 * std::max(1.0, scale));
+              << scale << ", LibTorch float32 vs float64 " << float32Error << ")\n";
+    EXPECT_LE(worst, exporting::roundingTolerance(scale, float32Error));
     EXPECT_TRUE(torch::equal(batch.argmax(1), expected.argmax(1)));
 
     const auto info = exporting::readOnnxModelInfo(path);
     EXPECT_EQ(info.opset, 13);
-    const std::set<std::string> allowed{"Conv",    "Relu",    "Sub",         "Mul",
-                                        "Add",     "Sigmoid", "HardSigmoid", "GlobalAveragePool",
-                                        "Flatten", "Gemm",    "MaxPool",     "Resize"};
+    // Operators OpenCV 4.6's importer takes (no Erf, LayerNormalization, Clip, HardSwish).
+    const std::set<std::string> allowed{"Conv",
+                                        "Relu",
+                                        "Sub",
+                                        "Mul",
+                                        "Add",
+                                        "Div",
+                                        "Sigmoid",
+                                        "HardSigmoid",
+                                        "Abs",
+                                        "Exp",
+                                        "Pow",
+                                        "Sqrt",
+                                        "AveragePool",
+                                        "Concat",
+                                        "Flatten",
+                                        "Gemm",
+                                        "MaxPool",
+                                        "Resize",
+                                        "GlobalAveragePool",
+                                        "BatchNormalization"};
     for (const auto& op : info.operatorTypes) EXPECT_TRUE(allowed.count(op)) << op;
-    std::int64_t convs = 0;
-    for (const auto& module : m_model->modules(/*include_self=*/false))
+    std::int64_t convs = 0, blockLinears = 0, layerNorms = 0;
+    for (const auto& module : m_model->modules(/*include_self=*/false)) {
       convs += module->as<torch::nn::Conv2d>() != nullptr;
-    EXPECT_EQ(std::count(info.operatorTypes.begin(), info.operatorTypes.end(), "Conv"), convs)
+      blockLinears += module->as<models::CNBlock>() ? 2 : 0;
+      layerNorms += module->as<torch::nn::LayerNorm>() || module->as<models::LayerNorm2d>();
+    }
+    // ConvNeXt adds a 1x1 Conv per block Linear, two per LayerNorm (centring, variance) and the
+    // per-channel affine of the stem's and the classifier's LayerNorm (the others are folded).
+    const std::int64_t expectedConvs = layerNorms == 0 ? convs : convs + blockLinears + 2 * layerNorms + 2;
+    EXPECT_EQ(std::count(info.operatorTypes.begin(), info.operatorTypes.end(), "Conv"), expectedConvs)
         << "one Conv per convolution of the model, BatchNorm folded in";
   }
+}
+
+// The float64 reference an ONNX export falls back on: close to the float32 logits, and it leaves
+// the model (dtype, mode) and the global random generator as they were.
+TEST(ExportRounding, Float64LogitsLeaveTheModelAndTheGeneratorAlone) {
+  torch::set_num_threads(2);
+  const auto metadata = test::fashionMetadata("mobilenet_v3_small", 32);
+  torch::manual_seed(3);
+  auto model = models::makeClassifier("mobilenet_v3_small", 10);
+  test::giveBatchNormStatistics(model, test::fashionImages(100, 32, metadata), 4);
+  model->train();
+  const auto images = test::fashionImages(0, 3, metadata);
+  torch::manual_seed(42);
+  const torch::Tensor draw = torch::rand({4});
+  torch::manual_seed(42);
+  const torch::Tensor exact = exporting::float64Logits(model, images);
+  EXPECT_TRUE(torch::equal(torch::rand({4}), draw)) << "the copy's initialisation used the global generator";
+  EXPECT_EQ(exact.scalar_type(), torch::kFloat64);
+  EXPECT_TRUE(model->is_training());
+  EXPECT_EQ(model->parameters().front().scalar_type(), torch::kFloat32);
+  const torch::Tensor single = test::libtorchLogits(model, images);
+  const double error = test::maxAbsDiff(single, exact);
+  EXPECT_GT(error, 0.0) << "float32 and float64 cannot agree to the last bit on a whole network";
+  EXPECT_LT(error, 1e-4 * std::max(1.0, exact.abs().max().item<double>()));
+  // The allowance: never below the fixed ONNX tolerance, 8x the rounding above it.
+  EXPECT_DOUBLE_EQ(exporting::roundingTolerance(2.0, 1e-7),
+                   exporting::verificationTolerance(exporting::ExportFormat::Onnx, 2.0));
+  EXPECT_DOUBLE_EQ(exporting::roundingTolerance(2.0, 1e-3), exporting::kRoundingAllowance * 1e-3);
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ZooExport, ::testing::ValuesIn(zooArchitectures()),

@@ -36,9 +36,15 @@ namespace models = ft::models;
 
 constexpr int kSkipExitCode = 77;
 // Every architecture zoo_reference.py describes.
-const std::vector<std::string> kZoo = {
-    "alexnet",        "vgg16", "vgg16_bn", "mobilenet_v2", "mobilenet_v3_small", "mobilenet_v3_large",
-    "efficientnet_b0"};
+const std::vector<std::string> kZoo = {"alexnet",
+                                       "vgg16",
+                                       "vgg16_bn",
+                                       "mobilenet_v2",
+                                       "mobilenet_v3_small",
+                                       "mobilenet_v3_large",
+                                       "efficientnet_b0",
+                                       "densenet121",
+                                       "convnext_tiny"};
 
 std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);

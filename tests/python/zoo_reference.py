@@ -6,8 +6,8 @@ Usage: zoo_reference.py OUT_DIR --models NAME[,NAME...]
        zoo_reference.py OUT_DIR --facts NAME[,NAME...]
 
 NAME is torchvision's builder name (mobilenet_v2, mobilenet_v3_small, ...). For each, a model
-with 10 classes is built (seed 1234), its BatchNorm statistics calibrated and perturbed (seeded)
-so that eval mode exercises every term, and written to OUT_DIR/NAME.bin + OUT_DIR/NAME.json
+with 10 classes is built (seed 1234), its BatchNorm statistics calibrated and perturbed, its
+LayerNorm terms and layer scales perturbed (seeded) so that eval mode exercises every term, and written to OUT_DIR/NAME.bin + OUT_DIR/NAME.json
 (each under a temporary name first; the JSON comes last, so its presence means complete):
   arch, num_classes, input_size, num_threads,
   state_dict: [{key, shape, dtype, offset, nbytes}] in state_dict() order (the values),
@@ -54,6 +54,8 @@ MODELS = {
     "alexnet": ("classifier.6", 64),
     "vgg16": ("classifier.6", 64),
     "vgg16_bn": ("classifier.6", 64),
+    "densenet121": ("classifier", 64),
+    "convnext_tiny": ("classifier.2", 64),
 }
 NUM_CLASSES = 10
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
@@ -80,12 +82,27 @@ def calibrate_batchnorm(model, generator, size):
     return bns
 
 
+def perturb_layer_norms(model, generator):
+    """Every LayerNorm's terms and ConvNeXt's layer scale (1e-6 at initialisation, which would
+    make the blocks vanish from every comparison) perturbed (seeded)."""
+    with torch.no_grad():
+        for m in model.modules():
+            if isinstance(m, torch.nn.LayerNorm):
+                n = m.weight.numel()
+                m.weight.copy_(0.8 + 0.4 * torch.rand(n, generator=generator))
+                m.bias.copy_(0.2 * torch.rand(n, generator=generator) - 0.1)
+        for key, p in model.named_parameters():
+            if key.endswith("layer_scale"):
+                p.copy_(0.5 + 0.5 * torch.rand(p.shape, generator=generator))
+
+
 def describe(name, out_dir):
     head, size = MODELS[name]
     torch.manual_seed(1234)
     model = getattr(torchvision.models, name)(weights=None, num_classes=NUM_CLASSES)
     generator = torch.Generator().manual_seed(99)
     bns = calibrate_batchnorm(model, generator, size)
+    perturb_layer_norms(model, generator)
 
     blob = Blob(os.path.join(out_dir, name + ".bin.tmp"))
     state = model.state_dict()

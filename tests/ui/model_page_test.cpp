@@ -8,6 +8,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
+#include <QTableWidget>
 #include <QStandardPaths>
 #include <QtTest>
 #include <algorithm>
@@ -21,6 +22,8 @@
 #include "api/studio_api.h"
 #include "language.h"
 #include "model_card_view.h"
+#include "model_gallery.h"
+#include "model_speeds.h"
 #include "loopback_http.h"
 #include "model_page.h"
 #include "test_support.h"
@@ -140,6 +143,75 @@ class ModelPageTest final : public QObject {
     for (const auto& entry : ft::api::modelHistory())
       QVERIFY2(timeline.contains(QString::fromStdString(entry.title)), qPrintable(entry.title.c_str()));
     QVERIFY(timeline.indexOf(QLatin1String("AlexNet")) < timeline.indexOf(QLatin1String("ResNet")));
+  }
+
+  void galleryComparesEveryArchitectureAndTimesThemOnDemand() {
+    ft::test::TempDir dir("gallery");
+    ft::test::writeSyntheticIdx(dir / "data", 96, 48);
+    ft::config::RunConfig config;
+    config.data.path = (dir / "data").string();
+    config.train.batchSize = 16;
+    config.device.threads = 2;
+    ft::ui::ModelPage page;
+    page.load(config);
+    page.enter(config);
+    auto* arch = child<QComboBox>(&page, "architecture");
+    arch->setCurrentIndex(arch->findData(QStringLiteral("mobilenet_v3_small")));
+    auto* card = page.card();
+    QVERIFY2(card->speedText().contains(QLatin1String("not measured")), qPrintable(card->speedText()));
+
+    // The card times its architecture with the wizard's data and size, off the GUI thread.
+    child<QPushButton>(&page, "measureSpeed")->click();
+    QVERIFY(page.speeds()->isMeasuring());
+    QTRY_VERIFY_WITH_TIMEOUT(!page.speeds()->isMeasuring(), 120000);
+    const auto speed = page.speeds()->speed("mobilenet_v3_small");
+    QVERIFY(speed.has_value());
+    QVERIFY2(speed->error.isEmpty(), qPrintable(speed->error));
+    QCOMPARE(speed->inputSize, 32);
+    QCOMPARE(speed->batchSize, 16);
+    QVERIFY(speed->unfrozen > 0.0);
+    QVERIFY(speed->frozen > speed->unfrozen);  // head-only steps are cheaper
+    QVERIFY2(card->speedText().contains(QLatin1String("img/s at 32 px, batch 16")),
+             qPrintable(card->speedText()));
+    // Speeds are per input size: at 48 px it is not known yet; back at 32 px it is again.
+    auto* size = child<QSpinBox>(&page, "inputSize");
+    size->setValue(48);
+    QVERIFY2(card->speedText().contains(QLatin1String("not measured")), qPrintable(card->speedText()));
+    size->setValue(32);
+    QVERIFY(card->speedText().contains(QLatin1String("img/s")));
+
+    // The gallery: every architecture, the measured one with its figures, sortable by number.
+    ft::ui::ModelGalleryDialog gallery(page.speeds(), "mobilenet_v3_small");
+    auto* table = gallery.table();
+    using Column = ft::ui::ModelGalleryDialog::Column;
+    QCOMPARE(table->rowCount(), int(ft::api::architectures().size()));
+    QCOMPARE(gallery.selectedArchitecture(), std::string("mobilenet_v3_small"));
+    table->sortItems(Column::Parameters, Qt::AscendingOrder);
+    QCOMPARE(table->item(0, Column::Model)->text(), QStringLiteral("MobileNetV3-Small"));
+    QCOMPARE(table->item(table->rowCount() - 1, Column::Model)->text(), QStringLiteral("VGG-16-BN"));
+    table->sortItems(Column::Frozen, Qt::DescendingOrder);  // the only measured row comes first
+    QCOMPARE(table->item(0, Column::Model)->text(), QStringLiteral("MobileNetV3-Small"));
+    QCOMPARE(table->item(0, Column::Frozen)->text(), QLocale().toString(speed->frozen, 'f', 0));
+    QVERIFY(table->item(1, Column::Frozen)->text().isEmpty());
+    for (int row = 0; row < table->rowCount(); ++row) {
+      const auto facts =
+          ft::api::modelCard(table->item(row, Column::Model)->data(Qt::UserRole).toString().toStdString());
+      QCOMPARE(table->item(row, Column::Year)->text(), QString::number(facts.year));
+      QCOMPARE(table->item(row, Column::Top1)->text(), QLocale().toString(facts.top1, 'f', 1));
+    }
+
+    // "Measure speed on this machine" queues every other architecture; Stop drops the queue.
+    child<QPushButton>(&gallery, "measureAll")->click();
+    QVERIFY(page.speeds()->isMeasuring());
+    QCOMPARE(page.speeds()->queued(), int(ft::api::architectures().size()) - 2);
+    QVERIFY(gallery.statusText().contains(QLatin1String("Timing a few training batches")));
+    child<QPushButton>(&gallery, "stopMeasuring")->click();
+    QCOMPARE(page.speeds()->queued(), 0);
+    QTRY_VERIFY_WITH_TIMEOUT(!page.speeds()->isMeasuring(), 120000);
+
+    // "Use this model" picks the architecture on the page.
+    Q_EMIT card->architectureChosen("resnet34");
+    QCOMPARE(arch->currentData().toString(), QStringLiteral("resnet34"));
   }
 
   void cardAndHistoryTextIsTranslated() {
