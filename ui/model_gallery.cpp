@@ -114,11 +114,13 @@ void ModelGalleryDialog::fill() {
                          .arg(translatedModelText(card.introduced)));
     m_table->setItem(row, Model, name);
     m_table->setItem(row, Year, new NumberItem(QString::number(card.year), card.year));
-    m_table->setItem(row, Parameters, new NumberItem(locale.toString(double(card.parameters) / 1e6, 'f', 1),
-                                                     double(card.parameters)));
+    m_table->setItem(row, Parameters,
+                     new NumberItem(locale.toString(double(card.parameters) / 1e6, 'f', 1),
+                                    double(card.parameters)));
     m_table->setItem(row, Gmacs, new NumberItem(locale.toString(card.gmacs, 'f', 2), card.gmacs));
     m_table->setItem(row, Top1, new NumberItem(locale.toString(card.top1, 'f', 1), card.top1));
-    m_table->setItem(row, FileSize, new NumberItem(locale.toString(card.fileSizeMB, 'f', 1), card.fileSizeMB));
+    m_table->setItem(row, FileSize,
+                     new NumberItem(locale.toString(card.fileSizeMB, 'f', 1), card.fileSizeMB));
     m_table->setItem(row, Frozen, new NumberItem(QString(), -1));
     m_table->setItem(row, Unfrozen, new NumberItem(QString(), -1));
   }
@@ -126,7 +128,8 @@ void ModelGalleryDialog::fill() {
 
 int ModelGalleryDialog::rowOf(const std::string& architecture) const {
   for (int row = 0; row < m_table->rowCount(); ++row)
-    if (m_table->item(row, Model)->data(kArchitectureRole).toString().toStdString() == architecture) return row;
+    if (m_table->item(row, Model)->data(kArchitectureRole).toString().toStdString() == architecture)
+      return row;
   return -1;
 }
 
@@ -143,7 +146,8 @@ void ModelGalleryDialog::showSpeeds() {
   const bool sorting = m_table->isSortingEnabled();
   m_table->setSortingEnabled(false);  // rows must not move while they are filled
   for (int row = 0; row < m_table->rowCount(); ++row) {
-    const std::string architecture = m_table->item(row, Model)->data(kArchitectureRole).toString().toStdString();
+    const std::string architecture =
+        m_table->item(row, Model)->data(kArchitectureRole).toString().toStdString();
     const auto speed = m_speeds->speed(architecture);
     QString frozen, unfrozen, tip;
     double frozenValue = -1, unfrozenValue = -1;
@@ -179,7 +183,8 @@ void ModelGalleryDialog::showSpeeds() {
       name = QString::fromStdString(api::modelCard(m_speeds->current()).displayName);
     } catch (const std::exception&) {
     }
-    m_status->setText(tr("Timing a few training batches of %1 (%2 more waiting)…").arg(name).arg(m_speeds->queued()));
+    m_status->setText(
+        tr("Timing a few training batches of %1 (%2 more waiting)…").arg(name).arg(m_speeds->queued()));
   } else {
     m_status->setText(tr("Speeds are training images per second on this machine, with your data, input size "
                          "and batch size, backbone frozen and unfrozen."));

@@ -56,23 +56,22 @@ void ModelSpeeds::next() {
   Speed speed;
   speed.inputSize = config.transform.inputSize;
   speed.batchSize = config.train.batchSize;
-  m_runner->run<api::EpochEstimate>(
-      [config] { return api::estimateRun(config, kBatches); },
-      [this, resultKey, speed](const api::EpochEstimate& estimate) mutable {
-        speed.frozen = estimate.frozenImagesPerSecond;
-        speed.unfrozen = estimate.unfrozenImagesPerSecond;
-        speed.precision = QString::fromStdString(estimate.precision);
-        speed.machineBusy = estimate.machineBusy;
-        m_results[resultKey] = speed;
-        next();
-        Q_EMIT changed();
-      },
-      [this, resultKey, speed](const QString& message) mutable {
-        speed.error = message;
-        m_results[resultKey] = speed;
-        next();
-        Q_EMIT changed();
-      });
+  m_runner->run<api::EpochEstimate>([config] { return api::estimateRun(config, kBatches); },
+                                    [this, resultKey, speed](const api::EpochEstimate& estimate) mutable {
+                                      speed.frozen = estimate.frozenImagesPerSecond;
+                                      speed.unfrozen = estimate.unfrozenImagesPerSecond;
+                                      speed.precision = QString::fromStdString(estimate.precision);
+                                      speed.machineBusy = estimate.machineBusy;
+                                      m_results[resultKey] = speed;
+                                      next();
+                                      Q_EMIT changed();
+                                    },
+                                    [this, resultKey, speed](const QString& message) mutable {
+                                      speed.error = message;
+                                      m_results[resultKey] = speed;
+                                      next();
+                                      Q_EMIT changed();
+                                    });
 }
 
 }  // namespace ft::ui

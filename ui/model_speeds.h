@@ -31,9 +31,9 @@ class ModelSpeeds : public QObject {
     double unfrozen = 0.0;  // img/s, everything training
     int inputSize = 0;
     int batchSize = 0;
-    QString precision;      // "float32", "bfloat16"
+    QString precision;  // "float32", "bfloat16"
     bool machineBusy = false;
-    QString error;          // non-empty: the measurement failed, and why
+    QString error;  // non-empty: the measurement failed, and why
   };
 
   // Queues the architectures (those already queued or measured at the current size are skipped

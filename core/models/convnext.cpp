@@ -61,14 +61,15 @@ LayerNorm2dImpl::LayerNorm2dImpl(std::int64_t channels, double eps) : eps(eps) {
 }
 
 torch::Tensor LayerNorm2dImpl::forward(const torch::Tensor& x) {
-  return torch::layer_norm(x.permute({0, 2, 3, 1}), {weight.size(0)}, weight, bias, eps).permute({0, 3, 1, 2});
+  return torch::layer_norm(x.permute({0, 2, 3, 1}), {weight.size(0)}, weight, bias, eps)
+      .permute({0, 3, 1, 2});
 }
 
 CNBlockImpl::CNBlockImpl(std::int64_t dim, double layerScaleValue, double stochasticDepthRate) {
   layerScale = register_parameter("layer_scale", torch::full({dim, 1, 1}, layerScaleValue));
   auto block = register_module("block", std::make_shared<torch::nn::Module>());
-  depthwise = block->register_module(
-      "0", torch::nn::Conv2d(torch::nn::Conv2dOptions(dim, dim, 7).padding(3).groups(dim)));
+  depthwise = block->register_module("0", torch::nn::Conv2d(
+                                              torch::nn::Conv2dOptions(dim, dim, 7).padding(3).groups(dim)));
   norm = block->register_module("2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({dim}).eps(kEps)));
   expand = block->register_module("3", torch::nn::Linear(dim, 4 * dim));
   project = block->register_module("5", torch::nn::Linear(4 * dim, dim));
@@ -88,8 +89,8 @@ ConvNeXtImpl::ConvNeXtImpl(int numClasses) : ClassifierImpl(numClasses) {
   checkNumClasses(numClasses, "ConvNeXt");
   auto features = register_module("features", std::make_shared<torch::nn::Module>());
   auto stemHolder = features->register_module("0", std::make_shared<torch::nn::Module>());
-  stem = stemHolder->register_module(
-      "0", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, kTiny[0].channels, 4).stride(4)));
+  stem = stemHolder->register_module("0", torch::nn::Conv2d(
+                                              torch::nn::Conv2dOptions(3, kTiny[0].channels, 4).stride(4)));
   stemNorm = stemHolder->register_module("1", LayerNorm2d(kTiny[0].channels, kEps));
   int totalBlocks = 0;
   for (const auto& setting : kTiny) totalBlocks += setting.blocks;
@@ -99,14 +100,16 @@ ConvNeXtImpl::ConvNeXtImpl(int numClasses) : ClassifierImpl(numClasses) {
     Stage stage;
     auto blocks = features->register_module(std::to_string(index++), std::make_shared<torch::nn::Module>());
     for (int b = 0; b < kTiny[s].blocks; ++b, ++block)
-      stage.blocks.push_back(blocks->register_module(
-          std::to_string(b), CNBlock(kTiny[s].channels, kLayerScale,
-                                     kStochasticDepth * double(block) / double(totalBlocks - 1))));
+      stage.blocks.push_back(
+          blocks->register_module(std::to_string(b),
+                                  CNBlock(kTiny[s].channels, kLayerScale,
+                                          kStochasticDepth * double(block) / double(totalBlocks - 1))));
     if (s < lastStage) {
       auto down = features->register_module(std::to_string(index++), std::make_shared<torch::nn::Module>());
       stage.downsampleNorm = down->register_module("0", LayerNorm2d(kTiny[s].channels, kEps));
       stage.downsample = down->register_module(
-          "1", torch::nn::Conv2d(torch::nn::Conv2dOptions(kTiny[s].channels, kTiny[s + 1].channels, 2).stride(2)));
+          "1",
+          torch::nn::Conv2d(torch::nn::Conv2dOptions(kTiny[s].channels, kTiny[s + 1].channels, 2).stride(2)));
     }
     stages.push_back(std::move(stage));
   }

@@ -58,8 +58,8 @@ class ConvNeXtImpl : public ClassifierImpl {
     LayerNorm2d downsampleNorm{nullptr};
     torch::nn::Conv2d downsample{nullptr};
   };
-  torch::nn::Conv2d stem{nullptr};      // features.0.0: 4x4 stride 4
-  LayerNorm2d stemNorm{nullptr};        // features.0.1
+  torch::nn::Conv2d stem{nullptr};  // features.0.0: 4x4 stride 4
+  LayerNorm2d stemNorm{nullptr};    // features.0.1
   std::vector<Stage> stages;
   LayerNorm2d classifierNorm{nullptr};  // classifier.0
   torch::nn::Linear head{nullptr};      // classifier.2

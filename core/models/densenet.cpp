@@ -15,7 +15,8 @@ constexpr int kDenseNet121Blocks[] = {6, 12, 24, 16};
 
 torch::nn::Conv2d convolution(std::int64_t in, std::int64_t out, std::int64_t kernel, std::int64_t stride,
                               std::int64_t padding) {
-  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
+  return torch::nn::Conv2d(
+      torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding).bias(false));
 }
 
 }  // namespace
@@ -55,8 +56,8 @@ DenseNetImpl::DenseNetImpl(int numClasses) : ClassifierImpl(numClasses) {
                                              std::make_shared<torch::nn::Module>());
     std::vector<DenseLayer> layers;
     for (int l = 0; l < m_blockLayers[b]; ++l) {
-      auto holder = block->register_module("denselayer" + std::to_string(l + 1),
-                                           std::make_shared<torch::nn::Module>());
+      auto holder =
+          block->register_module("denselayer" + std::to_string(l + 1), std::make_shared<torch::nn::Module>());
       const std::int64_t in = channels + l * kGrowth;
       DenseLayer layer;
       layer.norm1 = holder->register_module("norm1", torch::nn::BatchNorm2d(in));
