@@ -92,6 +92,11 @@ void addTrainFlags(Overrides& o) {
       "--feature-cache", [](RunConfig& c) -> bool& { return c.train.featureCache; }, true,
       "While frozen, compute the backbone's outputs once and train the head from them "
       "(needs --freeze-batchnorm; frozen epochs are not augmented)");
+  o.add<int>(
+      "--recalibrate-batchnorm", [](RunConfig& c) -> int& { return c.train.recalibrateBatchNorm; },
+      "Before each validation, re-estimate the statistics of the BatchNorm layers that trained from "
+      "this many training images: -1 = automatic (512 for models whose BatchNorm momentum is below "
+      "0.1, such as MobileNetV3), 0 = never");
   o.add<std::string>(
       "--precision", [](RunConfig& c) -> std::string& { return c.train.precision; },
       "Training arithmetic in every phase: auto (bfloat16 on a CPU with AMX or AVX512-BF16, "

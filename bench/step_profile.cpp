@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
   ft::data::BatchLoader trainLoader(data.train, train), evalLoader(data.validation, eval);
 
   torch::manual_seed(42);
-  auto model = ft::models::makeClassifier(o.architecture, int(data.classNames.size()));
+  auto model = ft::models::makeClassifier(o.architecture, int(data.classNames.size()), o.inputSize);
   if (o.channelsLast)  // convolution weights in NHWC too, as PyTorch's model.to(channels_last)
     for (auto& p : model->parameters())
       if (p.dim() == 4) p.set_data(p.data().contiguous(torch::MemoryFormat::ChannelsLast));

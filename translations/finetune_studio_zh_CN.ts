@@ -772,6 +772,10 @@ Predicted: %2
         <source>Dense connections: each layer receives the feature maps of every layer before it, so features are reused rather than learnt again.</source>
         <translation>密集连接：每一层都接收它之前所有层的特征图，特征得以复用，而不必重新学习。</translation>
     </message>
+    <message>
+        <source>A Transformer on 16x16 patches: no convolution after the patch projection; 224-px input only.</source>
+        <translation>把图像切成 16x16 的图块交给 Transformer：图块投影之后不再有卷积；只接受 224 像素的输入。</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::ModelExportPanel</name>
@@ -1017,6 +1021,10 @@ Predicted: %2
     <message>
         <source>The last fully connected layer (%1) is replaced by a new head with one output per class of your data set.</source>
         <translation>最后的全连接层（%1）会被替换为新的输出头，数据集的每个类别对应一个输出。</translation>
+    </message>
+    <message>
+        <source>%1 takes %2 px images only: its position embedding has one row per 16×16 patch of that size.</source>
+        <translation>%1 只接受 %2 像素的图像：它的位置嵌入为该尺寸的每个 16×16 图块各有一行。</translation>
     </message>
 </context>
 <context>
@@ -1524,6 +1532,14 @@ Predicted: %2
         <source>Precision</source>
         <translation>精度</translation>
     </message>
+    <message>
+        <source>; BatchNorm never recalibrated</source>
+        <translation>；BatchNorm 从不重新校准</translation>
+    </message>
+    <message>
+        <source>; BatchNorm statistics re-estimated from %1 training images before each validation</source>
+        <translation>；每次验证前用 %1 张训练图像重新估计 BatchNorm 统计量</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::StudioWizard</name>
@@ -1863,6 +1879,26 @@ Predicted: %4 (%5%)</source>
     <message>
         <source>Mixed precision: convolutions run in bfloat16 (%1), weights and checkpoints stay float32; accuracy close to float32&apos;s.</source>
         <translation>混合精度：卷积以 bfloat16 运行（%1），权重和检查点保持 float32；准确率与 float32 接近。</translation>
+    </message>
+    <message>
+        <source>Automatic (MobileNetV3: from 512 images)</source>
+        <translation>自动（MobileNetV3：用 512 张图像）</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>从不</translation>
+    </message>
+    <message>
+        <source>From %1 training images</source>
+        <translation>用 %1 张训练图像</translation>
+    </message>
+    <message>
+        <source>Recalibrate BatchNorm:</source>
+        <translation>重新校准 BatchNorm：</translation>
+    </message>
+    <message>
+        <source>Before each validation, re-estimate the BatchNorm statistics from training images with the weights as they are now. Models with a slow BatchNorm momentum (MobileNetV3) otherwise validate with statistics of older weights after a short fine-tune.</source>
+        <translation>每次验证前，用训练图像按当前的权重重新估计 BatchNorm 统计量。否则 BatchNorm 动量较小的模型（MobileNetV3）在短时间微调后，会用旧权重的统计量来验证。</translation>
     </message>
 </context>
 <context>

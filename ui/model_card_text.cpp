@@ -35,6 +35,9 @@ namespace {
     QT_TRANSLATE_NOOP(
         "ft::ui::ModelCards",
         "A ResNet restyled after the Transformers: large depthwise kernels, LayerNorm, fewer activations."),
+    QT_TRANSLATE_NOOP(
+        "ft::ui::ModelCards",
+        "A Transformer on 16x16 patches: no convolution after the patch projection; 224-px input only."),
     QT_TRANSLATE_NOOP("ft::ui::ModelCards", "ImageNet"),
     QT_TRANSLATE_NOOP(
         "ft::ui::ModelCards",

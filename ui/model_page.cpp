@@ -1,5 +1,7 @@
 #include "model_page.h"
 
+#include <algorithm>
+
 #include <QButtonGroup>
 #include <QComboBox>
 #include <QFileDialog>
@@ -24,6 +26,20 @@
 
 namespace ft::ui {
 namespace {
+
+// The nearest size the architecture takes: a multiple of `multiple`, at least one multiple.
+int roundedToMultiple(int size, int multiple) {
+  if (multiple <= 1) return size;
+  return std::max(multiple, (size + multiple / 2) / multiple * multiple);
+}
+
+int inputMultipleOf(const std::string& architecture) {
+  try {
+    return std::max(1, api::modelCard(architecture).inputMultiple);
+  } catch (const std::exception&) {
+    return 1;
+  }
+}
 
 // "resnet18" -> "ResNet-18"; the engine's ids are lower case, people read the paper's names.
 QString displayName(const std::string& id) {
@@ -79,6 +95,9 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
         store(config);
         config.model.architecture = architecture;
         config.model.weights = "none";
+        // ViT takes multiples of 16 px only: timed at the nearest.
+        config.transform.inputSize =
+            roundedToMultiple(config.transform.inputSize, inputMultipleOf(architecture));
         return config;
       },
       this);
@@ -141,6 +160,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
     m_card->showArchitecture(m_architecture->currentData().toString().toStdString());
     if (!m_loading) followWeights();
+    applyInputMultiple();
   });
   connect(m_architecture, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] {
     if (!m_loading) checkCache();
@@ -163,6 +183,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   // Speeds are kept per input size: the card shows the one for the size now set.
   connect(m_inputSize, qOverload<int>(&QSpinBox::valueChanged), this,
           [this] { m_card->showArchitecture(m_architecture->currentData().toString().toStdString()); });
+  connect(m_inputSize, &QSpinBox::editingFinished, this, &ModelPage::applyInputMultiple);
   connect(m_weightsBrowse, &QPushButton::clicked, this, &ModelPage::browseWeights);
   m_card->showArchitecture(m_architecture->currentData().toString().toStdString());
   retranslateUi();
@@ -190,6 +211,25 @@ void ModelPage::followWeights() {
   showSizeNote();
 }
 
+void ModelPage::applyInputMultiple() {
+  const int multiple = inputMultipleOf(m_architecture->currentData().toString().toStdString());
+  m_inputSize->setSingleStep(multiple);
+  if (multiple > 1) {
+    const int rounded = roundedToMultiple(m_inputSize->value(), multiple);
+    if (rounded != m_inputSize->value()) {
+      const bool loading = m_loading;
+      m_loading = true;  // not the user's edit
+      m_inputSize->setValue(rounded);
+      m_loading = loading;
+    }
+    m_sizeNote = SizeNote::Multiple;
+    showSizeNote();
+  } else if (m_sizeNote == SizeNote::Multiple) {
+    m_sizeNote = SizeNote::None;
+    showSizeNote();
+  }
+}
+
 void ModelPage::showSizeNote() {
   const int size = m_inputSize->value();
   switch (m_sizeNote) {
@@ -204,6 +244,15 @@ void ModelPage::showSizeNote() {
       m_sizeFollowsNote->setText(
           tr("Input size back to %1 px, as before ImageNet weights were chosen.").arg(size));
       break;
+    case SizeNote::Multiple: {
+      const int multiple = m_inputSize->singleStep();
+      m_sizeFollowsNote->setText(tr("%1 cuts images into %2×%2 patches: the input size is a multiple of %2 "
+                                    "px (ImageNet weights were trained at 224 px; at another size their "
+                                    "position embedding is resampled).")
+                                     .arg(m_architecture->currentText())
+                                     .arg(multiple));
+      break;
+    }
   }
   m_sizeFollowsNote->setVisible(m_sizeNote != SizeNote::None);
 }
@@ -236,6 +285,7 @@ void ModelPage::load(const config::RunConfig& config) {
   m_inputSizeEdited = config.transform.inputSize != config::RunConfig{}.transform.inputSize;
   m_loading = false;
   showSizeNote();
+  applyInputMultiple();
   updateWeightsRow();
   checkCache();
 }
@@ -245,7 +295,9 @@ void ModelPage::store(config::RunConfig& config) const {
   config.model.weights = m_randomInit->isChecked() ? std::string("none")
                          : m_imageNet->isChecked() ? m_imageNetName.toStdString()
                                                    : m_weightsPath->text().trimmed().toStdString();
-  config.transform.inputSize = m_inputSize->value();
+  config.transform.inputSize =
+      roundedToMultiple(m_inputSize->value(),
+                        inputMultipleOf(m_architecture->currentData().toString().toStdString()));
   config.transform.normalization = m_normalization->currentData().toString().toStdString();
 }
 

@@ -69,6 +69,9 @@ class ModelPage : public WizardStep {
   void checkCache();
   void followWeights();
   void showSizeNote();
+  // An architecture that takes multiples of a size only (ViT: 16 px) steps the spin box by it
+  // and rounds the size to it.
+  void applyInputMultiple();
 
   QGroupBox* m_networkBox;
   QGroupBox* m_sizeBox;
@@ -91,7 +94,7 @@ class ModelPage : public WizardStep {
   ModelSpeeds* m_speeds;
   config::RunConfig m_entered;  // every earlier page's choices, for timing an architecture
   // What the size-follows-the-weights note says (kept to say it again in another language).
-  enum class SizeNote { None, SetForWeights, BackWithoutWeights } m_sizeNote = SizeNote::None;
+  enum class SizeNote { None, SetForWeights, BackWithoutWeights, Multiple } m_sizeNote = SizeNote::None;
   int m_sizeWithoutWeights = 32;  // the size to go back to when ImageNet weights are dropped
   QString m_headName;
   QLabel* m_parameters;

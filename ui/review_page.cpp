@@ -239,6 +239,11 @@ QString ReviewPage::summaryHtml() const {
   if (c.train.freezeEpochs > 0 && c.train.freezeBatchNorm) schedule += tr(" (BatchNorm held)");
   if (c.train.freezeEpochs > 0 && c.train.featureCache)
     schedule += tr("; the frozen backbone's outputs computed once");
+  if (c.train.recalibrateBatchNorm == 0)
+    schedule += tr("; BatchNorm never recalibrated");
+  else if (c.train.recalibrateBatchNorm > 0)
+    schedule += tr("; BatchNorm statistics re-estimated from %1 training images before each validation")
+                    .arg(c.train.recalibrateBatchNorm);
   const QString rates =
       tr("head %1 while frozen; after unfreezing head %2, backbone %3")
           .arg(number(c.optim.headLr), number(c.optim.headLrAfterUnfreeze), number(c.optim.backboneLr));

@@ -75,11 +75,14 @@ void TrainingPage::buildUi() {
   m_freezeNote->setWordWrap(true);
   m_holdBatchNorm = named(new QCheckBox(this), "holdBatchNorm");
   m_featureCache = named(new QCheckBox(this), "featureCache");
+  m_recalibrate = named(new QComboBox(this), "recalibrateBatchNorm");
+  for (int images : {-1, 0, 512, 2048}) m_recalibrate->addItem(QString(), images);
   addFormRow(m_scheduleForm, m_epochs);
   addFormRow(m_scheduleForm, m_freezeEpochs);
   m_scheduleForm->addRow(m_freezeNote);
   m_scheduleForm->addRow(m_holdBatchNorm);
   m_scheduleForm->addRow(m_featureCache);
+  addFormRow(m_scheduleForm, m_recalibrate);
 
   m_ratesBox = group(m_ratesForm);
   m_headLr = named(new RateSpinBox(this), "headLr");
@@ -211,6 +214,12 @@ void TrainingPage::load(const config::RunConfig& config) {
   m_freezeEpochs->setValue(t.freezeEpochs);
   m_holdBatchNorm->setChecked(t.freezeBatchNorm);
   m_featureCache->setChecked(t.featureCache && t.freezeBatchNorm);
+  // A count the list does not offer (from a config file) joins it.
+  if (m_recalibrate->findData(t.recalibrateBatchNorm) < 0) {
+    m_recalibrate->addItem(QString(), t.recalibrateBatchNorm);
+    retranslateRecalibration();
+  }
+  m_recalibrate->setCurrentIndex(m_recalibrate->findData(t.recalibrateBatchNorm));
   selectData(m_precision, t.precision);
   m_validateFloat32->setChecked(t.validationPrecision == "float32");
   m_settingSchedule = false;
@@ -252,6 +261,7 @@ void TrainingPage::store(config::RunConfig& config) const {
   t.freezeEpochs = m_freezeEpochs->value();
   t.freezeBatchNorm = m_holdBatchNorm->isChecked();
   t.featureCache = m_featureCache->isChecked() && t.freezeBatchNorm;
+  t.recalibrateBatchNorm = m_recalibrate->currentData().toInt();
   t.precision = m_precision->currentData().toString().toStdString();
   t.validationPrecision = m_validateFloat32->isChecked() ? "float32" : "training";
   t.batchSize = m_batchSize->value();
@@ -343,6 +353,15 @@ void TrainingPage::describePrecision() {
   m_precisionNote->setText(note);
 }
 
+void TrainingPage::retranslateRecalibration() {
+  for (int i = 0; i < m_recalibrate->count(); ++i) {
+    const int images = m_recalibrate->itemData(i).toInt();
+    m_recalibrate->setItemText(i, images < 0    ? tr("Automatic (MobileNetV3: from 512 images)")
+                                  : images == 0 ? tr("Never")
+                                                : tr("From %1 training images").arg(images));
+  }
+}
+
 QString TrainingPage::cpuCapability() const {
   const auto& features = api::cpuFeatures();
   if (features.amx()) return tr("AMX");
@@ -361,6 +380,12 @@ void TrainingPage::retranslateUi() {
   m_featureCache->setToolTip(
       tr("Frozen epochs after the first then train only the head, many times faster. Needs BatchNorm "
          "held; frozen epochs see the images without augmentation."));
+  setFormLabel(m_scheduleForm, m_recalibrate, tr("Recalibrate BatchNorm:"));
+  m_recalibrate->setToolTip(
+      tr("Before each validation, re-estimate the BatchNorm statistics from training images with "
+         "the weights as they are now. Models with a slow BatchNorm momentum (MobileNetV3) "
+         "otherwise validate with statistics of older weights after a short fine-tune."));
+  retranslateRecalibration();
 
   m_ratesBox->setTitle(tr("Learning rates"));
   setFormLabel(m_ratesForm, m_headLr, tr("Head (while frozen):"));

@@ -38,6 +38,7 @@ class TrainingPage : public WizardStep {
   QString cpuCapability() const;
   QGroupBox* group(QFormLayout*& form);
   void fillDevices();
+  void retranslateRecalibration();
 
   QGroupBox* m_scheduleBox;
   QGroupBox* m_ratesBox;
@@ -57,6 +58,7 @@ class TrainingPage : public WizardStep {
   QLabel* m_freezeNote;
   QCheckBox* m_holdBatchNorm;
   QCheckBox* m_featureCache;
+  QComboBox* m_recalibrate;  // train.recalibrate_batchnorm: -1 auto, 0 off, images
   RateSpinBox* m_headLr;
   RateSpinBox* m_headLrAfter;
   RateSpinBox* m_backboneLr;

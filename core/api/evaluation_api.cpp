@@ -87,7 +87,8 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
                     " the run was trained on (" + checkpoint + "); point data.path in " + paths.config +
                     " back at the run's data");
 
-  auto model = models::makeClassifier(config.model.architecture, int(classNames.size()));
+  auto model =
+      models::makeClassifier(config.model.architecture, int(classNames.size()), config.transform.inputSize);
   run::readModelState(archive, *model, checkpoint, /*skipMismatchedHead=*/false);
   model->to(device);
   data::BatchLoader loader(opened.validation, train::validationLoaderOptions(config, evalTransform));

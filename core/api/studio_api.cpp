@@ -117,6 +117,7 @@ ModelCardView modelCard(const std::string& architecture) {
   view.parameters = card.parameters;
   view.gmacs = card.gmacs;
   view.inputSize = int(info.inputSize);
+  view.inputMultiple = int(info.inputMultiple);
   const auto& weights = weights::officialWeightsFor(info.name);
   view.weightsVariant = weights.variant;
   view.weightsFile = weights.file.fileName;
@@ -155,7 +156,8 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   transform.augment = config.transform.cropPadding > 0 || config.transform.horizontalFlip;
   data::BatchLoader loader(opened.train, train::trainingLoaderOptions(config, transform));
 
-  auto model = models::makeClassifier(config.model.architecture, int(opened.classNames.size()));
+  auto model = models::makeClassifier(config.model.architecture, int(opened.classNames.size()),
+                                      config.transform.inputSize);
   model->to(device);
   // Every phase in the precision the trainer will use (train.precision, resolved for the device).
   const auto precision = train::precisionFor(config, device);

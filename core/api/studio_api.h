@@ -61,6 +61,7 @@ struct ModelCardView {
   std::int64_t parameters = 0;  // with the 1000-class ImageNet head
   double gmacs = 0;             // per 224-px image
   int inputSize = 224;          // the default weights' crop
+  int inputMultiple = 1;        // the input side must be a multiple of this (ViT: 16)
   // The default ImageNet weights (imagenet = IMAGENET1K_V1).
   std::string weightsVariant, weightsFile;
   double top1 = 0, top5 = 0, fileSizeMB = 0;

@@ -112,6 +112,7 @@ void visitSections(Visitor&& section, RunConfig& c) {
     f("freeze_epochs", c.train.freezeEpochs);
     f("freeze_batchnorm", c.train.freezeBatchNorm);
     f("feature_cache", c.train.featureCache);
+    f("recalibrate_batchnorm", c.train.recalibrateBatchNorm);
     f("precision", c.train.precision);
     f("validation_precision", c.train.validationPrecision);
     f("batch_size", c.train.batchSize);
@@ -244,6 +245,15 @@ void validate(const RunConfig& c) {
                     arch.displayName + " needs at least " + std::to_string(arch.minInputSize) +
                     " px (its pooling layers would shrink a smaller image to nothing); raise the input size "
                     "or choose another architecture");
+  if (const auto& arch = models::architectureInfo(c.model.architecture);
+      c.transform.inputSize % arch.inputMultiple != 0) {
+    const std::int64_t below = c.transform.inputSize / arch.inputMultiple * arch.inputMultiple;
+    throw UserError("config: transform.input_size is " + std::to_string(c.transform.inputSize) + " px, but " +
+                    arch.displayName + " cuts images into " + std::to_string(arch.inputMultiple) + "x" +
+                    std::to_string(arch.inputMultiple) + " patches: use a multiple of " +
+                    std::to_string(arch.inputMultiple) + " (" + std::to_string(below) + " or " +
+                    std::to_string(below + arch.inputMultiple) + ")");
+  }
   if (c.model.weights.empty())
     throw UserError("config: model.weights is empty; use \"none\", \"imagenet\" or the path of a weights "
                     "file (.pth, .safetensors, or a .pt exported by a previous run)");
@@ -279,6 +289,8 @@ void validate(const RunConfig& c) {
   inRange("train.eval_batch_size", c.train.evalBatchSize, 1, 65536, "1 to 65536");
   inRange("train.workers", c.train.workers, 0, 256, "0 (decode on the training thread) to 256");
   inRange("train.prefetch", c.train.prefetch, 1, 1024, "1 to 1024 batches");
+  inRange("train.recalibrate_batchnorm", c.train.recalibrateBatchNorm, -1, 10000000,
+          "-1 (automatic), 0 (never) or a number of training images");
   oneOf("train.precision", c.train.precision, {"auto", "float32", "bfloat16", "float16"});
   oneOf("train.validation_precision", c.train.validationPrecision, {"training", "float32"});
   if (c.train.featureCache && c.train.freezeEpochs > 0 && !c.train.freezeBatchNorm)

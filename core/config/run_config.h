@@ -55,6 +55,10 @@ struct TrainConfig {
   // While frozen, compute the backbone's outputs once and train the head from them (needs
   // freezeBatchNorm; frozen epochs then see unaugmented images, as Teachable Machine does).
   bool featureCache = false;
+  // Before each validation pass, re-estimate the running statistics of the BatchNorm layers that
+  // trained from this many unaugmented training images (train/batchnorm_recalibration.h).
+  // -1 = automatic: 512 when some such layer has a momentum below 0.1 (MobileNetV3), else 0.
+  int recalibrateBatchNorm = -1;
   // Arithmetic of the forward and backward passes in every phase (issue 12): auto (bfloat16 on a
   // CPU with AMX or AVX512-BF16, float16 on CUDA, float32 otherwise) | float32 | bfloat16 |
   // float16 (CUDA only, with dynamic loss scaling). Weights, optimiser state, loss, checkpoints

@@ -40,7 +40,8 @@ void requireSameMetadata(const ExportMetadata& inside, const ExportMetadata& exp
 // Our model from a state dict file: every key, head included, must fit.
 models::Classifier modelFromWeightsFile(const std::string& path, const ExportMetadata& metadata) {
   const auto contents = weights::readWeightsFile(path);
-  auto model = models::makeClassifier(metadata.architecture, int(metadata.classNames.size()));
+  auto model =
+      models::makeClassifier(metadata.architecture, int(metadata.classNames.size()), metadata.inputSize);
   const auto report = weights::loadClassifierWeights(*model, contents.tensors, path);
   if (report.headSkipped)
     throw UserError(path + ": the head of these weights has " + std::to_string(report.fileClasses) +

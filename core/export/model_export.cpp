@@ -89,7 +89,8 @@ LoadedModel loadLibTorchExport(const std::string& path) {
     throw UserError(path + ": this LibTorch archive is not a FineTune Studio export (no metadata)");
   LoadedModel loaded;
   loaded.metadata = metadataFromJson(nlohmann::json::parse(value.toStringRef(), nullptr, false), path);
-  loaded.model = models::makeClassifier(loaded.metadata.architecture, int(loaded.metadata.classNames.size()));
+  loaded.model = models::makeClassifier(loaded.metadata.architecture, int(loaded.metadata.classNames.size()),
+                                        loaded.metadata.inputSize);
   run::readModelState(archive, *loaded.model, path, /*skipMismatchedHead=*/false);
   loaded.model->eval();
   return loaded;
@@ -215,7 +216,8 @@ torch::Tensor float64Logits(const models::Classifier& model, const torch::Tensor
   // export leaves a seeded program's later draws alone.
   auto generator = at::detail::getDefaultCPUGenerator();
   const torch::Tensor generatorState = generator.get_state();
-  models::Classifier copy = models::makeClassifier(model->architectureName(), model->numClasses());
+  models::Classifier copy =
+      models::makeClassifier(model->architectureName(), model->numClasses(), model->builtInputSize());
   generator.set_state(generatorState);
   copy->to(torch::kFloat64);
   std::unordered_map<std::string, torch::Tensor> state;

@@ -19,6 +19,7 @@
 #include "models/convnext.h"
 #include "models/densenet.h"
 #include "models/vgg.h"
+#include "models/vit.h"
 
 namespace ft::exporting {
 namespace {
@@ -112,8 +113,20 @@ class GraphBuilder {
     const torch::Tensor average = torch::full({channels, channels, 1, 1}, 1.0 / double(channels), options);
     const torch::Tensor centring = torch::eye(channels, options).view({channels, channels, 1, 1}) - average;
     const torch::Tensor zeros = torch::zeros({channels}, options);
-    const std::string centred = conv(input, name + ".centre", centring, zeros);
-    const std::string variance = conv(mul(centred, centred), name + ".variance", average, zeros);
+    // The two matrices are shared by every LayerNorm of the same width (768 x 768 floats each).
+    const std::string shared = "const.layernorm" + std::to_string(channels);
+    if (m_constants.insert(shared).second) {
+      addInitializer(shared + ".centre", centring);
+      addInitializer(shared + ".average", average);
+      addInitializer(shared + ".zeros", zeros);
+    }
+    auto* centreNode = addNode("Conv", {input, shared + ".centre", shared + ".zeros"}, name + ".centre");
+    addInts(centreNode, "kernel_shape", {1, 1});
+    const std::string centred = centreNode->output(0);
+    auto* varianceNode =
+        addNode("Conv", {mul(centred, centred), shared + ".average", shared + ".zeros"}, name + ".variance");
+    addInts(varianceNode, "kernel_shape", {1, 1});
+    const std::string variance = varianceNode->output(0);
     const std::string spread =
         addNode("Sqrt",
                 {addNode("Add", {variance, scalar("eps." + std::to_string(eps), eps)}, name)->output(0)},
@@ -283,6 +296,40 @@ class GraphBuilder {
     return node->output(0);
   }
 
+  // The tensor operators of the Transformer (ViT) graph.
+  std::string reshape(const std::string& x, const std::vector<std::int64_t>& shape) {
+    return addNode("Reshape", {x, int64Constant(shape)}, "reshape")->output(0);
+  }
+  std::string transpose(const std::string& x, const std::vector<std::int64_t>& perm) {
+    auto* node = addNode("Transpose", {x}, "transpose");
+    addInts(node, "perm", perm);
+    return node->output(0);
+  }
+  std::string matmul(const std::string& a, const std::string& b) {
+    return addNode("MatMul", {a, b}, "matmul")->output(0);
+  }
+  std::string softmax(const std::string& x, std::int64_t axis) {
+    auto* node = addNode("Softmax", {x}, "softmax");
+    addInt(node, "axis", axis);
+    return node->output(0);
+  }
+  // Zeros before (`before`) and after (`after`) each axis.
+  std::string pad(const std::string& x, const std::vector<std::int64_t>& before,
+                  const std::vector<std::int64_t>& after) {
+    std::vector<std::int64_t> pads = before;
+    pads.insert(pads.end(), after.begin(), after.end());
+    return addNode("Pad", {x, int64Constant(pads)}, "pad")->output(0);
+  }
+  std::string slice(const std::string& x, std::int64_t axis, std::int64_t start, std::int64_t end) {
+    return addNode("Slice", {x, int64Constant({start}), int64Constant({end}), int64Constant({axis})}, "slice")
+        ->output(0);
+  }
+  // x + a constant tensor stored as the initializer `name`.
+  std::string addTensor(const std::string& x, const std::string& name, const torch::Tensor& value) {
+    addInitializer(name, value);
+    return add(x, name);
+  }
+
   const torch::Tensor& tensor(const std::string& key) const { return state(key); }
 
   std::shared_ptr<torch::nn::Module> module(const std::string& name) const {
@@ -303,6 +350,20 @@ class GraphBuilder {
     const auto it = m_state.find(key);
     if (it == m_state.end()) throw std::logic_error("ONNX export: no tensor " + key);
     return it->second;
+  }
+
+  // An int64 constant (shapes, pads, slice bounds), one initializer per distinct value.
+  std::string int64Constant(const std::vector<std::int64_t>& values) {
+    std::string name = "const.i64";
+    for (const auto v : values) name += "." + std::to_string(v);
+    if (m_constants.insert(name).second) {
+      auto* tensor = m_graph.add_initializer();
+      tensor->set_name(name);
+      tensor->set_data_type(onnx::TensorProto::INT64);
+      tensor->add_dims(std::int64_t(values.size()));
+      for (const auto v : values) tensor->add_int64_data(v);
+    }
+    return name;
   }
 
   onnx::NodeProto* addNode(const std::string& op, const std::vector<std::string>& inputs,
@@ -522,6 +583,72 @@ std::string emitConvNeXt(GraphBuilder& builder, const models::ConvNeXtImpl& mode
   return builder.flatten(x);
 }
 
+// ViT in the layout [N, E, L, 1] (embedding as channels, tokens as rows), so that every Linear
+// is a 1x1 convolution and LayerNorm is normaliseChannels, as in ConvNeXt's graph. The class
+// token enters as a zero row padded in front of the patches plus a constant (class token and
+// position embedding), which needs no Expand or Concat of a batch-sized tensor. Attention per
+// head: q, k, v as [N, H, D, L]; scores = q^T k (the 1/sqrt(D) scale folded into q's weights),
+// Softmax over the keys, out^T = v attn^T.
+std::string emitViT(GraphBuilder& builder, const models::VisionTransformerImpl& model) {
+  using VT = models::VisionTransformerImpl;
+  const std::int64_t dim = VT::kDim, heads = VT::kHeads, headDim = dim / heads;
+  const std::int64_t side = model.builtInputSize() / VT::kPatch, length = side * side + 1;
+  auto asConv = [](const torch::Tensor& w) { return w.unsqueeze(-1).unsqueeze(-1); };
+  std::string x = builder.convBatchNorm(kOnnxInputName, "conv_proj");  // [N, E, 14, 14]
+  x = builder.reshape(x, {-1, dim, side * side, 1});
+  x = builder.pad(x, {0, 0, 1, 0}, {0, 0, 0, 0});  // a zero row where the class token goes
+  torch::Tensor start = builder.tensor("encoder.pos_embedding").squeeze(0).clone();  // [L, E]
+  start[0] += builder.tensor("class_token").flatten();
+  // [E, L, 1], not [1, E, L, 1]: a constant of the input's own shape becomes an Eltwise in OpenCV
+  // 4.6, which then refuses batches above 1; this one broadcasts (a Shift over each sample).
+  x = builder.addTensor(x, "encoder.pos_embedding+class_token", start.t().reshape({dim, length, 1}));
+
+  for (std::size_t i = 0; i < model.blocks.size(); ++i) {
+    const std::string path = "encoder.layers.encoder_layer_" + std::to_string(i) + ".";
+    const auto& block = *model.blocks[i];
+    // Linear(gamma * n + beta) = (W diag(gamma)) n + (W beta + b).
+    auto normalisedLinear = [&](const std::string& input, const std::string& norm, const torch::Tensor& w,
+                                const torch::Tensor& b, const std::string& name, double scale) {
+      const torch::Tensor gamma = builder.tensor(norm + ".weight"), beta = builder.tensor(norm + ".bias");
+      return builder.conv(input, name, asConv(w * gamma) * scale, (b + torch::mv(w, beta)) * scale);
+    };
+    const std::string n1 = builder.normaliseChannels(x, path + "ln_1", dim, block.norm1->options.eps());
+    const torch::Tensor inWeight = builder.tensor(path + "self_attention.in_proj_weight");
+    const torch::Tensor inBias = builder.tensor(path + "self_attention.in_proj_bias");
+    std::string qkv[3];
+    const char* names[3] = {"q", "k", "v"};
+    for (int j = 0; j < 3; ++j) {
+      const double scale = j == 0 ? 1.0 / std::sqrt(double(headDim)) : 1.0;
+      const std::string projected = normalisedLinear(n1, path + "ln_1", inWeight.narrow(0, j * dim, dim),
+                                                     inBias.narrow(0, j * dim, dim),
+                                                     path + "self_attention." + names[j], scale);
+      qkv[j] = builder.reshape(projected, {-1, heads, headDim, length});  // [N, H, D, L]
+    }
+    const std::string scores = builder.matmul(builder.transpose(qkv[0], {0, 1, 3, 2}), qkv[1]);  // [N,H,L,L]
+    const std::string attention = builder.softmax(scores, 3);
+    std::string out = builder.matmul(qkv[2], builder.transpose(attention, {0, 1, 3, 2}));  // [N, H, D, L]
+    out = builder.reshape(out, {-1, dim, length, 1});
+    out = builder.conv(out, path + "self_attention.out_proj",
+                       asConv(builder.tensor(path + "self_attention.out_proj.weight")),
+                       builder.tensor(path + "self_attention.out_proj.bias"));
+    x = builder.add(out, x);
+
+    const std::string n2 = builder.normaliseChannels(x, path + "ln_2", dim, block.norm2->options.eps());
+    std::string y = normalisedLinear(n2, path + "ln_2", builder.tensor(path + "mlp.0.weight"),
+                                     builder.tensor(path + "mlp.0.bias"), path + "mlp.0", 1.0);
+    y = builder.gelu(y);
+    y = builder.conv(y, path + "mlp.3", asConv(builder.tensor(path + "mlp.3.weight")),
+                     builder.tensor(path + "mlp.3.bias"));
+    x = builder.add(y, x);
+  }
+  // Only the class token's row is read: LayerNorm after the slice.
+  x = builder.slice(x, 2, 0, 1);  // [N, E, 1, 1]
+  x = builder.normaliseChannels(x, "encoder.ln", dim, model.norm->options.eps());
+  x = builder.channelAffine(x, "encoder.ln", builder.tensor("encoder.ln.weight"),
+                            builder.tensor("encoder.ln.bias"));
+  return builder.flatten(x);
+}
+
 // adaptive_avg_pool2d from `size` to `bins` as a matrix [bins, size]: row i averages the cells
 // floor(i * size / bins) .. ceil((i + 1) * size / bins) - 1, as PyTorch does.
 torch::Tensor adaptivePoolMatrix(std::int64_t size, std::int64_t bins) {
@@ -611,6 +738,8 @@ std::string onnxModelBytes(const models::Classifier& model, const ExportMetadata
     x = emitMobileBackbone(builder, size);
   else if (const auto* convnext = dynamic_cast<const models::ConvNeXtImpl*>(model.get()))
     x = emitConvNeXt(builder, *convnext);
+  else if (const auto* vit = dynamic_cast<const models::VisionTransformerImpl*>(model.get()))
+    x = emitViT(builder, *vit);
   else if (const auto* dense = dynamic_cast<const models::DenseNetImpl*>(model.get()))
     x = emitDenseNet(builder, *dense);
   else if (const auto* plain = dynamic_cast<const models::PlainCnnImpl*>(model.get()))

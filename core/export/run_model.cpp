@@ -40,7 +40,8 @@ RunModel loadRunModel(const std::string& runDir, const std::string& which) {
   loaded.metadata.imageChannels = imageChannelsFor(loaded.config.data);
   loaded.metadata.sourceRun = runDir;
 
-  loaded.model = models::makeClassifier(loaded.metadata.architecture, int(loaded.metadata.classNames.size()));
+  loaded.model = models::makeClassifier(loaded.metadata.architecture, int(loaded.metadata.classNames.size()),
+                                        loaded.metadata.inputSize);
   run::readModelState(archive, *loaded.model, loaded.checkpoint, /*skipMismatchedHead=*/false);
   loaded.model->eval();
   return loaded;

@@ -7,6 +7,7 @@
 
 #include "common/error.h"
 #include "models/convnext.h"
+#include "models/vit.h"
 #include "models/densenet.h"
 #include "models/efficientnet.h"
 #include "models/mobilenet.h"
@@ -125,6 +126,7 @@ const std::vector<ArchitectureInfo>& architectures() {
     for (auto& info : mobilenetArchitectures()) list.push_back(info);
     for (auto& info : efficientnetArchitectures()) list.push_back(info);
     for (auto& info : convnextArchitectures()) list.push_back(info);
+    for (auto& info : vitArchitectures()) list.push_back(info);
     return list;
   }();
   return all;
@@ -145,7 +147,7 @@ const ArchitectureInfo& architectureInfo(const std::string& name) {
   throw UserError("Unknown model architecture \"" + name + "\": use one of " + choices + ".");
 }
 
-Classifier makeClassifier(const std::string& name, int numClasses) {
+Classifier makeClassifier(const std::string& name, int numClasses, std::int64_t inputSize) {
   const auto& info = architectureInfo(name);
   if (info.family == "resnet") return std::make_shared<ResNetImpl>(parseArchitecture(info.name), numClasses);
   if (info.name == "mobilenet_v2") return std::make_shared<MobileNetV2Impl>(numClasses);
@@ -156,6 +158,8 @@ Classifier makeClassifier(const std::string& name, int numClasses) {
   if (info.name == "efficientnet_b0") return std::make_shared<EfficientNetImpl>(numClasses);
   if (info.name == "densenet121") return std::make_shared<DenseNetImpl>(numClasses);
   if (info.name == "convnext_tiny") return std::make_shared<ConvNeXtImpl>(numClasses);
+  if (info.name == "vit_b_16")
+    return std::make_shared<VisionTransformerImpl>(numClasses, inputSize > 0 ? inputSize : info.inputSize);
   throw std::logic_error("ft::models: no constructor for the family \"" + info.family + "\"");
 }
 

@@ -35,6 +35,9 @@ struct ArchitectureInfo {
   std::vector<std::string> signature;
   // The smallest input side the network accepts (AlexNet's pooling needs 63 px, VGG's 32).
   std::int64_t minInputSize = 1;
+  // The input side must be a multiple of this (ViT: its 16-px patches). Such a model is built
+  // for one size (ClassifierImpl::builtInputSize).
+  std::int64_t inputMultiple = 1;
 };
 
 class ClassifierImpl : public torch::nn::Module {
@@ -53,6 +56,17 @@ class ClassifierImpl : public torch::nn::Module {
   const std::string& architectureName() const { return info().name; }
   std::int64_t featureDim() const { return info().featureDim; }
   int numClasses() const { return m_numClasses; }
+  // The one input size this model takes (ViT: its position embedding has one row per patch of
+  // that size), or 0 when it takes any size from info().minInputSize.
+  virtual std::int64_t builtInputSize() const { return 0; }
+  // Adapts a weights file's tensors to this model where the architecture knows how, before the
+  // state dict is loaded (ViT: the position embedding of another input size, resampled
+  // bicubically over the patch grid as torchvision's interpolate_embeddings). Returns one line
+  // per change, for the user.
+  virtual std::vector<std::string> adaptWeights(
+      std::unordered_map<std::string, torch::Tensor>& /*state*/) const {
+    return {};
+  }
 
   // Replaces the head's last layer with a freshly initialised one for numClasses (the seed's
   // rule 2), at the same place in the state dict, on the old head's device and dtype, in the
@@ -102,7 +116,8 @@ std::vector<std::string> architectureNames();
 // The architecture called `name` (case-insensitive); throws ft::UserError naming the choices.
 const ArchitectureInfo& architectureInfo(const std::string& name);
 // A new model of that architecture with a head for numClasses, initialised as torchvision does.
-Classifier makeClassifier(const std::string& name, int numClasses);
+// inputSize: the size a ViT is built for (0 = its info().inputSize); other models take any size.
+Classifier makeClassifier(const std::string& name, int numClasses, std::int64_t inputSize = 0);
 
 using TensorShape = std::vector<std::int64_t>;
 

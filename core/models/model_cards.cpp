@@ -51,6 +51,10 @@ const std::vector<ModelCard>& modelCards() {
       {"convnext_tiny", 2022, "A ConvNet for the 2020s", "Liu, Mao, Wu, Feichtenhofer, Darrell, Xie",
        "A ResNet restyled after the Transformers: large depthwise kernels, LayerNorm, fewer activations.",
        28589128, 4.46},
+      {"vit_b_16", 2020, "An Image is Worth 16x16 Words: Transformers for Image Recognition at Scale",
+       "Dosovitskiy, Beyer, Kolesnikov, Weissenborn, Zhai et al.",
+       "A Transformer on 16x16 patches: no convolution after the patch projection; 224-px input only.",
+       86567656, 17.56},
   };
   return cards;
 }
@@ -109,7 +113,7 @@ const std::vector<HistoryEvent>& modelHistory() {
        "Vision Transformer",
        "Images as sequences of 16x16 patches fed to a Transformer: with enough pretraining data, attention "
        "alone matches convolutions.",
-       {}},
+       {"vit_b_16"}},
       {2022,
        "ConvNeXt",
        "A ResNet modernised with the Transformers' design choices: convolutions compete with them again.",

@@ -106,7 +106,8 @@ std::vector<std::string> evaluateCompletedRun(const run::RunPaths& paths, models
     best = std::move(last);  // best.ckpt holds the same weights
     best.checkpoint = "best";
   } else {
-    auto bestModel = models::makeClassifier(lastModel->architectureName(), lastModel->numClasses());
+    auto bestModel = models::makeClassifier(lastModel->architectureName(), lastModel->numClasses(),
+                                            lastModel->builtInputSize());
     run::loadCheckpoint(paths.bestCheckpoint, *bestModel, nullptr);
     bestModel->to(device);
     best = evaluateModel(*bestModel, validationLoader, device, classNames, "best", bestEpoch, progress,

@@ -8,6 +8,8 @@
 
 #include "common/error.h"
 #include "run/checkpoint.h"
+#include "train/batchnorm_recalibration.h"
+#include "train/loader_options.h"
 #include "train/evaluate_model.h"
 #include "train/evaluation.h"
 #include "train/precision.h"
@@ -144,6 +146,35 @@ bool Trainer::Impl::trainEpoch() {
   }
   progress.trainSeconds = trainSeconds();
   return true;
+}
+
+// The BatchNorm layers that trained in this epoch (none in a cached epoch: the backbone did not
+// run) get statistics that describe the weights as they are now.
+void Trainer::Impl::recalibrateBatchNorm() {
+  if (cachedEpoch(epoch)) return;
+  model->train();
+  if (epoch < config.train.freezeEpochs && config.train.freezeBatchNorm)
+    model->setBackboneBatchNormEval(true);
+  const auto images =
+      recalibrationImages(*model, config.train.recalibrateBatchNorm, data.train.indices.size());
+  if (images <= 0) return;
+  auto options = trainingLoaderOptions(config, evalTransform);
+  const auto result = train::recalibrateBatchNorm(*model, evenSubset(data.train, std::size_t(images)),
+                                                  options, device, precision.validation,
+                                                  precision.channelsLast,
+                                                  [this] { return stopRequested.load(); });
+  if (result.layers == 0 || recalibrationLogged) return;
+  recalibrationLogged = true;
+  std::ostringstream line;
+  line.setf(std::ios::fixed);
+  line.precision(1);
+  line << "BatchNorm recalibration: the statistics of " << result.layers
+       << " BatchNorm layers re-estimated from " << result.images << " unaugmented training images in "
+       << result.seconds << " s before each validation";
+  if (config.train.recalibrateBatchNorm < 0)
+    line << " (automatic: their momentum is below 0.1, so the running averages trail the weights; "
+            "train.recalibrate_batchnorm = 0 turns it off)";
+  log(LogLevel::Info, line.str());
 }
 
 std::pair<double, double> Trainer::Impl::evaluate() {
@@ -302,6 +333,7 @@ FinishedEvent Trainer::run() {
                                                    s.paths->dir + "`");
       }
       const auto evaluationStart = Clock::now();
+      s.recalibrateBatchNorm();
       const auto [valLoss, valAccuracy] = s.evaluate();
       const auto event = s.endEpoch(valLoss, valAccuracy, secondsSince(evaluationStart));
       s.log(LogLevel::Info, epochLine(event, s.trainLoader->waitSeconds()));

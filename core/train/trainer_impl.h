@@ -191,7 +191,9 @@ struct Trainer::Impl {
   bool ensureTrainCache();
   bool waitWhilePaused(double& pausedSeconds);
   torch::Tensor logits(const SourceBatch& batch, bool training);
-  bool trainEpoch();  // false when stopped mid-epoch
+  bool trainEpoch();            // false when stopped mid-epoch
+  void recalibrateBatchNorm();  // before evaluate(), when train.recalibrate_batchnorm asks
+  bool recalibrationLogged = false;
   std::pair<double, double> evaluate();
   EpochEvent endEpoch(double validationLoss, double validationAccuracy, double evaluationSeconds);
   void saveLast();

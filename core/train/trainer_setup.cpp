@@ -74,7 +74,7 @@ data::TransformOptions Trainer::Impl::makeTransforms() {
 void Trainer::Impl::buildModel() {
   const auto& c = config;
   torch::manual_seed(c.train.seed);
-  model = models::makeClassifier(c.model.architecture, int(data.classNames.size()));
+  model = models::makeClassifier(c.model.architecture, int(data.classNames.size()), c.transform.inputSize);
   if (c.model.weights != "none" && !resuming) loadStartingWeights();  // a resumed run has last.ckpt
   model->to(device);
   precision = precisionFor(c, device);

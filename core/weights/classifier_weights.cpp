@@ -90,6 +90,8 @@ LoadReport loadClassifierWeights(models::ClassifierImpl& model, const StateDict&
   const auto head = map.find(model.info().headName + ".weight");
   if (head != map.end() && head->second.dim() == 2) report.fileClasses = head->second.size(0);
   report.headSkipped = head == map.end() || report.fileClasses != model.numClasses();
+  // What the architecture adapts (ViT: a position embedding for another input size).
+  const auto adapted = model.adaptWeights(map);
 
   // Values must be numbers of the right kind: no integer weights into float parameters.
   const auto own = models::stateDict(model);
@@ -118,6 +120,7 @@ LoadReport loadClassifierWeights(models::ClassifierImpl& model, const StateDict&
                           ? "; the file's head has " + std::to_string(report.fileClasses) + " classes, so " +
                                 headName + " is new for " + std::to_string(model.numClasses())
                           : "; the file has no head, so " + headName + " is new";
+  for (const auto& line : adapted) report.summary += "; " + line;
   return report;
 }
 

@@ -121,6 +121,13 @@ const std::vector<OfficialWeights>& officialWeights() {
        82.520,
        96.146,
        109.119},
+      {"vit_b_16",
+       "IMAGENET1K_V1",
+       {"vit_b_16-c867db91.pth", "c867db91"},
+       Preprocessing{256, 224, "bilinear"},
+       81.072,
+       95.318,
+       330.285},
   };
   return all;
 }

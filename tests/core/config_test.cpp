@@ -53,6 +53,7 @@ TEST(RunConfig, JsonRoundTripKeepsEveryField) {
   c.train.epochs = 7;
   c.train.freezeEpochs = 3;
   c.train.freezeBatchNorm = true;
+  c.train.recalibrateBatchNorm = 300;
   c.train.seed = 99;
   c.device.threads = 3;
   c.output.name = "x";
@@ -62,6 +63,9 @@ TEST(RunConfig, JsonRoundTripKeepsEveryField) {
   EXPECT_EQ(toJson(back), json);
   EXPECT_EQ(back.train.seed, 99u);
   EXPECT_TRUE(back.train.freezeBatchNorm);
+  EXPECT_EQ(json.at("train").at("recalibrate_batchnorm").get<int>(), 300);
+  EXPECT_EQ(back.train.recalibrateBatchNorm, 300);
+  EXPECT_EQ(RunConfig{}.train.recalibrateBatchNorm, -1);  // automatic
 }
 
 TEST(RunConfig, PartialJsonKeepsDefaults) {
@@ -87,10 +91,14 @@ TEST(RunConfig, EveryArchitectureIsAcceptedAndTooSmallInputsAreNamed) {
   for (const auto& name : ft::models::architectureNames()) {
     RunConfig c;
     c.model.architecture = name;
+    const auto& info = ft::models::architectureInfo(name);
     c.transform.inputSize = 64;
     EXPECT_NO_THROW(validate(c)) << name;
   }
   RunConfig c;
+  c.model.architecture = "vit_b_16";  // 16x16 patches
+  c.transform.inputSize = 40;
+  expectUserError([&] { validate(c); }, {"transform.input_size", "ViT-B/16", "multiple of 16 (32 or 48)"});
   c.model.architecture = "alexnet";  // the default 32 px would pool to nothing
   expectUserError([&] { validate(c); }, {"transform.input_size", "AlexNet", "at least 63 px"});
   c.model.architecture = "resnet152";
@@ -121,6 +129,9 @@ TEST(RunConfig, ValidationNamesFieldAndRange) {
   c = RunConfig{};
   c.device.device = "cuda:1";
   EXPECT_NO_THROW(validate(c));  // well-formed; availability is checked when training starts
+  c = RunConfig{};
+  c.train.recalibrateBatchNorm = -2;
+  expectUserError([&] { validate(c); }, {"train.recalibrate_batchnorm", "-1 (automatic), 0 (never)"});
 }
 
 TEST(RunConfig, FilesSaveAndLoad) {

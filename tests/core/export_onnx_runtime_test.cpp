@@ -73,8 +73,11 @@ TEST_P(OnnxRuntime, GivesLibTorchLogitsOnRealImages) {
   if (!why.empty()) FT_REFERENCE_MISSING(why);
   torch::set_num_threads(2);
   test::TempDir dir("ort");
-  const auto metadata = test::fashionMetadata(GetParam(), 32);
-  auto model = models::makeClassifier(GetParam(), 10);
+  const auto& arch = models::architectureInfo(GetParam());
+  const std::int64_t size = 32;
+  const auto metadata = test::fashionMetadata(GetParam(), int(size));
+  auto model = models::makeClassifier(GetParam(), 10, size);
+  if (arch.family == "vit") model->replaceHead(10);  // torchvision's ViT head starts at zero
   test::giveBatchNormStatistics(model, test::fashionImages(100, 64, metadata), 5);
   const auto path = dir / "model.onnx";
   exporting::exportModel(model, metadata, path.string(), exporting::ExportFormat::Onnx,
@@ -91,8 +94,8 @@ TEST_P(OnnxRuntime, GivesLibTorchLogitsOnRealImages) {
     writeFloats(dir / "expected.f32", expected.slice(0, 0, batch));  // kept beside, for a look by hand
     const auto r = test::runCommand("NODE_PATH='" + (npmCache() / "node_modules").string() + "' node '" +
                                     script + "' '" + path.string() + "' '" + (dir / "input.f32").string() +
-                                    "' " + std::to_string(batch) + " 3 32 32 '" + (dir / "ort.f32").string() +
-                                    "'");
+                                    "' " + std::to_string(batch) + " 3 " + std::to_string(size) + " " +
+                                    std::to_string(size) + " '" + (dir / "ort.f32").string() + "'");
     ASSERT_EQ(r.exitCode, 0) << r.output;
     EXPECT_NE(r.output.find("\"output\":\"logits\""), std::string::npos) << r.output;
     const auto actual = readFloats(dir / "ort.f32", batch, 10);
@@ -102,8 +105,8 @@ TEST_P(OnnxRuntime, GivesLibTorchLogitsOnRealImages) {
   const double scale = expected.abs().max().item<double>();
   // Allowed: what the export's own check allows (float32 rounding of this model on these images).
   const double float32Error = test::maxAbsDiff(expected, exporting::float64Logits(model, images));
-  std::cout << "[ ort       ] ONNX Runtime vs LibTorch (" << GetParam()
-            << ", 32 px, batch 1 and 4): max |diff| " << worst << " (logits up to " << scale
+  std::cout << "[ ort       ] ONNX Runtime vs LibTorch (" << GetParam() << ", " << size
+            << " px, batch 1 and 4): max |diff| " << worst << " (logits up to " << scale
             << ", LibTorch float32 vs float64 " << float32Error << ")\n";
   EXPECT_LE(worst, exporting::roundingTolerance(scale, float32Error));
 }
@@ -112,5 +115,5 @@ TEST_P(OnnxRuntime, GivesLibTorchLogitsOnRealImages) {
 INSTANTIATE_TEST_SUITE_P(Architectures, OnnxRuntime,
                          ::testing::Values("resnet18", "mobilenet_v2", "mobilenet_v3_small",
                                            "mobilenet_v3_large", "efficientnet_b0", "densenet121",
-                                           "convnext_tiny"),
+                                           "convnext_tiny", "vit_b_16"),
                          [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });

@@ -16,6 +16,7 @@
 #include "export/onnx_export.h"
 #include "export_test_support.h"
 #include "models/convnext.h"
+#include "models/vit.h"
 #include "test_support.h"
 #include "weights/torch_file.h"
 
@@ -48,7 +49,8 @@ class ZooExport : public ::testing::TestWithParam<std::string> {
     m_minSize = int(models::architectureInfo(GetParam()).minInputSize);
     m_metadata = test::fashionMetadata(GetParam(), std::max(kSize, m_minSize));
     torch::manual_seed(1);  // the same model in every run, whichever tests ran before
-    m_model = models::makeClassifier(GetParam(), 10);
+    m_model = models::makeClassifier(GetParam(), 10, std::max(kSize, m_minSize));
+    if (models::architectureInfo(GetParam()).family == "vit") m_model->replaceHead(10);  // zero at first
     test::giveBatchNormStatistics(m_model, test::fashionImages(100, 32, m_metadata), 11);
     m_images = test::fashionImages(20, 5, m_metadata);
     m_expected = test::libtorchLogits(m_model, m_images);
@@ -98,7 +100,12 @@ TEST_P(ZooExport, EveryFormatReadsBackWithTheModelsLogits) {
 
 // At the studio's default 32 px (the last blocks run at 1x1) and at 64 px (AlexNet: 63 and 126).
 TEST_P(ZooExport, OpenCvRunsTheOnnxGraphAtAnyBatch) {
-  for (const int size : {std::max(32, m_minSize), std::max(64, 2 * m_minSize)}) {
+  const auto& arch = models::architectureInfo(GetParam());
+  // A ViT is built for one size (its position embedding): only that one.
+  const std::vector<int> sizes = arch.inputMultiple > 1
+                                     ? std::vector<int>{std::max(kSize, m_minSize)}
+                                     : std::vector<int>{std::max(32, m_minSize), std::max(64, 2 * m_minSize)};
+  for (const int size : sizes) {
     SCOPED_TRACE(std::to_string(size) + " px");
     const auto metadata = test::fashionMetadata(GetParam(), size);
     test::giveBatchNormStatistics(m_model, test::fashionImages(100, 32, metadata), 11);  // at this size
@@ -125,26 +132,12 @@ TEST_P(ZooExport, OpenCvRunsTheOnnxGraphAtAnyBatch) {
     const auto info = exporting::readOnnxModelInfo(path);
     EXPECT_EQ(info.opset, 13);
     // Operators OpenCV 4.6's importer takes (no Erf, LayerNormalization, Clip, HardSwish).
-    const std::set<std::string> allowed{"Conv",
-                                        "Relu",
-                                        "Sub",
-                                        "Mul",
-                                        "Add",
-                                        "Div",
-                                        "Sigmoid",
-                                        "HardSigmoid",
-                                        "Abs",
-                                        "Exp",
-                                        "Pow",
-                                        "Sqrt",
-                                        "AveragePool",
-                                        "Concat",
-                                        "Flatten",
-                                        "Gemm",
-                                        "MaxPool",
-                                        "Resize",
-                                        "GlobalAveragePool",
-                                        "BatchNormalization"};
+    const std::set<std::string> allowed{"Conv", "Relu", "Sub", "Mul", "Add", "Div", "Sigmoid", "HardSigmoid",
+                                        "Abs", "Exp", "Pow", "Sqrt", "AveragePool", "Concat", "Flatten",
+                                        "Gemm", "MaxPool", "Resize", "GlobalAveragePool",
+                                        "BatchNormalization",
+                                        // ViT's attention
+                                        "Reshape", "Transpose", "MatMul", "Softmax", "Pad", "Slice"};
     for (const auto& op : info.operatorTypes) EXPECT_TRUE(allowed.count(op)) << op;
     std::int64_t convs = 0, blockLinears = 0, layerNorms = 0;
     for (const auto& module : m_model->modules(/*include_self=*/false)) {
@@ -154,7 +147,12 @@ TEST_P(ZooExport, OpenCvRunsTheOnnxGraphAtAnyBatch) {
     }
     // ConvNeXt adds a 1x1 Conv per block Linear, two per LayerNorm (centring, variance) and the
     // per-channel affine of the stem's and the classifier's LayerNorm (the others are folded).
-    const std::int64_t expectedConvs = layerNorms == 0 ? convs : convs + blockLinears + 2 * layerNorms + 2;
+    // ViT: per block q, k, v, out_proj, mlp.0, mlp.3 and two per LayerNorm; at the end encoder.ln
+    // (two) and its affine.
+    const std::int64_t expectedConvs =
+        arch.family == "vit" ? convs + std::int64_t(models::VisionTransformerImpl::kLayers) * 10 + 3
+        : layerNorms == 0    ? convs
+                             : convs + blockLinears + 2 * layerNorms + 2;
     EXPECT_EQ(std::count(info.operatorTypes.begin(), info.operatorTypes.end(), "Conv"), expectedConvs)
         << "one Conv per convolution of the model, BatchNorm folded in";
   }

@@ -25,6 +25,7 @@
 #include "models/classifier.h"
 #include "models/model_cards.h"
 #include "test_support.h"
+#include "user_error.h"
 #include "weights/classifier_weights.h"
 #include "weights/official_weights.h"
 #include "weights/torch_file.h"
@@ -44,7 +45,8 @@ const std::vector<std::string> kZoo = {"alexnet",
                                        "mobilenet_v3_large",
                                        "efficientnet_b0",
                                        "densenet121",
-                                       "convnext_tiny"};
+                                       "convnext_tiny",
+                                       "vit_b_16"};
 
 std::string slurp(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -126,7 +128,8 @@ class ZooReference : public ::testing::TestWithParam<std::string> {
   }
 
   models::Classifier loaded() const {
-    auto model = models::makeClassifier(GetParam(), m_ref.doc.at("num_classes").get<int>());
+    auto model = models::makeClassifier(GetParam(), m_ref.doc.at("num_classes").get<int>(),
+                                        m_ref.doc.at("input_size").get<std::int64_t>());
     models::loadStateDict(*model, m_ref.stateDict());
     return model;
   }
@@ -142,7 +145,8 @@ double maxAbsDiff(const torch::Tensor& a, const torch::Tensor& b) {
 
 TEST_P(ZooReference, StateDictKeysOrderShapesAndDtypesMatchTorchvision) {
   if (IsSkipped() || HasFatalFailure()) return;
-  auto model = models::makeClassifier(GetParam(), m_ref.doc.at("num_classes").get<int>());
+  auto model = models::makeClassifier(GetParam(), m_ref.doc.at("num_classes").get<int>(),
+                                      m_ref.doc.at("input_size").get<std::int64_t>());
   const auto ours = models::stateDict(*model);
   const auto& theirs = m_ref.doc.at("state_dict");
   ASSERT_EQ(ours.size(), theirs.size());
@@ -238,7 +242,7 @@ TEST_P(ZooReference, TheFileSaysWhichArchitectureItIsFor) {
   EXPECT_EQ(identified->name, GetParam());
 
   // Loaded through the weights loader into a 5-class model: the head is new, the rest copied.
-  auto model = models::makeClassifier(GetParam(), 5);
+  auto model = models::makeClassifier(GetParam(), 5, m_ref.doc.at("input_size").get<std::int64_t>());
   const auto report = ft::weights::loadClassifierWeights(*model, state, "zoo.pth");
   EXPECT_TRUE(report.headSkipped);
   EXPECT_EQ(report.fileClasses, 10);
@@ -296,7 +300,8 @@ TEST_P(ZooReference, HeadReplacementKeepsTheRestAndFreezesAllButTheHead) {
   }
   const auto counts = model->setBackboneFrozen(true);
   EXPECT_EQ(counts.total - counts.frozen, headCount);
-  EXPECT_EQ(model->forward(torch::randn({2, 3, 64, 64})).sizes(), (std::vector<std::int64_t>{2, 3}));
+  const auto side = model->builtInputSize() > 0 ? model->builtInputSize() : 64;
+  EXPECT_EQ(model->forward(torch::randn({2, 3, side, side})).sizes(), (std::vector<std::int64_t>{2, 3}));
 }
 
 INSTANTIATE_TEST_SUITE_P(Zoo, ZooReference, ::testing::ValuesIn(kZoo),
@@ -324,6 +329,46 @@ TEST(ZooSignatures, EveryArchitectureIsRecognisedFromItsOwnKeys) {
     }
     EXPECT_EQ(matches, 1) << info.name << " matches the signature of " << matches << " architectures";
   }
+}
+
+// ViT's weights at another input size: the position embedding is resampled over the patch grid
+// (bicubic, align_corners=True, as torchvision's interpolate_embeddings), the class token's row
+// kept; the file then loads and the model runs at its own size.
+TEST(ZooViT, WeightsOfAnotherSizeHaveTheirPositionEmbeddingResampled) {
+  torch::manual_seed(8);
+  auto small = models::makeClassifier("vit_b_16", 10, 32);  // 2 x 2 patches
+  ft::weights::StateDict state;
+  for (const auto& [key, tensor] : models::stateDict(*small))
+    state.emplace_back(key, tensor.detach().clone());
+  auto large = models::makeClassifier("vit_b_16", 10, 64);  // 4 x 4 patches
+  EXPECT_EQ(large->builtInputSize(), 64);
+  const auto report = ft::weights::loadClassifierWeights(*large, state, "small.pth");
+  EXPECT_NE(report.summary.find("resampled from 2x2 to 4x4"), std::string::npos) << report.summary;
+  const auto source = models::stateDict(*small);
+  torch::Tensor from, to;
+  for (const auto& [key, tensor] : source)
+    if (key == "encoder.pos_embedding") from = tensor;
+  for (const auto& [key, tensor] : models::stateDict(*large))
+    if (key == "encoder.pos_embedding") to = tensor;
+  ASSERT_EQ(to.sizes(), (std::vector<std::int64_t>{1, 17, 768}));
+  EXPECT_TRUE(torch::equal(to[0][0], from[0][0])) << "the class token's row";
+  // align_corners=True keeps the grid's corners: source (0,0), (0,1), (1,0), (1,1) at the target's
+  // (0,0), (0,3), (3,0), (3,3); rows are 1 + y * side + x.
+  const std::pair<int, int> corners[] = {{1, 1}, {2, 4}, {3, 13}, {4, 16}};
+  for (const auto& [s, t] : corners) EXPECT_LE(maxAbsDiff(to[0][t], from[0][s]), 1e-6) << s << " -> " << t;
+  // Everything else is copied as it is.
+  for (const auto& [key, tensor] : models::stateDict(*large))
+    if (key != "encoder.pos_embedding")
+      for (const auto& [k, t] : source)
+        if (k == key) EXPECT_TRUE(torch::equal(tensor, t)) << key;
+  large->eval();
+  torch::NoGradGuard noGrad;
+  EXPECT_EQ(large->forward(torch::randn({1, 3, 64, 64})).sizes(), (std::vector<std::int64_t>{1, 10}));
+  ft::test::expectUserError(
+      [&] {
+        large->forward(torch::randn({1, 3, 32, 32}));
+      },
+      {"built for 64x64 px", "32x32"});
 }
 
 TEST(ZooBlocks, MakeDivisibleRoundsAsTorchvision) {

@@ -264,10 +264,12 @@ def load_any(path):
 
 def check(arch, classes, weights, io_file):
     state = load_any(weights)
-    model = getattr(torchvision.models, arch)(num_classes=int(classes))
+    io_data = load_any(io_file)
+    # ViT's position embedding is built for one input size: the input's.
+    extra = {"image_size": io_data["input"].shape[-1]} if arch.startswith("vit") else {}
+    model = getattr(torchvision.models, arch)(num_classes=int(classes), **extra)
     model.load_state_dict(state, strict=True)
     model.eval()
-    io_data = load_any(io_file)
     with torch.no_grad():
         logits = model(io_data["input"])
     diff = (logits - io_data["logits"]).abs().max().item()

@@ -56,6 +56,9 @@ MODELS = {
     "vgg16_bn": ("classifier.6", 64),
     "densenet121": ("classifier", 64),
     "convnext_tiny": ("classifier.2", 64),
+    # Built for 32-px input (2 x 2 patches + the class token): the same weights but a short
+    # position embedding; at 224 px Debian's reference BLAS takes ~25 s per forward pass.
+    "vit_b_16": ("heads.head", 32),
 }
 NUM_CLASSES = 10
 DTYPES = {torch.float32: "float32", torch.int64: "int64"}
@@ -94,12 +97,16 @@ def perturb_layer_norms(model, generator):
         for key, p in model.named_parameters():
             if key.endswith("layer_scale"):
                 p.copy_(0.5 + 0.5 * torch.rand(p.shape, generator=generator))
+            # ViT starts with a zero class token and a zero head: logits would all be 0.
+            if key in ("class_token", "heads.head.weight", "heads.head.bias"):
+                p.copy_(0.02 * torch.randn(p.shape, generator=generator))
 
 
 def describe(name, out_dir):
     head, size = MODELS[name]
     torch.manual_seed(1234)
-    model = getattr(torchvision.models, name)(weights=None, num_classes=NUM_CLASSES)
+    extra = {"image_size": size} if name.startswith("vit") else {}
+    model = getattr(torchvision.models, name)(weights=None, num_classes=NUM_CLASSES, **extra)
     generator = torch.Generator().manual_seed(99)
     bns = calibrate_batchnorm(model, generator, size)
     perturb_layer_norms(model, generator)
@@ -163,9 +170,13 @@ def facts(names, out_dir):
                 macs[0] += output.numel() * (module.in_channels // module.groups) * kh * kw
             elif isinstance(module, torch.nn.Linear):
                 macs[0] += output.numel() * module.in_features
+            elif isinstance(module, torch.nn.MultiheadAttention):
+                # Its projections run as F.linear (no Linear hook fires) and q.k, attn.v.
+                n, length, dim = output[0].shape
+                macs[0] += n * (4 * length * dim * dim + 2 * length * length * dim)
 
         hooks = [m.register_forward_hook(count) for m in model.modules()
-                 if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+                 if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear, torch.nn.MultiheadAttention))]
         with torch.no_grad():
             model(torch.zeros(1, 3, 224, 224))
         for h in hooks:

@@ -56,6 +56,10 @@ void giveBatchNormStatistics(Model& model, const torch::Tensor& images, std::uin
       bn->bias.uniform_(-0.2, 0.2);
       bn->options.momentum(1.0);
     }
+  if (momenta.empty()) {  // ConvNeXt, ViT: nothing to measure (and no forward pass to pay for)
+    model->eval();
+    return;
+  }
   model->train();
   // Stochastic depth off while the statistics are taken: they are then those of the network
   // that evaluation runs (EfficientNet's drop its branches at random in train mode).

@@ -20,6 +20,7 @@
 #include <QXmlStreamReader>
 
 #include "api/studio_api.h"
+#include "config/run_config.h"
 #include "language.h"
 #include "model_card_view.h"
 #include "model_gallery.h"
@@ -119,6 +120,39 @@ class ModelPageTest final : public QObject {
     QVERIFY(note->isHidden());
     child<QRadioButton>(&page, "weightsNone")->click();
     QCOMPARE(size->value(), 96);
+  }
+
+  // ViT-B/16 cuts images into 16x16 patches: choosing it rounds the size to a multiple of 16 and
+  // steps the spin box by 16; leaving it steps by 1 again. Its speed is timed at such a size.
+  void aPatchedArchitectureTakesMultiplesOfItsPatch() {
+    ft::ui::ModelPage page;
+    page.load(ft::config::RunConfig{});
+    auto* size = child<QSpinBox>(&page, "inputSize");
+    auto* note = child<QLabel>(&page, "sizeFollowsNote");
+    auto* arch = child<QComboBox>(&page, "architecture");
+    size->setValue(50);
+    arch->setCurrentIndex(arch->findData(QStringLiteral("vit_b_16")));
+    QCOMPARE(size->value(), 48);
+    QCOMPARE(size->singleStep(), 16);
+    QVERIFY(!note->isHidden());
+    QVERIFY2(note->text().contains(QLatin1String("ViT-B/16")) && note->text().contains(QLatin1String("16")),
+             qPrintable(note->text()));
+    // A size typed by hand is rounded when the edit ends, and never stored unrounded.
+    size->setValue(70);
+    ft::config::RunConfig stored;
+    page.store(stored);
+    QCOMPARE(stored.transform.inputSize, 64);
+    try {
+      ft::config::validate(stored);
+    } catch (const std::exception& e) {
+      QFAIL(e.what());
+    }
+    Q_EMIT size->editingFinished();
+    QCOMPARE(size->value(), 64);
+    arch->setCurrentIndex(arch->findData(QStringLiteral("mobilenet_v2")));
+    QCOMPARE(size->singleStep(), 1);
+    QCOMPARE(size->value(), 64);
+    QVERIFY(note->isHidden());
   }
 
   void everyArchitectureHasACardAndTheHistoryOpens() {

@@ -115,6 +115,7 @@ class WizardTest final : public QObject {
     config.train.freezeEpochs = 3;
     config.train.freezeBatchNorm = true;
     config.train.featureCache = true;
+    config.train.recalibrateBatchNorm = 300;  // not in the list: it joins it
     config.train.precision = "float32";
     config.train.validationPrecision = "float32";
     config.train.batchSize = 16;
@@ -132,6 +133,8 @@ class WizardTest final : public QObject {
     QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isEnabled());
     QCOMPARE(child<QComboBox>(&wizard, "precision")->currentData().toString(), QStringLiteral("float32"));
     QVERIFY(child<QCheckBox>(&wizard, "validateFloat32")->isChecked());
+    QCOMPARE(child<QComboBox>(&wizard, "recalibrateBatchNorm")->currentData().toInt(), 300);
+    QVERIFY(child<QComboBox>(&wizard, "recalibrateBatchNorm")->currentText().contains(QLatin1String("300")));
     QVERIFY(child<QRadioButton>(&wizard, "weightsImageNet")->isChecked());
     QCOMPARE(QString::fromStdString(ft::config::toJson(wizard.currentConfig()).dump(1)),
              QString::fromStdString(ft::config::toJson(config).dump(1)));
