@@ -53,7 +53,16 @@ def phase(frozen):
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
         if i >= 2: times.append(time.perf_counter() - t)
     return {batch} * len(times) / sum(times)
-out = {{"frozen": phase(True), "unfrozen": phase(False),
+# PyTorch 1.13 lacks some bfloat16 CPU kernels (MobileNetV2's hardtanh backward, ConvNeXt's
+# mixed-type layer_norm): a phase that fails is reported, not fatal.
+def attempt(frozen):
+    try:
+        return phase(frozen), None
+    except RuntimeError as e:
+        return None, str(e).splitlines()[0][:120]
+frozen, frozen_error = attempt(True)
+unfrozen, unfrozen_error = attempt(False)
+out = {{"frozen": frozen, "unfrozen": unfrozen, "error": frozen_error or unfrozen_error,
         "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}
 print(json.dumps(out))
 """
@@ -136,18 +145,27 @@ def main():
                 if torch_bf16:
                     bf16.append(pytorch_side(arch, size, args.batch_size, args.batches, args.threads, True))
 
+            errors = []
+
+            def torch_cell(o, runs, phase):
+                if any(r[phase] is None for r in runs):
+                    errors.append(next(r["error"] for r in runs if r[phase] is None))
+                    return " fails |"
+                t = median([r[phase] for r in runs])
+                return f" {t:.0f} ({o / t:.2f}x) |"
+
             def cells(phase):
                 o = median([r[phase] for r in ours])
-                t = median([r[phase] for r in f32])
-                text = f"{o:.0f} | {t:.0f} ({o / t:.2f}x) |"
+                text = f"{o:.0f} |" + torch_cell(o, f32, phase)
                 if torch_bf16:
-                    b = median([r[phase] for r in bf16])
-                    text += f" {b:.0f} ({o / b:.2f}x) |"
+                    text += torch_cell(o, bf16, phase)
                 return text
 
             print(f"| {arch} | {size} | {cells('frozen')} {cells('unfrozen')} "
                   f"{max(r['peak_mb'] for r in ours):.0f} / {max(r['peak_mb'] for r in f32):.0f} |",
                   flush=True)
+            for error in sorted(set(errors)):
+                print(f"  PyTorch {arch} at {size} px: {error}", file=sys.stderr, flush=True)
     return 0
 
 

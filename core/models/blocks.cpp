@@ -11,7 +11,14 @@ torch::Tensor activate(Activation activation, const torch::Tensor& x) {
   switch (activation) {
     case Activation::None: return x;
     case Activation::ReLU: return torch::relu(x);
-    case Activation::ReLU6: return torch::hardtanh(x, 0.0, 6.0);
+    case Activation::ReLU6: {
+      // LibTorch 1.13 has no bfloat16 hardtanh backward on the CPU ("hardshrink_backward_cpu
+      // not implemented for 'BFloat16'"): the same values and gradient (1 strictly inside
+      // (0, 6), else 0) from masks.
+      if (x.scalar_type() != torch::kBFloat16) return torch::hardtanh(x, 0.0, 6.0);
+      const auto inside = x.gt(0.0).logical_and(x.lt(6.0)).to(x.scalar_type());
+      return x * inside + x.ge(6.0).to(x.scalar_type()) * 6.0;
+    }
     case Activation::Hardswish: return torch::hardswish(x);
     case Activation::SiLU: return torch::silu(x);
     case Activation::Sigmoid: return torch::sigmoid(x);

@@ -61,7 +61,10 @@ LayerNorm2dImpl::LayerNorm2dImpl(std::int64_t channels, double eps) : eps(eps) {
 }
 
 torch::Tensor LayerNorm2dImpl::forward(const torch::Tensor& x) {
-  return torch::layer_norm(x.permute({0, 2, 3, 1}), {weight.size(0)}, weight, bias, eps)
+  // float32 whatever the input (a bfloat16 convolution's output under autocast): LibTorch 1.13's
+  // CPU layer_norm takes no mixed types, and normalising in float32 is what autocast intends.
+  return torch::layer_norm(x.permute({0, 2, 3, 1}).to(weight.scalar_type()), {weight.size(0)}, weight, bias,
+                           eps)
       .permute({0, 3, 1, 2});
 }
 
@@ -78,7 +81,7 @@ CNBlockImpl::CNBlockImpl(std::int64_t dim, double layerScaleValue, double stocha
 
 torch::Tensor CNBlockImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = depthwise->forward(x).permute({0, 2, 3, 1});  // NHWC for the channel-wise layers
-  y = project->forward(torch::gelu(expand->forward(norm->forward(y))));
+  y = project->forward(torch::gelu(expand->forward(norm->forward(y.to(norm->weight.scalar_type())))));
   y = layerScale * y.permute({0, 3, 1, 2});
   return stochasticDepth->forward(y) + x;
 }

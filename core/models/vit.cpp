@@ -75,8 +75,10 @@ EncoderBlockImpl::EncoderBlockImpl(std::int64_t dim, std::int64_t heads, std::in
 }
 
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x) {
-  const auto y = x + attention->forward(norm1->forward(x));
-  return y + project->forward(torch::gelu(expand->forward(norm2->forward(y))));
+  // LayerNorm in the weights' type (float32 under bfloat16 autocast: no mixed types on the CPU).
+  const auto dtype = norm1->weight.scalar_type();
+  const auto y = x + attention->forward(norm1->forward(x.to(dtype)));
+  return y + project->forward(torch::gelu(expand->forward(norm2->forward(y.to(dtype)))));
 }
 
 const ArchitectureInfo& VisionTransformerImpl::info() const { return vitArchitectures().front(); }
@@ -124,7 +126,7 @@ torch::Tensor VisionTransformerImpl::features(torch::Tensor x) {
   auto tokens = patches->forward(x).flatten(2).transpose(1, 2);
   tokens = torch::cat({classToken.expand({batch, 1, kDim}).to(tokens.scalar_type()), tokens}, 1) + positions;
   for (auto& block : blocks) tokens = block->forward(tokens);
-  return norm->forward(tokens).select(1, 0);
+  return norm->forward(tokens.to(norm->weight.scalar_type())).select(1, 0);
 }
 
 torch::Tensor VisionTransformerImpl::classify(torch::Tensor features) { return head->forward(features); }
