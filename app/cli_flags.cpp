@@ -44,6 +44,9 @@ void addTrainFlags(Overrides& o) {
       "--normalization", [](RunConfig& c) -> std::string& { return c.transform.normalization; },
       "imagenet | dataset");
   o.add<std::string>(
+      "--preprocessing", [](RunConfig& c) -> std::string& { return c.transform.preprocessing; },
+      "auto | stretch (whole image to the input size) | weights (resize, centre crop as the weights)");
+  o.add<std::string>(
       "--arch", [](RunConfig& c) -> std::string& { return c.model.architecture; },
       [] {
         std::string names;

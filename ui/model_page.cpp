@@ -121,6 +121,10 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   m_normalization->setObjectName(QStringLiteral("normalization"));
   m_normalization->addItem(QString(), QStringLiteral("imagenet"));
   m_normalization->addItem(QString(), QStringLiteral("dataset"));
+  m_preprocessing = new QComboBox(this);
+  m_preprocessing->setObjectName(QStringLiteral("preprocessing"));
+  for (const char* mode : {"auto", "stretch", "weights"})
+    m_preprocessing->addItem(QString(), QLatin1String(mode));
   m_inputHint = new QLabel(this);
   m_inputHint->setWordWrap(true);
   m_imageNetSizeNote = new QLabel(this);
@@ -142,6 +146,7 @@ ModelPage::ModelPage(QWidget* parent) : WizardStep(parent) {
   m_sizeForm->addRow(m_inputHint);
   m_sizeForm->addRow(m_sizeFollowsNote);
   m_sizeForm->addRow(m_imageNetSizeNote);
+  addFormRow(m_sizeForm, m_preprocessing);
   addFormRow(m_sizeForm, m_normalization);
 
   auto* parametersBox = new QGroupBox(this);
@@ -281,6 +286,8 @@ void ModelPage::load(const config::RunConfig& config) {
   m_card->showArchitecture(m_architecture->currentData().toString().toStdString());
   const int norm = m_normalization->findData(QString::fromStdString(config.transform.normalization));
   m_normalization->setCurrentIndex(norm < 0 ? 0 : norm);
+  const int prep = m_preprocessing->findData(QString::fromStdString(config.transform.preprocessing));
+  m_preprocessing->setCurrentIndex(prep < 0 ? 0 : prep);
   // A loaded size other than the default was somebody's choice: ImageNet does not override it.
   m_inputSizeEdited = config.transform.inputSize != config::RunConfig{}.transform.inputSize;
   m_loading = false;
@@ -299,6 +306,7 @@ void ModelPage::store(config::RunConfig& config) const {
       roundedToMultiple(m_inputSize->value(),
                         inputMultipleOf(m_architecture->currentData().toString().toStdString()));
   config.transform.normalization = m_normalization->currentData().toString().toStdString();
+  config.transform.preprocessing = m_preprocessing->currentData().toString().toStdString();
 }
 
 void ModelPage::enter(const config::RunConfig& config) {
@@ -407,6 +415,14 @@ void ModelPage::retranslateUi() {
   m_imageNetSizeNote->setText(tr("ImageNet weights were trained on 224×224 images: a smaller input "
                                  "trains faster but keeps less of what they learned."));
   setFormLabel(m_sizeForm, m_inputSize, tr("Input size:"));
+  setFormLabel(m_sizeForm, m_preprocessing, tr("Resize:"));
+  m_preprocessing->setItemText(0, tr("Automatic (as the weights when they are ImageNet's)"));
+  m_preprocessing->setItemText(1, tr("Stretch the whole image to the input size"));
+  m_preprocessing->setItemText(2, tr("As the weights were trained: shorter side, then centre crop"));
+  m_preprocessing->setToolTip(
+      tr("torchvision prepares images for its ImageNet weights by resizing the shorter side (for "
+         "most, to 256 px for a 224-px input) and cropping the centre; training crops at random. "
+         "Stretching keeps the whole image, as small data sets like Fashion-MNIST want."));
   setFormLabel(m_sizeForm, m_normalization, tr("Normalisation:"));
   m_normalization->setItemText(0, tr("ImageNet mean and standard deviation"));
   m_normalization->setItemText(1, tr("Measured on this data set"));

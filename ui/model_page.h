@@ -87,6 +87,7 @@ class ModelPage : public WizardStep {
   QLabel* m_weightsHint;
   QSpinBox* m_inputSize;
   QComboBox* m_normalization;
+  QComboBox* m_preprocessing;
   QLabel* m_inputHint;
   QLabel* m_imageNetSizeNote;
   QLabel* m_sizeFollowsNote;

@@ -216,12 +216,21 @@ QString ReviewPage::summaryHtml() const {
   const QString weights = c.model.weights == "none" ? tr("random initialisation")
                           : imageNet ? tr("torchvision's ImageNet weights (%1)").arg(text(c.model.weights))
                                      : tr("weights from %1").arg(text(c.model.weights));
-  const QString model = tr("%1, %2; input %3×%3 px, %4")
+  const auto preprocessing = api::preprocessingOf(c);
+  const QString resize =
+      preprocessing.resizeSize > 0
+          ? tr("shorter side resized to %1 px (%2), then a %3-px crop")
+                .arg(preprocessing.resizeSize)
+                .arg(preprocessing.interpolation == "bicubic" ? tr("bicubic") : tr("bilinear"))
+                .arg(c.transform.inputSize)
+          : tr("whole image stretched to it");
+  const QString model = tr("%1, %2; input %3×%3 px (%5), %4")
                             .arg(arch, weights)
                             .arg(c.transform.inputSize)
                             .arg(c.transform.normalization == "dataset"
                                      ? tr("normalisation measured on the data set")
-                                     : tr("ImageNet normalisation"));
+                                     : tr("ImageNet normalisation"))
+                            .arg(resize);
   // Without an English translation %n has no singular: "1 epoch" is a string of its own.
   const int epochs = c.train.epochs, frozen = c.train.freezeEpochs;
   const QString epochCount = epochs == 1 ? tr("1 epoch") : tr("%1 epochs").arg(epochs);

@@ -77,6 +77,10 @@ EvaluationReport evaluateRun(const std::string& runDir, const std::string& which
     evalTransform.inputSize = state.at("input_size").get<int>();
     evalTransform.mean = state.at("mean").get<std::array<float, 3>>();
     evalTransform.std = state.at("std").get<std::array<float, 3>>();
+    evalTransform.resizeSize = state.value("resize_size", 0);  // runs before resize_size: stretched
+    evalTransform.interpolation =
+        data::interpolationFromName(state.value("interpolation", std::string("bilinear")), "interpolation");
+    (void)data::ImageTransform(evalTransform);  // an out-of-range size throws here, as a damaged state
     epoch = state.at("epochs_completed").get<int>();
   } catch (const std::exception& e) {
     throw UserError(checkpoint + ": the checkpoint's training state is damaged (" + e.what() + ")");

@@ -104,6 +104,16 @@ ModelSummary describeModel(const std::string& architecture, int numClasses) {
   return summary;
 }
 
+PreprocessingView preprocessingOf(const config::RunConfig& config) {
+  try {
+    const auto p = weights::inputPreprocessing(config.transform.preprocessing, config.model.architecture,
+                                               config.model.weights, config.transform.inputSize);
+    return {p.resizeSize, p.interpolation};
+  } catch (const UserError&) {
+    return {};
+  }
+}
+
 ModelCardView modelCard(const std::string& architecture) {
   const auto& info = models::architectureInfo(architecture);
   const auto& card = models::modelCard(info.name);
@@ -149,11 +159,8 @@ EpochEstimate estimateRun(const config::RunConfig& config, int batches) {
   train::applyFloatEnvironment(config.device.flushDenormals);
   const auto opened = data::openData(config.data, config.train.seed);
 
-  data::TransformOptions transform;  // as the trainer's (without "dataset" statistics: same cost)
-  transform.inputSize = config.transform.inputSize;
-  transform.cropPadding = config.transform.cropPadding;
-  transform.horizontalFlip = config.transform.horizontalFlip;
-  transform.augment = config.transform.cropPadding > 0 || config.transform.horizontalFlip;
+  // As the trainer's (without "dataset" statistics: same cost).
+  const data::TransformOptions transform = train::trainingTransform(config);
   data::BatchLoader loader(opened.train, train::trainingLoaderOptions(config, transform));
 
   auto model = models::makeClassifier(config.model.architecture, int(opened.classNames.size()),

@@ -71,6 +71,16 @@ struct ModelCardView {
 std::vector<ModelCardView> modelCards();
 ModelCardView modelCard(const std::string& architecture);  // throws ft::UserError when unknown
 
+// How a run with `config` will resize its images (transform.preprocessing resolved for its
+// weights and input size): resizeSize 0 = stretched to the input size; > 0 = shorter side to
+// resizeSize with `interpolation`, then a crop of the input size. An unknown architecture or
+// mode reads as stretched (validate() reports it).
+struct PreprocessingView {
+  int resizeSize = 0;
+  std::string interpolation = "bilinear";
+};
+PreprocessingView preprocessingOf(const config::RunConfig& config);
+
 struct HistoryEntry {
   int year = 0;
   std::string title, text;

@@ -86,6 +86,7 @@ void visitSections(Visitor&& section, RunConfig& c) {
     f("crop_padding", c.transform.cropPadding);
     f("horizontal_flip", c.transform.horizontalFlip);
     f("normalization", c.transform.normalization);
+    f("preprocessing", c.transform.preprocessing);
   });
   section("model", [&](auto& f) {
     f("architecture", c.model.architecture);
@@ -237,6 +238,7 @@ void validate(const RunConfig& c) {
   inRange("transform.input_size", c.transform.inputSize, 16, 1024, "16 to 1024 pixels");
   inRange("transform.crop_padding", c.transform.cropPadding, 0, 64, "0 (off) to 64 pixels");
   oneOf("transform.normalization", c.transform.normalization, {"imagenet", "dataset"});
+  oneOf("transform.preprocessing", c.transform.preprocessing, {"auto", "stretch", "weights"});
 
   oneOf("model.architecture", c.model.architecture, models::architectureNames());
   if (const auto& arch = models::architectureInfo(c.model.architecture);

@@ -24,6 +24,14 @@ struct TransformConfig {
   int cropPadding = 4;  // random crop with this zero padding; 0 = off
   bool horizontalFlip = true;
   std::string normalization = "imagenet";  // imagenet | dataset
+  // How an image becomes inputSize x inputSize:
+  //   stretch  the whole image, resized to the input size (the CIFAR recipe; small data sets);
+  //   weights  as torchvision prepares images for the architecture's published weights: the
+  //            shorter side to inputSize * resize/crop (256/224 for most), keeping the aspect
+  //            ratio, with the weights' interpolation, then a centre crop (a random crop when
+  //            augmenting) of the input size;
+  //   auto     weights when model.weights names published weights, else stretch.
+  std::string preprocessing = "auto";
 };
 
 struct ModelConfig {

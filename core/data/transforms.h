@@ -1,17 +1,27 @@
 #pragma once
-// Per-image preprocessing: resize, grayscale -> 3 channels, random crop with padding, flip,
-// normalisation. Written to be allocation-free on the hot path where possible.
+// Per-image preprocessing: resize (stretch, or shorter side then crop), grayscale -> 3
+// channels, random crop with padding, flip, normalisation. Written to be allocation-free on the hot path
+// where possible.
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <random>
+#include <string>
 
 #include <opencv2/core.hpp>
 
 namespace ft::data {
 
+enum class Interpolation { Bilinear, Bicubic };
+
 struct TransformOptions {
-  int inputSize = 32;   // output is inputSize x inputSize
+  int inputSize = 32;  // output is inputSize x inputSize
+  // 0: stretch the whole image to inputSize x inputSize (bilinear), the CIFAR-style recipe.
+  // > 0: torchvision's Resize(resizeSize) then a crop of inputSize (centre crop when not
+  // augmenting, random crop when augmenting): the shorter side becomes resizeSize, the aspect
+  // ratio is kept. Must be >= inputSize.
+  int resizeSize = 0;
+  Interpolation interpolation = Interpolation::Bilinear;  // for resizeSize > 0
   bool augment = true;  // random crop + flip (training); false for evaluation
   int cropPadding = 4;  // zero padding before the random crop (0 = no crop)
   bool horizontalFlip = true;
@@ -34,5 +44,13 @@ class ImageTransform {
   // (v / 255 - mean[c]) / std[c] for every byte value v, per channel.
   std::array<std::array<float, 256>, 3> m_lut{};
 };
+
+// "bilinear" | "bicubic"; anything else throws ft::UserError naming `what`.
+Interpolation interpolationFromName(const std::string& name, const std::string& what = "interpolation");
+const char* interpolationName(Interpolation interpolation);
+
+// torchvision's Resize(resizeSize) output size for a width x height image: the shorter side
+// becomes resizeSize, the other int(resizeSize * long / short).
+cv::Size shorterSideSize(int width, int height, int resizeSize);
 
 }  // namespace ft::data

@@ -53,10 +53,23 @@ nlohmann::json toJson(const ExportMetadata& m) {
           {"num_classes", m.classNames.size()},
           {"class_names", m.classNames},
           {"input_size", m.inputSize},
+          {"resize_size", m.resizeSize},
+          {"interpolation", m.interpolation},
           {"mean", m.mean},
           {"std", m.std},
           {"image_channels", m.imageChannels},
           {"source_run", m.sourceRun}};
+}
+
+data::TransformOptions evaluationTransform(const ExportMetadata& m) {
+  data::TransformOptions options;
+  options.inputSize = m.inputSize;
+  options.resizeSize = m.resizeSize;
+  options.interpolation = data::interpolationFromName(m.interpolation);
+  options.augment = false;
+  options.mean = m.mean;
+  options.std = m.std;
+  return options;
 }
 
 ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file) {
@@ -67,10 +80,16 @@ ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file
     m.inputSize = j.at("input_size").get<int>();
     m.mean = j.at("mean").get<std::array<float, 3>>();
     m.std = j.at("std").get<std::array<float, 3>>();
+    m.resizeSize = j.value("resize_size", 0);  // exports before resize_size: stretched
+    m.interpolation = j.value("interpolation", std::string("bilinear"));
     m.sourceRun = j.value("source_run", "");
     m.imageChannels = j.value("image_channels", 3);  // exports before image_channels: RGB
     if (m.classNames.empty() || m.inputSize <= 0) throw std::runtime_error("empty");
     if (m.imageChannels != 1 && m.imageChannels != 3) throw std::runtime_error("channels");
+    if (m.resizeSize != 0 && (m.resizeSize < m.inputSize || m.resizeSize > 16384))
+      throw std::runtime_error("resize");
+    if (m.interpolation != "bilinear" && m.interpolation != "bicubic")
+      throw std::runtime_error("interpolation");
     return m;
   } catch (const std::exception&) {
     throw UserError(file + ": the export metadata is incomplete or damaged; export the model again");

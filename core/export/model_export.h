@@ -14,6 +14,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "data/transforms.h"
 #include "models/classifier.h"
 #include "weights/official_weights.h"
 
@@ -23,6 +24,10 @@ struct ExportMetadata {
   std::string architecture;  // "resnet18"
   std::vector<std::string> classNames;
   int inputSize = 224;
+  // How images were resized (data::TransformOptions): 0 = stretched to the input size; > 0 =
+  // shorter side to resizeSize with `interpolation`, then a centre crop of the input size.
+  int resizeSize = 0;
+  std::string interpolation = "bilinear";
   std::array<float, 3> mean{0.485f, 0.456f, 0.406f};
   std::array<float, 3> std{0.229f, 0.224f, 0.225f};
   std::string sourceRun;  // run folder it came from, if any
@@ -33,6 +38,8 @@ struct ExportMetadata {
 };
 
 nlohmann::json toJson(const ExportMetadata& metadata);
+// The unaugmented transform that prepares an image as the model's validation images were.
+data::TransformOptions evaluationTransform(const ExportMetadata& metadata);
 ExportMetadata metadataFromJson(const nlohmann::json& json, const std::string& file);
 
 // Writes `path` (LibTorch archive) and `path` with extension .json, atomically, verified as

@@ -755,6 +755,8 @@ std::string onnxModelBytes(const models::Classifier& model, const ExportMetadata
   addProperty(proto, "mean", nlohmann::json(metadata.mean).dump());
   addProperty(proto, "std", nlohmann::json(metadata.std).dump());
   addProperty(proto, "image_channels", std::to_string(metadata.imageChannels));
+  addProperty(proto, "resize_size", std::to_string(metadata.resizeSize));
+  addProperty(proto, "interpolation", metadata.interpolation);
   addProperty(proto, "source_run", metadata.sourceRun);
   addProperty(proto, "producer", kProducer);
 
@@ -819,6 +821,8 @@ ExportMetadata readOnnxMetadata(const std::string& path) {
     json["mean"] = nlohmann::json::parse(props.at("mean"));
     json["std"] = nlohmann::json::parse(props.at("std"));
     if (props.count("image_channels")) json["image_channels"] = std::stoi(props.at("image_channels"));
+    if (props.count("resize_size")) json["resize_size"] = std::stoi(props.at("resize_size"));
+    if (props.count("interpolation")) json["interpolation"] = props.at("interpolation");
     if (props.count("source_run")) json["source_run"] = props.at("source_run");
   } catch (const std::exception&) {
     throw UserError(

@@ -41,11 +41,7 @@ cv::Mat readImageForModel(const std::string& file, int imageChannels) {
 }
 
 torch::Tensor preprocessImage(const cv::Mat& image, const ExportMetadata& metadata) {
-  data::TransformOptions options;
-  options.inputSize = metadata.inputSize;
-  options.augment = false;
-  options.mean = metadata.mean;
-  options.std = metadata.std;
+  const data::TransformOptions options = evaluationTransform(metadata);
   const data::ImageTransform transform(options);
   torch::Tensor out = torch::empty({3, options.inputSize, options.inputSize}, torch::kFloat32);
   std::mt19937_64 unused;  // no augmentation: nothing is drawn

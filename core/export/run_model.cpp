@@ -33,6 +33,9 @@ RunModel loadRunModel(const std::string& runDir, const std::string& which) {
     loaded.metadata.inputSize = state.at("input_size").get<int>();
     loaded.metadata.mean = state.at("mean").get<std::array<float, 3>>();
     loaded.metadata.std = state.at("std").get<std::array<float, 3>>();
+    loaded.metadata.resizeSize = state.value("resize_size", 0);  // runs before resize_size: stretched
+    loaded.metadata.interpolation = state.value("interpolation", std::string("bilinear"));
+    (void)data::ImageTransform(evaluationTransform(loaded.metadata));  // damaged values throw here
   } catch (const std::exception&) {
     throw UserError(loaded.checkpoint +
                     ": the checkpoint's state is incomplete or damaged; use the other one (best/last)");
@@ -69,11 +72,7 @@ torch::Tensor validationSampleBatch(const RunModel& run, int count, std::string*
     if (whyNot) *whyNot = std::string("the run's validation data cannot be opened: ") + e.what();
     return {};
   }
-  data::TransformOptions options;
-  options.inputSize = run.metadata.inputSize;
-  options.augment = false;
-  options.mean = run.metadata.mean;
-  options.std = run.metadata.std;
+  const data::TransformOptions options = evaluationTransform(run.metadata);
   const data::ImageTransform transform(options);
   const auto& view = opened.validation;
   const std::int64_t n = std::min<std::int64_t>(count, std::int64_t(view.indices.size()));

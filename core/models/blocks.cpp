@@ -7,17 +7,35 @@
 
 namespace ft::models {
 
+namespace {
+
+// ReLU6 in bfloat16: LibTorch 1.13 has no bfloat16 hardtanh backward on the CPU
+// ("hardshrink_backward_cpu not implemented for 'BFloat16'"). The forward is hardtanh's own
+// kernel (one pass); the backward is hardtanh's gradient, 1 strictly inside (0, 6), else 0.
+struct Relu6Bfloat16 : torch::autograd::Function<Relu6Bfloat16> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* context, const torch::Tensor& x) {
+    context->save_for_backward({x});
+    return torch::hardtanh(x, 0.0, 6.0);
+  }
+  static torch::autograd::tensor_list backward(torch::autograd::AutogradContext* context,
+                                               torch::autograd::tensor_list gradients) {
+    const auto x = context->get_saved_variables()[0];
+    const auto outside = x.le(0.0).logical_or_(x.ge(6.0));
+    return {gradients[0].masked_fill(outside, 0.0)};
+  }
+};
+
+}  // namespace
+
 torch::Tensor activate(Activation activation, const torch::Tensor& x) {
   switch (activation) {
     case Activation::None: return x;
     case Activation::ReLU: return torch::relu(x);
     case Activation::ReLU6: {
-      // LibTorch 1.13 has no bfloat16 hardtanh backward on the CPU ("hardshrink_backward_cpu
-      // not implemented for 'BFloat16'"): the same values and gradient (1 strictly inside
-      // (0, 6), else 0) from masks.
-      if (x.scalar_type() != torch::kBFloat16) return torch::hardtanh(x, 0.0, 6.0);
-      const auto inside = x.gt(0.0).logical_and(x.lt(6.0)).to(x.scalar_type());
-      return x * inside + x.ge(6.0).to(x.scalar_type()) * 6.0;
+      // Without a gradient to compute (a frozen backbone, evaluation) hardtanh itself.
+      if (x.scalar_type() != torch::kBFloat16 || !x.requires_grad() || !torch::GradMode::is_enabled())
+        return torch::hardtanh(x, 0.0, 6.0);
+      return Relu6Bfloat16::apply(x);
     }
     case Activation::Hardswish: return torch::hardswish(x);
     case Activation::SiLU: return torch::silu(x);

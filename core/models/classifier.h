@@ -38,6 +38,10 @@ struct ArchitectureInfo {
   // The input side must be a multiple of this (ViT: its 16-px patches). Such a model is built
   // for one size (ClassifierImpl::builtInputSize).
   std::int64_t inputMultiple = 1;
+  // Mixed precision on a CPU runs the convolutions in channels-last (NHWC), where oneDNN's
+  // bfloat16 kernels are fastest; false for an architecture measured faster in NCHW
+  // (BENCHMARKS.md, "channels-last per architecture").
+  bool cpuChannelsLast = true;
 };
 
 class ClassifierImpl : public torch::nn::Module {

@@ -1,5 +1,7 @@
 #include "train/loader_options.h"
 
+#include "weights/official_weights.h"
+
 namespace ft::train {
 namespace {
 
@@ -17,6 +19,19 @@ data::LoaderOptions runLoaderOptions(const config::RunConfig& config, int batchS
 }
 
 }  // namespace
+
+data::TransformOptions trainingTransform(const config::RunConfig& config) {
+  data::TransformOptions transform;
+  transform.inputSize = config.transform.inputSize;
+  transform.cropPadding = config.transform.cropPadding;
+  transform.horizontalFlip = config.transform.horizontalFlip;
+  transform.augment = config.transform.cropPadding > 0 || config.transform.horizontalFlip;
+  const auto prep = weights::inputPreprocessing(config.transform.preprocessing, config.model.architecture,
+                                                config.model.weights, config.transform.inputSize);
+  transform.resizeSize = prep.resizeSize;
+  transform.interpolation = data::interpolationFromName(prep.interpolation);
+  return transform;
+}
 
 data::LoaderOptions trainingLoaderOptions(const config::RunConfig& config,
                                           const data::TransformOptions& transform) {

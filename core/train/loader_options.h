@@ -7,6 +7,12 @@
 
 namespace ft::train {
 
+// The training transform of `config`: input size, crop padding, flip (augmenting when either is
+// on) and transform.preprocessing resolved for the model's weights (weights::inputPreprocessing);
+// ImageNet normalisation ("dataset" statistics are the trainer's to measure). The validation
+// transform is the same with augment = false.
+data::TransformOptions trainingTransform(const config::RunConfig& config);
+
 // Training: config batch size, shuffled by the run's seed, its workers and prefetch, `transform`
 // as given (augmenting or not).
 data::LoaderOptions trainingLoaderOptions(const config::RunConfig& config,

@@ -118,7 +118,16 @@ void setConvolutionLayout(models::ClassifierImpl& model, bool channelsLast) {
 }
 
 TrainingPrecision precisionFor(const config::RunConfig& config, const torch::Device& device) {
-  return resolvePrecision(config.train.precision, config.train.validationPrecision, traitsOf(device));
+  TrainingPrecision p =
+      resolvePrecision(config.train.precision, config.train.validationPrecision, traitsOf(device));
+  if (p.channelsLast && device.is_cpu()) {
+    try {
+      p.channelsLast = models::architectureInfo(config.model.architecture).cpuChannelsLast;
+    } catch (const UserError&) {
+      // An unknown architecture: validate() names it; the layout does not matter.
+    }
+  }
+  return p;
 }
 
 torch::Tensor featuresIn(models::ClassifierImpl& model, const torch::Tensor& images, Precision precision,

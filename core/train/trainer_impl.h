@@ -151,6 +151,8 @@ struct Trainer::Impl {
             {"mean", evalTransform.mean},
             {"std", evalTransform.std},
             {"input_size", evalTransform.inputSize},
+            {"resize_size", evalTransform.resizeSize},
+            {"interpolation", data::interpolationName(evalTransform.interpolation)},
             {"precision", precisionName(precision.training)},
             {"loss_scaler", lossScaler ? lossScaler->state() : nlohmann::json()}};
   }

@@ -56,10 +56,13 @@ void Trainer::Impl::openData() {
 // the same without augmentation. "dataset" normalisation measures the training images.
 data::TransformOptions Trainer::Impl::makeTransforms() {
   const auto& c = config;
-  data::TransformOptions transform;
-  transform.inputSize = c.transform.inputSize;
-  transform.cropPadding = c.transform.cropPadding;
-  transform.horizontalFlip = c.transform.horizontalFlip;
+  data::TransformOptions transform = trainingTransform(c);
+  if (transform.resizeSize > 0)
+    log(LogLevel::Info,
+        "Preprocessing as torchvision prepares images for the published weights: shorter side to " +
+            std::to_string(transform.resizeSize) + " px (" +
+            data::interpolationName(transform.interpolation) + "), crop " +
+            std::to_string(transform.inputSize) + " px");
   if (c.transform.normalization == "dataset") {
     const auto stats = data::computeChannelStats(data.train, 2000, c.train.seed, c.transform.inputSize);
     transform.mean = stats.mean;
@@ -67,7 +70,6 @@ data::TransformOptions Trainer::Impl::makeTransforms() {
   }
   evalTransform = transform;
   evalTransform.augment = false;
-  transform.augment = c.transform.cropPadding > 0 || c.transform.horizontalFlip;
   return transform;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -148,6 +149,23 @@ const OfficialWeights& officialWeightsFor(const std::string& architecture, const
   }
   throw UserError("torchvision publishes no " + variant + " weights for " + display +
                   "; use imagenet (IMAGENET1K_V1)");
+}
+
+InputPreprocessing inputPreprocessing(const std::string& mode, const std::string& architecture,
+                                      const std::string& weights, int inputSize) {
+  const bool official = isOfficialWeightsName(weights);
+  if (mode == "stretch" || (mode == "auto" && !official)) return {};
+  if (mode != "weights" && mode != "auto")
+    throw UserError("transform.preprocessing must be auto, stretch or weights (got \"" + mode.substr(0, 40) +
+                    "\")");
+  const OfficialWeights& w = officialWeightsFor(architecture, official ? weights : "imagenet");
+  InputPreprocessing p;
+  p.resizeSize = std::max(inputSize, static_cast<int>(std::lround(static_cast<double>(inputSize) *
+                                                                  w.preprocessing.resizeSize /
+                                                                  w.preprocessing.cropSize)));
+  p.interpolation = w.preprocessing.interpolation;
+  p.variant = w.variant;
+  return p;
 }
 
 std::string weightsCacheDir() { return cacheHome() + "/finetune-studio/weights"; }

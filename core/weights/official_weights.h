@@ -52,6 +52,23 @@ bool isOfficialWeightsName(const std::string& name);
 const OfficialWeights& officialWeightsFor(const std::string& architecture,
                                           const std::string& name = "imagenet");
 
+// How a run turns an image into its input (transform.preprocessing resolved):
+// resizeSize 0 = stretch the whole image to the input size (bilinear); > 0 = shorter side to
+// resizeSize with `interpolation`, then a centre (or, augmenting, random) crop of the input size.
+struct InputPreprocessing {
+  int resizeSize = 0;
+  std::string interpolation = "bilinear";
+  // The published weights whose recipe this follows ("IMAGENET1K_V1"), "" when stretching.
+  std::string variant;
+};
+
+// `mode` as transform.preprocessing: "stretch", "weights" (the recipe of `weights` when it
+// names published weights, else of the architecture's IMAGENET1K_V1) or "auto" (weights when
+// `weights` names published weights, else stretch). The recipe is scaled to `inputSize`:
+// torchvision's resize 256 / crop 224 at input 32 resizes to round(32 * 256 / 224) = 37.
+InputPreprocessing inputPreprocessing(const std::string& mode, const std::string& architecture,
+                                      const std::string& weights, int inputSize);
+
 constexpr const char* kDefaultWeightsBaseUrl = "https://download.pytorch.org/models";
 constexpr const char* kWeightsBaseUrlVariable = "FINETUNE_WEIGHTS_BASE_URL";
 

@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <opencv2/imgproc.hpp>
 
+#include <set>
+
+#include "common/error.h"
 #include "data/in_memory_dataset.h"
 #include "data/random.h"
 #include "data/stats.h"
@@ -195,6 +198,107 @@ TEST(Transform, RejectsBadInput) {
   TransformOptions bad = plain(4);
   bad.std[1] = 0.f;
   EXPECT_ANY_THROW(ImageTransform{bad});
+}
+
+// A width x height one-channel image whose byte at (y, x) is 1 + y * width + x.
+cv::Mat numbered(int width, int height) {
+  cv::Mat image(height, width, CV_8UC1);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      image.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(1 + y * width + x);
+  return image;
+}
+
+// The first plane of `out` (size x size) equals src's window at (top, left).
+bool isWindow(const std::vector<float>& out, const cv::Mat& src, int size, int top, int left) {
+  for (int y = 0; y < size; ++y)
+    for (int x = 0; x < size; ++x)
+      if (out[y * size + x] != src.at<std::uint8_t>(y + top, x + left) / 255.0f) return false;
+  return true;
+}
+
+TEST(Transform, ShorterSideSizeTruncatesAsTorchvision) {
+  // torchvision.transforms.Resize(256) on 640x480: (341, 256), the long side truncated.
+  EXPECT_EQ(shorterSideSize(640, 480, 256), cv::Size(341, 256));
+  EXPECT_EQ(shorterSideSize(480, 640, 256), cv::Size(256, 341));
+  EXPECT_EQ(shorterSideSize(28, 28, 37), cv::Size(37, 37));
+  EXPECT_EQ(shorterSideSize(100, 299, 232), cv::Size(232, 693));  // 232 * 299 / 100 = 693.68
+  EXPECT_EQ(interpolationFromName("bicubic"), Interpolation::Bicubic);
+  EXPECT_STREQ(interpolationName(Interpolation::Bilinear), "bilinear");
+  EXPECT_THROW(interpolationFromName("nearest"), ft::UserError);
+}
+
+TEST(Transform, CentreCropMatchesTorchvisionCenterCrop) {
+  // 9 x 6 image, shorter side already 6: no resize. CenterCrop(4): top = int(round(1.0)) = 1,
+  // left = int(round(2.5)) = 2 (Python rounds half to even).
+  TransformOptions options = plain(4);
+  options.resizeSize = 6;
+  const ImageTransform transform(options);
+  const cv::Mat src = numbered(9, 6);
+  const auto out = run(transform, src, 7);
+  EXPECT_TRUE(isWindow(out, src, 4, 1, 2));
+  // Portrait: 6 wide, 9 high: top = round(2.5) = 2, left = 1.
+  const cv::Mat tall = numbered(6, 9);
+  EXPECT_TRUE(isWindow(run(transform, tall, 7), tall, 4, 2, 1));
+  // Gray replicated to every channel.
+  for (int i = 0; i < 16; ++i) ASSERT_EQ(out[i], out[16 + i]);
+  // Odd margin 3 x 3 at 7 x 7 -> 4: round(1.5) = 2.
+  const cv::Mat square = numbered(7, 7);
+  TransformOptions seven = plain(4);
+  seven.resizeSize = 7;
+  EXPECT_TRUE(isWindow(run(ImageTransform(seven), square, 1), square, 4, 2, 2));
+}
+
+TEST(Transform, RandomCropCoversTheResizedImageOnly) {
+  TransformOptions options = plain(4);
+  options.resizeSize = 6;
+  options.augment = true;
+  options.cropPadding = 0;
+  options.horizontalFlip = false;
+  const ImageTransform transform(options);
+  const cv::Mat src = numbered(9, 6);
+  std::set<std::pair<int, int>> seen;
+  for (std::uint64_t seed = 0; seed < 400; ++seed) {
+    const auto out = run(transform, src, seed);
+    bool found = false;
+    for (int top = 0; top <= 2 && !found; ++top)
+      for (int left = 0; left <= 5 && !found; ++left)
+        if (isWindow(out, src, 4, top, left)) seen.insert({top, left}), found = true;
+    ASSERT_TRUE(found) << "seed " << seed << ": the crop left the image";
+  }
+  EXPECT_EQ(seen.size(), 18u);  // every one of the 3 x 6 positions
+}
+
+TEST(Transform, ShrinkingAveragesEachArea) {
+  // 8 x 8 -> shorter side 4 (a 2x reduction) then crop 4: each output is its 2 x 2 block's mean.
+  cv::Mat src(8, 8, CV_8UC1);
+  for (int y = 0; y < 8; ++y)
+    for (int x = 0; x < 8; ++x)
+      src.at<std::uint8_t>(y, x) = static_cast<std::uint8_t>(8 * (y / 2 * 4 + x / 2) + 4 * ((x + y) % 2));
+  TransformOptions options = plain(4);
+  options.resizeSize = 4;
+  const auto out = run(ImageTransform(options), src, 1);
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 4; ++x)
+      ASSERT_FLOAT_EQ(out[y * 4 + x], (8 * (y * 4 + x) + 2) / 255.0f) << y << "," << x;
+  // Enlarging uses the chosen interpolation: bicubic overshoots at an edge, bilinear does not.
+  cv::Mat step(4, 4, CV_8UC1, cv::Scalar(0));
+  step.colRange(2, 4).setTo(200);
+  TransformOptions up = plain(8);
+  up.resizeSize = 8;
+  const auto linear = run(ImageTransform(up), step, 1);
+  up.interpolation = Interpolation::Bicubic;
+  const auto cubic = run(ImageTransform(up), step, 1);
+  EXPECT_LE(*std::max_element(linear.begin(), linear.begin() + 64), 200 / 255.0f);
+  EXPECT_GT(*std::max_element(cubic.begin(), cubic.begin() + 64), 200 / 255.0f);
+}
+
+TEST(Transform, RejectsAResizeSmallerThanTheInput) {
+  TransformOptions options = plain(32);
+  options.resizeSize = 31;
+  EXPECT_THROW(ImageTransform{options}, ft::UserError);
+  options.resizeSize = 32;
+  EXPECT_NO_THROW(ImageTransform{options});
 }
 
 TEST(Stats, MeanAndStdOfKnownImages) {

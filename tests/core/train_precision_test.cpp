@@ -297,6 +297,19 @@ TEST(Autocast, Relu6InBf16HasHardtanhsValuesAndGradient) {
   yb.sum().backward();
   EXPECT_TRUE(torch::equal(yb.to(torch::kFloat32), y.to(torch::kFloat32).detach()));
   EXPECT_TRUE(torch::equal(xb.grad().to(torch::kFloat32), x.grad().to(torch::kFloat32)));
+  // A channels-last activation keeps its layout through the gradient; without a gradient to
+  // compute (a frozen backbone) the values are the same.
+  auto image =
+      (torch::randn({2, 8, 5, 5}) * 5).to(torch::kBFloat16).contiguous(torch::MemoryFormat::ChannelsLast);
+  image.requires_grad_(true);
+  auto out = models::activate(models::Activation::ReLU6, image);
+  out.backward(torch::ones_like(out));
+  EXPECT_TRUE(torch::equal(out, torch::hardtanh(image.detach(), 0.0, 6.0)));
+  EXPECT_TRUE(image.grad().is_contiguous(torch::MemoryFormat::ChannelsLast));
+  EXPECT_TRUE(torch::equal(image.grad(),
+                           image.detach().gt(0).logical_and(image.detach().lt(6)).to(torch::kBFloat16)));
+  torch::NoGradGuard noGrad;
+  EXPECT_TRUE(torch::equal(models::activate(models::Activation::ReLU6, image), out.detach()));
 }
 
 // The fused Adam step on channels-last weights (mixed precision) is the same update as on

@@ -103,6 +103,7 @@ class WizardTest final : public QObject {
     config.transform.cropPadding = 2;
     config.transform.horizontalFlip = false;
     config.transform.normalization = "dataset";
+    config.transform.preprocessing = "weights";
     config.model.architecture = "resnet34";
     config.model.weights = "imagenet";
     config.optim.optimizer = "sgd";
@@ -136,6 +137,7 @@ class WizardTest final : public QObject {
     QCOMPARE(child<QComboBox>(&wizard, "recalibrateBatchNorm")->currentData().toInt(), 300);
     QVERIFY(child<QComboBox>(&wizard, "recalibrateBatchNorm")->currentText().contains(QLatin1String("300")));
     QVERIFY(child<QRadioButton>(&wizard, "weightsImageNet")->isChecked());
+    QCOMPARE(child<QComboBox>(&wizard, "preprocessing")->currentData().toString(), QStringLiteral("weights"));
     QCOMPARE(QString::fromStdString(ft::config::toJson(wizard.currentConfig()).dump(1)),
              QString::fromStdString(ft::config::toJson(config).dump(1)));
     // The cache needs BatchNorm held: releasing BatchNorm turns the cache off, never an invalid
@@ -156,6 +158,9 @@ class WizardTest final : public QObject {
     wizard.next();
     QCOMPARE(wizard.currentStep(), StudioWizard::ModelStep);
     child<QSpinBox>(&wizard, "inputSize")->setValue(32);
+    // Resized as the ImageNet weights were trained: at 32 px, shorter side 37 then a crop.
+    auto* preprocessing = child<QComboBox>(&wizard, "preprocessing");
+    preprocessing->setCurrentIndex(preprocessing->findData(QStringLiteral("weights")));
     QTRY_VERIFY_WITH_TIMEOUT(!wizard.modelPage()->isDescribing(), 60000);
     // torchvision's resnet18 with a 10-class head.
     QVERIFY(child<QLabel>(&wizard, "parameterCounts")->text().contains(QLocale().toString(11181642)));
@@ -169,6 +174,10 @@ class WizardTest final : public QObject {
     wizard.next();
     QCOMPARE(wizard.currentStep(), StudioWizard::ReviewStep);
     QVERIFY(wizard.canGoNext());
+    QVERIFY2(child<QLabel>(&wizard, "configSummary")
+                 ->text()
+                 .contains(QStringLiteral("shorter side resized to 37 px")),
+             qPrintable(child<QLabel>(&wizard, "configSummary")->text()));
     QTRY_VERIFY_WITH_TIMEOUT(!wizard.reviewPage()->isMeasuring(), 120000);
     QVERIFY2(wizard.reviewPage()->estimateText().contains(
                  QStringLiteral("%1 real batches").arg(ft::ui::ReviewPage::kEstimateBatches)),
