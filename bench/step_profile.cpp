@@ -44,6 +44,7 @@ struct Options {
   bool channelsLast = false;
   bool inputChannelsLast = false;  // only the input batch in NHWC; weights stay NCHW
   bool bf16 = false;
+  bool engineLayout = false;   // channels-last where the architecture's card says (the engine)
   bool inferenceMode = false;  // evaluation under InferenceMode instead of NoGradGuard
   bool fusedAdam = false;      // train::FusedAdam instead of torch::optim::Adam
   bool json = false;
@@ -164,10 +165,13 @@ int main(int argc, char** argv) {
   app.add_flag("--input-channels-last", o.inputChannelsLast,
                "inputs in channels-last format, weights left NCHW (what the engine does)");
   app.add_flag("--bf16", o.bf16, "bfloat16 autocast for forward (CPU autocast)");
+  app.add_flag("--engine-layout", o.engineLayout,
+               "with --bf16: channels-last only for architectures measured faster in it, as the engine");
   app.add_flag("--inference-mode", o.inferenceMode, "evaluate under InferenceMode, not NoGradGuard");
   app.add_flag("--fused-adam", o.fusedAdam, "one-pass Adam step (train::FusedAdam)");
   app.add_flag("--json", o.json, "print one JSON object");
   CLI11_PARSE(app, argc, argv);
+  if (o.engineLayout) o.channelsLast = o.bf16 && ft::models::architectureInfo(o.architecture).cpuChannelsLast;
 
   torch::set_num_threads(o.threads > 0 ? o.threads : int(std::thread::hardware_concurrency()));
   ft::config::RunConfig config;

@@ -1023,8 +1023,28 @@ Predicted: %2
         <translation>最后的全连接层（%1）会被替换为新的输出头，数据集的每个类别对应一个输出。</translation>
     </message>
     <message>
-        <source>%1 takes %2 px images only: its position embedding has one row per 16×16 patch of that size.</source>
-        <translation>%1 只接受 %2 像素的图像：它的位置嵌入为该尺寸的每个 16×16 图块各有一行。</translation>
+        <source>%1 cuts images into %2×%2 patches: the input size is a multiple of %2 px (ImageNet weights were trained at 224 px; at another size their position embedding is resampled).</source>
+        <translation>%1 把图像切成 %2×%2 的图块：输入尺寸须为 %2 像素的倍数（ImageNet 权重在 224 像素下训练；换成其他尺寸时会重新采样其位置嵌入）。</translation>
+    </message>
+    <message>
+        <source>Resize:</source>
+        <translation>缩放方式：</translation>
+    </message>
+    <message>
+        <source>Automatic (as the weights when they are ImageNet&apos;s)</source>
+        <translation>自动（使用 ImageNet 权重时按权重的方式）</translation>
+    </message>
+    <message>
+        <source>Stretch the whole image to the input size</source>
+        <translation>将整张图像拉伸到输入尺寸</translation>
+    </message>
+    <message>
+        <source>As the weights were trained: shorter side, then centre crop</source>
+        <translation>按权重训练时的方式：先缩放短边，再中心裁剪</translation>
+    </message>
+    <message>
+        <source>torchvision prepares images for its ImageNet weights by resizing the shorter side (for most, to 256 px for a 224-px input) and cropping the centre; training crops at random. Stretching keeps the whole image, as small data sets like Fashion-MNIST want.</source>
+        <translation>torchvision 为其 ImageNet 权重准备图像时，先缩放短边（多数模型在 224 像素输入时缩放到 256 像素），再裁剪中心区域；训练时随机裁剪。拉伸则保留整张图像，适合 Fashion-MNIST 这类小型数据集。</translation>
     </message>
 </context>
 <context>
@@ -1447,10 +1467,6 @@ Predicted: %2
         <translation>重新测量</translation>
     </message>
     <message>
-        <source>%1, %2; input %3×%3 px, %4</source>
-        <translation>%1，%2；输入 %3×%3 像素，%4</translation>
-    </message>
-    <message>
         <source>normalisation measured on the data set</source>
         <translation>按本数据集统计值归一化</translation>
     </message>
@@ -1539,6 +1555,26 @@ Predicted: %2
     <message>
         <source>; BatchNorm statistics re-estimated from %1 training images before each validation</source>
         <translation>；每次验证前用 %1 张训练图像重新估计 BatchNorm 统计量</translation>
+    </message>
+    <message>
+        <source>shorter side resized to %1 px (%2), then a %3-px crop</source>
+        <translation>短边缩放到 %1 像素（%2），再裁剪 %3 像素</translation>
+    </message>
+    <message>
+        <source>bicubic</source>
+        <translation>双三次插值</translation>
+    </message>
+    <message>
+        <source>bilinear</source>
+        <translation>双线性插值</translation>
+    </message>
+    <message>
+        <source>whole image stretched to it</source>
+        <translation>整张图像拉伸到该尺寸</translation>
+    </message>
+    <message>
+        <source>%1, %2; input %3×%3 px (%5), %4</source>
+        <translation>%1，%2；输入 %3×%3 像素（%5），%4</translation>
     </message>
 </context>
 <context>

@@ -86,7 +86,8 @@ const ArchitectureInfo& infoNamed(const char* name) {
 
 const std::vector<ArchitectureInfo>& mobilenetArchitectures() {
   // Signatures: V2's blocks keep their body in "conv", V3's in "block"; V3-Large has 15 blocks
-  // (features.16 is its last convolution), V3-Small 11 (features.12).
+  // (features.16 is its last convolution), V3-Small 11 (features.12). V2 and V3-Small train
+  // faster in NCHW even in bfloat16 (BENCHMARKS.md, "channels-last per architecture").
   static const std::vector<ArchitectureInfo> infos = {
       {"mobilenet_v2",
        "MobileNetV2",
@@ -94,7 +95,10 @@ const std::vector<ArchitectureInfo>& mobilenetArchitectures() {
        224,
        1280,
        "classifier.1",
-       {"features.1.conv.0.0.weight", "features.18.0.weight", "!features.19.0.weight"}},
+       {"features.1.conv.0.0.weight", "features.18.0.weight", "!features.19.0.weight"},
+       1,
+       1,
+       false},
       {"mobilenet_v3_small",
        "MobileNetV3-Small",
        "mobilenet",
@@ -102,7 +106,10 @@ const std::vector<ArchitectureInfo>& mobilenetArchitectures() {
        1024,
        "classifier.3",
        {"features.1.block.0.0.weight", "features.12.0.weight", "!features.13.0.weight",
-        "classifier.0.weight"}},
+        "classifier.0.weight"},
+       1,
+       1,
+       false},
       {"mobilenet_v3_large",
        "MobileNetV3-Large",
        "mobilenet",

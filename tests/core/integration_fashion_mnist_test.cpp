@@ -2,7 +2,7 @@
 // must land clearly above chance (10%). From random weights: nothing downloads here.
 // MobileNetV3-Small validates through BatchNorm recalibration (automatic for its momentum of
 // 0.01): without it its eval-mode statistics trail a short run and it scores chance (10%), in
-// PyTorch too.
+// PyTorch too. EfficientNet-B0 (stochastic depth, SE blocks) needs a third epoch.
 #include <filesystem>
 
 #include <gtest/gtest.h>
@@ -52,6 +52,8 @@ TEST_P(Integration, FashionMnistSubsetLearns) {
 
 INSTANTIATE_TEST_SUITE_P(Zoo, Integration,
                          ::testing::Values(Case{"resnet18", 1, 60.0},
-                                           // 52.9% (10.0% without recalibration)
-                                           Case{"mobilenet_v3_small", 2, 40.0}),
+                                           // 58.9% (10.0% without recalibration)
+                                           Case{"mobilenet_v3_small", 2, 40.0},
+                                           // 37.9% in bfloat16, 33.9% in float32 (2 epochs: 27.7%)
+                                           Case{"efficientnet_b0", 3, 25.0}),
                          [](const ::testing::TestParamInfo<Case>& info) { return info.param.architecture; });

@@ -143,6 +143,31 @@ TEST(PrecisionResolution, ExplicitSettings) {
   EXPECT_NE(fp32Validation.reason.find("validation in float32"), std::string::npos) << fp32Validation.reason;
 }
 
+// Channels-last only where it was measured to win (BENCHMARKS.md, "channels-last per
+// architecture"): MobileNetV2, MobileNetV3-Small and ConvNeXt-Tiny train faster in NCHW.
+TEST(PrecisionConfig, ChannelsLastFollowsTheArchitectureOnTheCpu) {
+  config::RunConfig c;
+  c.train.precision = "bfloat16";
+  const torch::Device cpu(torch::kCPU);
+  for (const char* nhwc : {"resnet18", "resnet50", "mobilenet_v3_large", "efficientnet_b0", "vgg16"}) {
+    c.model.architecture = nhwc;
+    const auto p = train::precisionFor(c, cpu);
+    EXPECT_EQ(p.training, Precision::BFloat16) << nhwc;
+    EXPECT_TRUE(p.channelsLast) << nhwc;
+  }
+  for (const char* nchw : {"mobilenet_v2", "mobilenet_v3_small", "convnext_tiny"}) {
+    c.model.architecture = nchw;
+    const auto p = train::precisionFor(c, cpu);
+    EXPECT_EQ(p.training, Precision::BFloat16) << nchw;
+    EXPECT_FALSE(p.channelsLast) << nchw;
+    EXPECT_FALSE(models::architectureInfo(nchw).cpuChannelsLast) << nchw;
+  }
+  // float32 never changes the layout.
+  c.train.precision = "float32";
+  c.model.architecture = "resnet18";
+  EXPECT_FALSE(train::precisionFor(c, cpu).channelsLast);
+}
+
 TEST(PrecisionConfig, AcceptsTheFourSettingsAndOldFrozenPrecision) {
   config::RunConfig c;
   EXPECT_EQ(c.train.precision, "auto");
