@@ -39,6 +39,7 @@ std::string minutesAndSeconds(double seconds) {
 int runTrainer(ft::api::Trainer& trainer, bool json) {
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
+  std::signal(SIGHUP, onSignal);  // the terminal closed: stop as cleanly as on SIGTERM
   std::atomic<bool> done{false};
   // Signal handlers may only set a flag; this thread turns it into a clean stop request.
   std::thread watcher([&] {
@@ -100,6 +101,7 @@ int runEvaluate(const std::string& runDir, const std::string& which, bool cached
   if (!report) {
     std::signal(SIGINT, onSignal);
     std::signal(SIGTERM, onSignal);
+    std::signal(SIGHUP, onSignal);
     const bool tty = !json && ::isatty(2) == 1;
     if (!json) std::fprintf(stderr, "Evaluating checkpoint %s of %s\n", which.c_str(), runDir.c_str());
     int shownPercent = -1;

@@ -1,6 +1,6 @@
 #pragma once
 // finetune-cli's commands, each returning the process's exit code: 0 done, 1 error (the
-// message names the file or field and the fix), 130 stopped by SIGINT/SIGTERM.
+// message names the file or field and the fix), 130 stopped by SIGINT/SIGTERM/SIGHUP.
 #include <atomic>
 #include <string>
 #include <vector>
@@ -13,7 +13,7 @@ namespace ft::cli {
 constexpr int kExitFailed = 1;
 constexpr int kExitStopped = 130;
 
-// Set by the SIGINT/SIGTERM handler; commands turn it into a clean stop.
+// Set by the SIGINT/SIGTERM/SIGHUP handler; commands turn it into a clean stop.
 extern std::atomic<bool> g_interrupted;
 
 // `train` / `resume`: runs to the end or to a signal (a checkpoint is kept).

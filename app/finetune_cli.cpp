@@ -5,6 +5,7 @@
 //   finetune-cli export RUN_DIR [--checkpoint best|last] [--output FILE] [--format pt|pth|safetensors|onnx]
 //   finetune-cli predict --model FILE [--top-k 5] IMAGES...   classify image files with an export
 //   finetune-cli evaluate RUN_DIR [--checkpoint best|last] [--cached] [--samples]
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -33,6 +34,9 @@ using ft::cli::runTrainer;
 using ft::config::RunConfig;
 
 int main(int argc, char** argv) {
+  // A file-size limit (ulimit -f) makes writes fail with EFBIG, reported like a full disk,
+  // instead of killing the process with SIGXFSZ mid-write.
+  std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"FineTune Studio command line: fine-tune pretrained image classifiers"};
   app.require_subcommand(1);
 

@@ -1,6 +1,8 @@
 // finetune-studio: the desktop wizard. Everything lives in finetune_ui; this only sets up the
 // application (identity for QSettings, event types, language) and shows the window. The GUI
 // benchmark (bench/gui_overhead.py) drives the same window from bench/studio_bench.cpp.
+#include <csignal>
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFileInfo>
@@ -12,6 +14,7 @@
 #include "studio_wizard.h"
 
 int main(int argc, char* argv[]) {
+  std::signal(SIGXFSZ, SIG_IGN);  // a file-size limit: write errors the studio reports, not a kill
   QApplication app(argc, argv);
   QCoreApplication::setOrganizationName(QStringLiteral("FineTuneStudio"));
   QCoreApplication::setApplicationName(QStringLiteral("FineTune Studio"));

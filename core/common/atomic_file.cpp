@@ -21,6 +21,18 @@ void syncFile(const std::string& path) {
   if (rc != 0) throw UserError(path + ": cannot flush to disk: " + std::strerror(err));
 }
 
+// The rename itself reaches the disk only with its folder: without this a power cut right
+// after "saved" can still leave the old file (or none). Filesystems that cannot sync a folder
+// say EINVAL; that is not an error here.
+void syncParentFolder(const std::string& path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  const int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return;
+  ::fsync(fd);
+  ::close(fd);
+}
+
 }  // namespace
 
 void replaceFileAtomically(const std::string& path,
@@ -42,20 +54,34 @@ void replaceFileAtomically(const std::string& path,
     std::remove(temp.c_str());
     throw UserError(path + ": could not be replaced: " + std::strerror(err));
   }
+  syncParentFolder(path);
 }
 
 void writeFileAtomically(const std::string& path, const std::string& content) {
   replaceFileAtomically(path, [&](const std::string& temp) {
-    std::FILE* file = std::fopen(temp.c_str(), "wb");
-    if (!file)
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
       throw UserError(temp + ": cannot create: " + std::strerror(errno) +
                       "; check that the folder exists and is writable");
-    const std::size_t written = std::fwrite(content.data(), 1, content.size(), file);
-    const int err = errno;
-    const bool closed = std::fclose(file) == 0;
-    if (written != content.size() || !closed)
-      throw UserError(path + ": writing failed (" + std::strerror(err) +
-                      "); the disk may be full. The previous file is unchanged.");
+    // Every byte checked: a full disk (ENOSPC), a quota or a file-size limit (EFBIG) surface
+    // here as an error naming the file, never later as a torn file.
+    std::size_t done = 0;
+    int err = 0;
+    while (done < content.size()) {
+      const ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        err = n < 0 ? errno : ENOSPC;
+        break;
+      }
+      done += std::size_t(n);
+    }
+    if (err == 0 && ::fsync(fd) != 0) err = errno;
+    if (::close(fd) != 0 && err == 0) err = errno;
+    if (err != 0)
+      throw UserError(
+          path + ": writing failed (" + std::strerror(err) +
+          "); the disk may be full. Free some space and try again; the previous file is unchanged.");
   });
 }
 

@@ -1,9 +1,14 @@
 #include "config/run_config.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -16,6 +21,62 @@ namespace ft::config {
 namespace {
 
 using nlohmann::json;
+
+// A run configuration is two levels deep (section, key) and a few hundred bytes; these bounds
+// are far above any real one and keep hostile files from costing memory or stack.
+constexpr std::size_t kMaxNesting = 16;
+constexpr std::size_t kMaxStringLength = 4096;  // PATH_MAX: the longest path Linux opens
+constexpr std::uintmax_t kMaxFileBytes = 1 << 20;
+
+// A value as a message shows it: short and never recursive (a deeply nested value would
+// overflow the stack of json::dump, a long string would fill the terminal).
+std::string describe(const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: return "an object with " + std::to_string(value.size()) + " keys";
+    case json::value_t::array: return "an array of " + std::to_string(value.size()) + " items";
+    case json::value_t::string: {
+      const auto& text = value.get_ref<const std::string&>();
+      if (text.size() > 80) return "a string of " + std::to_string(text.size()) + " characters";
+      return value.dump();
+    }
+    default: return value.dump();
+  }
+}
+
+// The nesting depth of a document, counted without recursion; stops counting past the limit.
+std::size_t nestingDepth(const json& root) {
+  std::vector<std::pair<const json*, std::size_t>> pending{{&root, 1}};
+  std::size_t deepest = 0;
+  while (!pending.empty()) {
+    const auto [value, depth] = pending.back();
+    pending.pop_back();
+    deepest = std::max(deepest, depth);
+    if (deepest > kMaxNesting) break;
+    if (value->is_structured())
+      for (const auto& child : *value) pending.emplace_back(&child, depth + 1);
+  }
+  return deepest;
+}
+
+// An integer JSON number into T, or false when it is not one or does not fit.
+template <typename T>
+bool integerInto(const json& value, T& target) {
+  if (value.is_number_unsigned()) {
+    const auto u = value.get<std::uint64_t>();
+    if (u > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+    target = static_cast<T>(u);
+    return true;
+  }
+  if (!value.is_number_integer()) return false;
+  const auto i = value.get<std::int64_t>();  // negative here: non-negative ones are unsigned
+  if constexpr (std::is_unsigned_v<T>) {
+    return false;
+  } else {
+    if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min())) return false;
+    target = static_cast<T>(i);
+    return true;
+  }
+}
 
 // Reads the keys of one JSON section into a struct, rejecting unknown keys and wrong types.
 class SectionReader {
@@ -31,12 +92,39 @@ class SectionReader {
   void read(const std::string& key, T& target) {
     m_known.insert(key);
     if (!m_object || !m_object->contains(key)) return;
-    try {
-      target = m_object->at(key).get<T>();
-    } catch (const json::exception&) {
-      throw UserError("config: " + m_section + "." + key + " has the wrong type (" +
-                      m_object->at(key).dump() + "); expected " + typeName<T>());
+    const json& value = m_object->at(key);
+    const std::string field = m_section + "." + key;
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      // Range-checked before narrowing: nlohmann's get<int> wraps 4294967297 to 1.
+      if (value.is_number_integer() && !integerInto(value, target)) {
+        std::ostringstream out;
+        out << "config: " << field << " is " << value.dump() << ", outside the range of this field ("
+            << +std::numeric_limits<T>::min() << " to " << +std::numeric_limits<T>::max() << ")";
+        throw UserError(out.str());
+      }
+      if (value.is_number_integer()) return;
+    } else if constexpr (std::is_floating_point_v<T>) {
+      if (value.is_number()) {
+        target = value.get<T>();
+        return;
+      }
+    } else if constexpr (std::is_same_v<T, bool>) {
+      if (value.is_boolean()) {
+        target = value.get<bool>();
+        return;
+      }
+    } else {
+      if (value.is_string()) {
+        const auto& text = value.get_ref<const std::string&>();
+        if (text.size() > kMaxStringLength)
+          throw UserError("config: " + field + " is " + describe(value) + "; at most " +
+                          std::to_string(kMaxStringLength) + " are allowed");
+        target = text;
+        return;
+      }
     }
+    throw UserError("config: " + field + " has the wrong type (" + describe(value) + "); expected " +
+                    typeName<T>());
   }
 
   void rejectUnknownKeys() const {
@@ -190,7 +278,7 @@ json withLegacyKeys(const json& root) {
   const json legacy = train.at("frozen_precision");
   train.erase("frozen_precision");
   if (!legacy.is_string())
-    throw UserError("config: train.frozen_precision has the wrong type (" + legacy.dump() +
+    throw UserError("config: train.frozen_precision has the wrong type (" + describe(legacy) +
                     "); expected a string (it is now train.precision)");
   const std::string value = legacy.get<std::string>();
   if (value != "auto" && value != "float32" && value != "bfloat16")
@@ -203,6 +291,10 @@ json withLegacyKeys(const json& root) {
 }  // namespace
 
 RunConfig fromJson(const nlohmann::json& input) {
+  // Before any copy: copying or printing a deeply nested value recurses once per level.
+  if (nestingDepth(input) > kMaxNesting)
+    throw UserError("config: values nested more than " + std::to_string(kMaxNesting) +
+                    " levels deep; a run configuration has sections of plain values");
   const nlohmann::json root = withLegacyKeys(input);
   if (!root.is_object()) throw UserError("config: the top level must be a JSON object");
   for (const auto& item : root.items()) {
@@ -315,10 +407,16 @@ void validate(const RunConfig& c) {
 RunConfig loadConfigFile(const std::string& path) {
   std::ifstream in(path);
   if (!in) throw UserError(path + ": cannot open the run configuration; check the path");
+  std::error_code error;
+  const auto bytes = std::filesystem::file_size(path, error);
+  if (!error && bytes > kMaxFileBytes)
+    throw UserError(path + ": " + std::to_string(bytes) +
+                    " bytes is too large for a run configuration (at most " + std::to_string(kMaxFileBytes) +
+                    "); is it the right file?");
   json root;
   try {
     root = json::parse(in);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {  // also out_of_range.406: a number such as 1e309
     throw UserError(path + ": not valid JSON (" + std::string(e.what()) +
                     "); fix the file or save a new configuration");
   }

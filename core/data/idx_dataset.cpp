@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstdint>
+#include <vector>
+
+#include <unistd.h>
 
 #include "common/error.h"
 #include "data/gz_reader.h"
@@ -33,29 +37,50 @@ std::array<std::uint32_t, N> readHeader(GzReader& reader, const char* what) {
   return words;
 }
 
-// Reads exactly `expected` payload bytes, growing the buffer only as data arrives (a bogus
-// header cannot make us allocate gigabytes), then insists the file ends there.
+// Bytes of physical memory, or 0 when unknown.
+std::uint64_t physicalMemory() {
+  const long pages = ::sysconf(_SC_PHYS_PAGES), pageSize = ::sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && pageSize > 0 ? std::uint64_t(pages) * std::uint64_t(pageSize) : 0;
+}
+
+// Reads exactly `expected` payload bytes, then insists the file ends there. The data arrives in
+// chunks of 64 MiB (above glibc's largest mmap threshold, so each is its own mapping and goes
+// back to the system when freed): a bogus header cannot make us allocate more than the file
+// holds, and the one buffer of the final size is filled chunk by chunk while they are freed, so
+// the peak stays near the payload plus one chunk (a doubling vector peaked at 3x).
 std::vector<std::uint8_t> readPayload(GzReader& reader, std::size_t expected, const char* unit,
                                       std::size_t unitBytes) {
-  std::vector<std::uint8_t> data;
+  const std::uint64_t memory = physicalMemory();
+  if (memory > 0 && expected > memory)
+    throw UserError(reader.path() + ": the header announces " + std::to_string(expected / unitBytes) + " " +
+                    unit + " (" + std::to_string(expected >> 20) +
+                    " MiB), more than this machine's memory (" + std::to_string(memory >> 20) +
+                    " MiB). The file is damaged or not an IDX file.");
+  constexpr std::size_t kChunk = std::size_t{64} << 20;
+  std::vector<std::vector<std::uint8_t>> chunks;
   std::size_t have = 0;
-  std::size_t step = std::min<std::size_t>(expected, std::size_t{64} << 20);
   while (have < expected) {
-    data.resize(std::min(expected, have + step));
-    const std::size_t want = data.size() - have;
-    const std::size_t got = reader.read(data.data() + have, want);
+    chunks.emplace_back(std::min(kChunk, expected - have));
+    auto& chunk = chunks.back();
+    const std::size_t got = reader.read(chunk.data(), chunk.size());
     have += got;
-    if (got < want) {
+    if (got < chunk.size()) {
       throw UserError(reader.path() + ": truncated: the header announces " +
                       std::to_string(expected / unitBytes) + " " + unit + " but the file holds " +
                       std::to_string(have / unitBytes) + ". Download the file again.");
     }
-    step *= 2;
   }
   unsigned char extra = 0;
   if (reader.read(&extra, 1) != 0)
     throw UserError(reader.path() + ": longer than its header says (" + std::to_string(expected / unitBytes) +
                     " " + unit + " announced). The file is damaged or not an IDX file; download it again.");
+  if (chunks.size() == 1) return std::move(chunks.front());
+  std::vector<std::uint8_t> data;
+  data.reserve(expected);  // reserved pages are not touched until written
+  for (auto& chunk : chunks) {
+    data.insert(data.end(), chunk.begin(), chunk.end());
+    std::vector<std::uint8_t>().swap(chunk);
+  }
   return data;
 }
 

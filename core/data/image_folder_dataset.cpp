@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <string>
 #include <stdexcept>
 
 #include <opencv2/imgcodecs.hpp>
@@ -93,6 +95,14 @@ bool ImageFolderDataset::isImageExtension(const std::string& extension) {
                      [&](const char* known) { return ext == known; });
 }
 
+// OpenCV reads OPENCV_IO_MAX_IMAGE_PIXELS once, at the first decode, and refuses larger images
+// before allocating them (its default, 2^30 pixels, is 3 GB of RGB). Set before any decode, at
+// load time; a value the user set is kept.
+const bool kDecodedPixelLimitSet = [] {
+  ::setenv("OPENCV_IO_MAX_IMAGE_PIXELS", std::to_string(kMaxDecodedPixels).c_str(), /*overwrite=*/0);
+  return true;
+}();
+
 cv::Mat decodeImageFile(const fs::path& file, bool grayscale) {
   try {
     cv::Mat image = cv::imread(file.string(), grayscale ? cv::IMREAD_GRAYSCALE : cv::IMREAD_COLOR);
@@ -182,8 +192,10 @@ cv::Mat ImageFolderDataset::image(std::size_t index) const {
   const fs::path& path = file(index);
   cv::Mat image = decodeImageFile(path, m_options.grayscale);
   if (image.empty())
-    throw UserError(path.string() + ": cannot decode image (missing, damaged or unsupported " +
-                    "format). Remove or replace the file.");
+    throw ImageDecodeError(path.string(),
+                           "cannot decode image (missing, damaged, truncated, larger than " +
+                               std::to_string(kMaxDecodedPixels >> 20) +
+                               " megapixels, or an unsupported format). Remove or replace the file.");
   return image;
 }
 

@@ -7,6 +7,7 @@
 // bytes), so non-images, empty files and formats this OpenCV build cannot read are listed as
 // warnings and skipped. A file with a good signature but a damaged body only fails when decoded,
 // unless `verifyDecode` is set, which decodes every image once during the scan.
+#include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -52,6 +53,10 @@ class ImageFolderDataset : public Dataset {
   std::vector<int> m_labels;
   ScanReport m_report;
 };
+
+// The largest image decoded, in pixels (16384 x 16384, 768 MiB as RGB): OpenCV refuses larger
+// ones from their header, before allocating.
+constexpr std::size_t kMaxDecodedPixels = std::size_t{1} << 28;
 
 // Decodes one image file the way ImageFolderDataset does (RGB or grayscale); returns an empty
 // Mat if it cannot be decoded.

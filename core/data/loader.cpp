@@ -62,6 +62,8 @@ struct BatchLoader::Impl {
   std::vector<torch::Tensor> pool;
   std::size_t poolLimit;
   double waited = 0.0;
+  mutable std::mutex skippedMutex;
+  std::map<std::string, std::string> skipped;  // undecodable image -> why, over every epoch
 
   Impl(DataView v, LoaderOptions o)
       : view(std::move(v)),
@@ -130,6 +132,13 @@ struct BatchLoader::Impl {
         const cv::Mat image = view.dataset->image(index);
         transform.apply(image, images + i * floats, rng);
         labels[i] = view.dataset->label(index);
+      } catch (const ImageDecodeError& e) {
+        // A blank image the loss and the metrics ignore: the batch keeps its size and every
+        // other sample its place (the feature cache and a resumed epoch rely on positions).
+        std::fill(images + i * floats, images + (i + 1) * floats, 0.0f);
+        labels[i] = kSkippedLabel;
+        std::lock_guard<std::mutex> lock(skippedMutex);
+        skipped.emplace(e.path(), e.reason());
       } catch (const UserError&) {
         throw;
       } catch (const std::exception& e) {
@@ -237,6 +246,18 @@ std::vector<std::size_t> epochOrder(std::size_t n, bool shuffle, std::uint64_t s
 }
 
 void BatchLoader::startEpoch(int epoch, std::size_t firstBatch) { m_impl->start(epoch, firstBatch); }
+
+std::size_t BatchLoader::skippedCount() const {
+  std::lock_guard<std::mutex> lock(m_impl->skippedMutex);
+  return m_impl->skipped.size();
+}
+
+std::vector<ScanWarning> BatchLoader::skippedImages() const {
+  std::lock_guard<std::mutex> lock(m_impl->skippedMutex);
+  std::vector<ScanWarning> out;
+  for (const auto& [path, reason] : m_impl->skipped) out.push_back({path, reason});
+  return out;
+}
 
 std::optional<Batch> BatchLoader::next() { return m_impl->next(); }
 

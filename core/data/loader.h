@@ -52,6 +52,10 @@ class BatchLoader {
   std::optional<Batch> next();
   std::size_t batchesPerEpoch() const;
   std::size_t samplesPerEpoch() const;
+  // Images that could not be decoded so far, in any epoch (each once, sorted by path), and how
+  // many: their samples came as kSkippedLabel.
+  std::size_t skippedCount() const;
+  std::vector<ScanWarning> skippedImages() const;
   // Seconds the consumer spent waiting in next() since startEpoch (data-starvation figure).
   double waitSeconds() const;
 

@@ -35,12 +35,15 @@ const char* kMetadataKey = "finetune_export_metadata";
 
 torch::serialize::InputArchive openArchive(const std::string& path) {
   if (!fs::exists(path)) throw UserError(path + ": file not found; check the path");
+  const std::string whenDamaged =
+      ": not a readable LibTorch archive (truncated, damaged, or another format); export the model again "
+      "from its run";
+  run::checkArchive(path, whenDamaged);
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
   } catch (const c10::Error&) {
-    throw UserError(path + ": not a readable LibTorch archive (truncated, damaged, or another "
-                           "format); export the model again from its run");
+    throw UserError(path + whenDamaged);
   }
   return archive;
 }
@@ -295,7 +298,7 @@ void writeModelFile(const models::Classifier& model, const ExportMetadata& metad
       torch::serialize::OutputArchive archive;
       run::writeModelState(archive, *model);
       archive.write(kMetadataKey, c10::IValue(toJson(metadata).dump(2)));
-      replaceFileAtomically(file, [&](const std::string& temp) { archive.save_to(temp); });
+      writeFileAtomically(file, run::serializedArchive(archive));
       break;
     }
     case ExportFormat::TorchvisionPth: weights::writeTorchFile(file, models::stateDict(model)); break;
@@ -377,6 +380,14 @@ ExportVerification exportModel(const models::Classifier& model, const ExportMeta
     if (std::rename(staged.c_str(), path.c_str()) != 0)
       throw UserError(path + ": could not be replaced: " + std::strerror(errno) +
                       "; check the folder's permissions");
+  } catch (const UserError& e) {
+    std::error_code ignored;
+    fs::remove(staged, ignored);
+    // Messages about the staged copy (a full disk while writing it) name the file asked for.
+    std::string message = e.what();
+    for (auto at = message.find(staged); at != std::string::npos; at = message.find(staged, at + path.size()))
+      message.replace(at, staged.size(), path);
+    throw UserError(message);
   } catch (...) {
     std::error_code ignored;
     fs::remove(staged, ignored);

@@ -1,10 +1,13 @@
 #include "run/checkpoint.h"
 
+#include <filesystem>
 #include <sstream>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
 #include "models/classifier.h"
+#include "weights/mapped_file.h"
+#include "weights/zip_archive.h"
 
 namespace ft::run {
 namespace {
@@ -17,7 +20,51 @@ std::string shapeText(const torch::Tensor& t) {
   return out.str();
 }
 
+// Whether TorchScript source declares a method or function ("def" as a word at a line's start).
+bool declaresCode(const weights::ByteView& source) {
+  const std::string text(reinterpret_cast<const char*>(source.data()), source.size());
+  std::size_t line = 0;
+  while (line < text.size()) {
+    std::size_t first = text.find_first_not_of(" \t", line);
+    if (first != std::string::npos && text.compare(first, 4, "def ") == 0) return true;
+    const std::size_t end = text.find('\n', line);
+    if (end == std::string::npos) break;
+    line = end + 1;
+  }
+  return false;
+}
+
 }  // namespace
+
+void checkArchive(const std::string& path, const std::string& whenDamaged) {
+  weights::MappedFile file(path);
+  try {
+    weights::ZipReader zip(file.bytes());
+    for (const auto& entry : zip.entries()) {
+      const auto bytes = zip.read(entry);  // CRC-checked
+      const auto& name = entry.name;
+      const bool source = name.find("/code/") != std::string::npos && name.size() > 3 &&
+                          name.compare(name.size() - 3, 3, ".py") == 0;
+      if (source && declaresCode(bytes))
+        throw UserError(path + ": holds TorchScript code (" + name +
+                        "), which FineTune Studio never runs: loading it could execute anything. Use a "
+                        ".pth state dict or .safetensors file, or a .pt that FineTune Studio exported");
+    }
+  } catch (const weights::FormatError& e) {
+    throw UserError(path + whenDamaged + " [" + e.what() + "]");
+  }
+}
+
+// Into memory, then to disk through writeFileAtomically: LibTorch's own file writer cannot
+// report a full disk (its destructor throws and the process aborts, leaving the temporary).
+std::string serializedArchive(torch::serialize::OutputArchive& archive) {
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, std::size_t size) {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  return bytes;
+}
 
 // Contiguous float32 whatever layout training used (channels-last in mixed precision): the
 // file is the same for every precision.
@@ -75,11 +122,12 @@ void saveCheckpoint(const std::string& path, const torch::nn::Module& model,
     archive.write("optimizer", optimizerArchive);
   }
   archive.write(kStateKey, c10::IValue(state.dump()));
-  replaceFileAtomically(path, [&](const std::string& temp) { archive.save_to(temp); });
+  writeFileAtomically(path, serializedArchive(archive));
 }
 
 std::string openCheckpoint(torch::serialize::InputArchive& archive, const std::string& path,
                            const std::string& whenDamaged) {
+  checkArchive(path, whenDamaged);
   try {
     archive.load_from(path);
   } catch (const c10::Error&) {
@@ -110,6 +158,27 @@ nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
     }
   }
   return nlohmann::json::parse(state);
+}
+
+std::vector<std::string> removeStaleTemporaries(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> removed;
+  for (const auto& folder : {fs::path(dir), fs::path(dir) / "checkpoints", fs::path(dir) / "exports"}) {
+    std::error_code error;
+    for (fs::directory_iterator it(folder, error), end; !error && it != end; it.increment(error)) {
+      const std::string name = it->path().filename().string();
+      const auto at = name.rfind(".tmp-");
+      std::error_code fileError;
+      if (at == std::string::npos || at == 0 || !it->is_regular_file(fileError)) continue;
+      const std::string pid = name.substr(at + 5);
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      const auto bytes = fs::file_size(it->path(), fileError);
+      const std::string size = fileError ? std::string() : " (" + std::to_string(bytes) + " bytes)";
+      if (fs::remove(it->path(), fileError))
+        removed.push_back(it->path().string() + size + ", left by an interrupted write");
+    }
+  }
+  return removed;
 }
 
 }  // namespace ft::run

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <iterator>
 #include <map>
 #include <sstream>
 
@@ -41,21 +42,40 @@ std::vector<std::string> splitCsvLine(const std::string& line) {
 MetricsWriter::MetricsWriter(const std::string& path, std::int64_t keepUpToIteration, int keepUpToEpochs)
     : m_path(path) {
   if (keepUpToIteration >= 0 && fs::exists(path)) {
-    std::ifstream in(path);
-    std::string line, kept;
-    std::getline(in, line);  // header
-    kept = std::string(header()) + "\n";
-    while (std::getline(in, line)) {
+    std::ifstream in(path, std::ios::binary);
+    const std::string original((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::istringstream lines(original);
+    std::string line, kept = std::string(header()) + "\n";
+    std::getline(lines, line);         // header
+    std::vector<std::size_t> damaged;  // 1-based line numbers
+    for (std::size_t number = 2; std::getline(lines, line); ++number) {
+      const bool last = lines.peek() == std::char_traits<char>::eof();
       const auto cells = splitCsvLine(line);
-      if (cells.size() < 3) continue;
-      try {
-        const bool isIteration = cells[0] == "iteration";
-        const bool keep = isIteration ? std::stoll(cells[2]) <= keepUpToIteration
-                                      : std::stoi(cells[1]) <= keepUpToEpochs;
-        if (keep) kept += line + "\n";
-      } catch (const std::exception&) {
-        // A torn last line from a crash: drop it.
+      bool good = cells.size() >= 3 && (cells[0] == "iteration" || cells[0] == "epoch");
+      bool keep = false;
+      if (good) {
+        try {
+          keep = cells[0] == "iteration" ? std::stoll(cells[2]) <= keepUpToIteration
+                                         : std::stoi(cells[1]) <= keepUpToEpochs;
+        } catch (const std::exception&) {
+          good = false;
+        }
       }
+      if (keep) kept += line + "\n";
+      // A torn last line is what a crash leaves; anything else damaged is worth a word.
+      const bool torn = last && !original.empty() && original.back() != '\n';
+      if (!good && !torn) damaged.push_back(number);
+    }
+    if (!damaged.empty()) {
+      const std::string copy = path + ".damaged";
+      writeFileAtomically(copy, original);
+      std::string list;
+      for (std::size_t i = 0; i < damaged.size() && i < 5; ++i)
+        list += (i ? ", " : "") + std::to_string(damaged[i]);
+      if (damaged.size() > 5) list += ", ...";
+      m_warnings.push_back(
+          path + ": " + std::to_string(damaged.size()) + " damaged line(s) dropped (line " + list +
+          "); the charts of those iterations or epochs are lost, the original file is kept as " + copy);
     }
     writeFileAtomically(path, kept);
   }

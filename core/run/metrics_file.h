@@ -19,11 +19,15 @@ class MetricsWriter {
   void write(const EpochEvent& event);
   void flush();
   bool good() const { return bool(m_out); }
+  // What resuming found wrong in the existing file (damaged lines dropped, where the original
+  // went), for the run's log; a torn last line from a crash is dropped without a word.
+  const std::vector<std::string>& warnings() const { return m_warnings; }
   static const char* header();
 
  private:
   std::string m_path;
   std::ofstream m_out;
+  std::vector<std::string> m_warnings;
 };
 
 // Cells of one metrics.csv line (no quoting: the file holds numbers and fixed words only).

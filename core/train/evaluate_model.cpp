@@ -48,7 +48,7 @@ run::EvaluationReport evaluateModel(models::ClassifierImpl& model, data::BatchLo
                             ? model.forward(images)
                             : model.classify(featuresIn(model, images, precision, /*channelsLast=*/true));
     accumulateLogits(accumulator, logits, batch->labels);
-    if (progress && !progress(accumulator.samples(), total)) throw UserError("cancelled");
+    if (progress && !progress(accumulator.rows(), total)) throw UserError("cancelled");
   }
   auto report = accumulator.finish(checkpoint, epoch);
   report.precision = precisionName(precision);
@@ -61,7 +61,7 @@ void accumulateLogits(EvaluationAccumulator& accumulator, const torch::Tensor& l
   const auto cpuLabels = labels.to(torch::kCPU, torch::kInt64).contiguous();
   const std::size_t rows = std::size_t(cpuLabels.size(0));
   std::vector<std::size_t> indices(rows);
-  std::iota(indices.begin(), indices.end(), std::size_t(accumulator.samples()));
+  std::iota(indices.begin(), indices.end(), std::size_t(accumulator.rows()));
   accumulator.add(probabilities.data_ptr<float>(), rows, cpuLabels.data_ptr<std::int64_t>(), indices.data());
 }
 

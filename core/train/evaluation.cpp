@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/error.h"
+#include "data/dataset.h"
 
 namespace ft::train {
 namespace {
@@ -24,6 +25,10 @@ void EvaluationAccumulator::add(const float* probabilities, std::size_t rows, co
   for (std::size_t r = 0; r < rows; ++r) {
     const float* p = probabilities + r * classes;
     const std::int64_t label = trueLabels[r];
+    if (label == data::kSkippedLabel) {  // an image the loader could not decode
+      ++m_skipped;
+      continue;
+    }
     if (label < 0 || std::size_t(label) >= classes)
       throw UserError("sample " + std::to_string(sampleIndices[r]) + " has label " + std::to_string(label) +
                       ", outside the " + std::to_string(classes) + " classes of the model");

@@ -34,6 +34,9 @@ class EvaluationAccumulator {
   void add(const float* probabilities, std::size_t rows, const std::int64_t* trueLabels,
            const std::size_t* sampleIndices);
   std::int64_t samples() const { return std::int64_t(m_predictions.size()); }
+  // Rows given so far, with the undecodable images (data::kSkippedLabel) that were left out:
+  // the sample index of the next row.
+  std::int64_t rows() const { return samples() + m_skipped; }
   // The finished report (predictions sorted by sampleIndex). `checkpoint` and `epoch` are
   // copied into it as they are.
   run::EvaluationReport finish(const std::string& checkpoint, int epoch) const;
@@ -43,6 +46,7 @@ class EvaluationAccumulator {
   std::vector<std::vector<std::int64_t>> m_confusion;
   std::vector<run::SamplePrediction> m_predictions;
   std::int64_t m_topKHits = 0;
+  std::int64_t m_skipped = 0;
 };
 
 // One call for a whole N x C matrix (row-major), e.g. in tests.

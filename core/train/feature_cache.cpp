@@ -40,6 +40,7 @@ CachedFeatures computeFeatures(models::ClassifierImpl& model, const data::DataVi
     row += size;
   }
   model.train(wasTraining);
+  cache.skipped = loader.skippedImages();
   cache.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return cache;
 }

@@ -16,9 +16,10 @@
 namespace ft::train {
 
 struct CachedFeatures {
-  torch::Tensor features;  // [N, featureDim] float32 on the model's device, in DataView order
-  torch::Tensor labels;    // [N] int64 on the same device
-  double seconds = 0.0;    // time spent computing them
+  torch::Tensor features;                  // [N, featureDim] float32 on the model's device, in DataView order
+  torch::Tensor labels;                    // [N] int64 on the same device
+  double seconds = 0.0;                    // time spent computing them
+  std::vector<data::ScanWarning> skipped;  // undecodable images (rows labelled kSkippedLabel)
   bool empty() const { return !features.defined(); }
   std::size_t size() const { return empty() ? 0 : std::size_t(features.size(0)); }
 };

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 
 #include "common/error.h"
@@ -108,6 +109,24 @@ bool Trainer::Impl::trainEpoch() {
     }
     auto batch = source.next();
     if (!batch) break;
+    reportSkippedImages();
+    // Undecodable images come as data::kSkippedLabel: the loss ignores them, and a batch of
+    // nothing else is passed over (its position still counts, for resume).
+    const std::int64_t usable = batch->labels.ne(data::kSkippedLabel).sum().item<std::int64_t>();
+    // BatchNorm cannot train on one image ("Expected more than 1 value per channel"): a last
+    // batch of one (a training set of 8k + 1 images at batch 8) is left out too.
+    const bool single = !batch->features && batch->inputs.size(0) < 2;
+    if (usable == 0 || single) {
+      if (single && !singleBatchLogged) {
+        log(LogLevel::Info,
+            "The last batch of each epoch holds a single image, which BatchNorm cannot train on: "
+            "it is left out (another batch size would use it)");
+        singleBatchLogged = true;
+      }
+      ++progress.batch;
+      ++iteration;
+      continue;
+    }
     schedule->beginIteration(iteration);
     const auto rates = applyRates();
 
@@ -122,11 +141,15 @@ bool Trainer::Impl::trainEpoch() {
       std::ostringstream message;
       message << "the loss diverged (" << lossValue << ") at epoch " << epoch + 1 << ", batch "
               << progress.batch + 1 << ". Lower the learning rate (head " << rates[0] << ", backbone "
-              << rates[1] << ") and start again; checkpoints saved so far are kept";
+              << rates[1] << ") and start again; ";
+      if (std::filesystem::exists(paths->lastCheckpoint))
+        message << "the checkpoints saved so far (" << paths->lastCheckpoint << ") are kept";
+      else
+        message << "no checkpoint had been saved yet";
       throw UserError(message.str());
     }
     progress.correct += output.argmax(1).eq(batch->labels).sum().item<std::int64_t>();
-    progress.seen += batch->labels.size(0);
+    progress.seen += usable;
     progress.lossSum += lossValue;
     ++progress.batch;
     ++iteration;
@@ -197,19 +220,51 @@ std::pair<double, double> Trainer::Impl::evaluate() {
   double lossSum = 0.0;
   std::int64_t batches = 0, correct = 0, seen = 0;
   while (auto batch = source.next()) {
+    const std::int64_t usable = batch->labels.ne(data::kSkippedLabel).sum().item<std::int64_t>();
     const auto output = logits(*batch, /*training=*/false);
+    if (finalPass) accumulateLogits(*finalPass, output, batch->labels);  // skips them itself
+    if (usable == 0) continue;                                           // only undecodable images
     lossSum += torch::nn::functional::cross_entropy(output, batch->labels).item<double>();
     correct += output.argmax(1).eq(batch->labels).sum().item<std::int64_t>();
-    seen += batch->labels.size(0);
+    seen += usable;
     ++batches;
-    if (finalPass) accumulateLogits(*finalPass, output, batch->labels);
   }
+  reportSkippedImages();
   if (finalPass) {
     finalEvaluation = finalPass->finish("last", epoch + 1);
     finalEvaluation->precision = precisionName(precision.validation);
   }
   // As the seed: mean of the batch losses, accuracy in percent.
   return {batches ? lossSum / double(batches) : 0.0, seen ? 100.0 * double(correct) / double(seen) : 0.0};
+}
+
+void Trainer::Impl::reportSkippedImages() {
+  std::vector<data::ScanWarning> found;
+  for (const auto* loader : {trainLoader.get(), validationLoader.get()})
+    if (loader && loader->skippedCount() > 0) {
+      const auto more = loader->skippedImages();
+      found.insert(found.end(), more.begin(), more.end());
+    }
+  for (const auto* cache : {&trainCache, &validationCache})
+    found.insert(found.end(), cache->skipped.begin(), cache->skipped.end());
+  for (const auto& image : found)
+    if (skippedImages.insert(image.path).second)
+      log(LogLevel::Warning, image.path + ": " + image.message + " Skipped: training goes on without it.");
+  const std::size_t limit = std::max<std::size_t>(10, data.train.indices.size() / 100);
+  if (skippedImages.size() <= limit) return;
+  std::string list;
+  std::size_t shown = 0;
+  for (const auto& path : skippedImages) {
+    if (shown++ == 5) {
+      list += ", ...";
+      break;
+    }
+    list += (list.empty() ? "" : ", ") + path;
+  }
+  throw UserError(std::to_string(skippedImages.size()) + " images could not be decoded, more than the " +
+                  std::to_string(limit) + " a run tolerates (1% of the training images, at least 10): " +
+                  list + ". Every one is named in " + (paths ? paths->log : std::string("the log")) +
+                  ". Replace or remove them and start the run again");
 }
 
 void Trainer::Impl::saveLast() {
@@ -288,6 +343,7 @@ FinishedEvent Trainer::Impl::finish(FinishStatus status, const std::string& mess
     log(LogLevel::Info, "Stopped: " + message);
   else
     log(LogLevel::Info, "Finished: " + message);
+  runLock.reset();  // nothing more is written: the run may be resumed from now on
   if (observer) observer->onFinished(event);
   return event;
 }
@@ -301,11 +357,18 @@ Trainer::Trainer(config::RunConfig config, TrainingObserver* observer, std::stri
 
 std::unique_ptr<Trainer> Trainer::resumeFrom(const std::string& runDir, TrainingObserver* observer) {
   const auto paths = run::openRunFolder(runDir);
-  if (!std::filesystem::exists(paths.lastCheckpoint))
+  if (!std::filesystem::exists(paths.lastCheckpoint)) {
+    // Training resumes from last only (best may be epochs behind, without its optimiser state).
+    if (std::filesystem::exists(paths.bestCheckpoint))
+      throw UserError(
+          paths.lastCheckpoint + ": missing (it was deleted or moved), so the run cannot be resumed; " +
+          paths.bestCheckpoint + " is there: evaluate or export it with --checkpoint best, or start " +
+          "the run again with --config " + paths.config);
     throw UserError(paths.lastCheckpoint +
                     ": missing, so the run cannot be resumed; the run "
                     "stopped before its first checkpoint. Start it again with --config " +
                     paths.config);
+  }
   auto trainer = std::make_unique<Trainer>(run::loadRunConfig(paths), observer, runDir);
   trainer->m_impl->resuming = true;
   return trainer;
@@ -344,6 +407,8 @@ FinishedEvent Trainer::run() {
     done.precision(2);
     done << "final validation accuracy " << s.lastAccuracy << "%, best " << s.bestAccuracy << "% (epoch "
          << s.bestEpoch + 1 << ")";
+    if (!s.skippedImages.empty())
+      done << "; " << s.skippedImages.size() << " undecodable image(s) skipped, named in " << s.paths->log;
     setConvolutionLayout(*s.model, false);  // a run that ends frozen leaves NCHW weights too
     s.evaluateCheckpoints();
     return s.finish(FinishStatus::Completed, done.str());

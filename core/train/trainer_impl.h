@@ -9,6 +9,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "run/evaluation_report.h"
 #include "run/metrics_file.h"
 #include "run/run_folder.h"
+#include "run/run_lock.h"
 #include "train/batch_source.h"
 #include "train/feature_cache.h"
 #include "train/loss_scaler.h"
@@ -79,7 +81,8 @@ struct Trainer::Impl {
   std::string requestedDir;
   bool resuming = false;
   std::optional<RunPaths> paths;
-  mutable std::mutex runDirMutex;  // runDir() may be called from any thread
+  std::unique_ptr<run::RunLock> runLock;  // held from opening or creating the folder to the end
+  mutable std::mutex runDirMutex;         // runDir() may be called from any thread
   std::string runDirText;
 
   void setPaths(const std::string& dir) {
@@ -193,7 +196,12 @@ struct Trainer::Impl {
   bool ensureTrainCache();
   bool waitWhilePaused(double& pausedSeconds);
   torch::Tensor logits(const SourceBatch& batch, bool training);
-  bool trainEpoch();            // false when stopped mid-epoch
+  bool trainEpoch();  // false when stopped mid-epoch
+  // Logs each image the loaders could not decode, once; throws ft::UserError listing them when
+  // there are more than the run tolerates (1% of the training images, at least 10).
+  void reportSkippedImages();
+  std::set<std::string> skippedImages;
+  bool singleBatchLogged = false;
   void recalibrateBatchNorm();  // before evaluate(), when train.recalibrate_batchnorm asks
   bool recalibrationLogged = false;
   std::pair<double, double> evaluate();

@@ -41,8 +41,11 @@ void Trainer::Impl::setUp() {
 
 void Trainer::Impl::openRunFolderForResume() {
   setPaths(requestedDir);
+  // Before anything is written: a second process on this run must not touch its log either.
+  runLock = std::make_unique<run::RunLock>(paths->dir);
   logger = run::makeRunLogger(paths->log);
   log(LogLevel::Info, "Resuming run in " + paths->dir);
+  for (const auto& file : run::removeStaleTemporaries(paths->dir)) log(LogLevel::Info, "Removed " + file);
 }
 
 void Trainer::Impl::openData() {
@@ -132,6 +135,7 @@ void Trainer::Impl::logRunSummary(int threads) {
 // Created only once the data and the model are known to be good: bad input leaves nothing.
 void Trainer::Impl::createRunFolderForNewRun() {
   setPaths(run::createRunFolder(config.output.runsDir, config.output.name, requestedDir));
+  runLock = std::make_unique<run::RunLock>(paths->dir);
   config::saveConfigFile(config, paths->config);
   logger = run::makeRunLogger(paths->log);
   logger->info("Starting run in " + paths->dir);
@@ -147,6 +151,7 @@ void Trainer::Impl::restoreOrStartMetrics() {
   }
   restoreState(run::loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));
   metrics = std::make_unique<run::MetricsWriter>(paths->metrics, iteration, epochsCompleted);
+  for (const auto& warning : metrics->warnings()) log(LogLevel::Warning, warning);
   log(LogLevel::Info,
       "Resumed at epoch " + std::to_string(epoch + 1) + ", batch " + std::to_string(progress.batch + 1));
 }

@@ -148,3 +148,61 @@ TEST(RunConfig, FilesSaveAndLoad) {
   expectUserError([&] { loadConfigFile((dir / "bad.json").string()); }, {"bad.json", "train.batch_size"});
   expectUserError([&] { loadConfigFile((dir / "missing.json").string()); }, {"missing.json", "cannot open"});
 }
+
+// Issue 14, item 3: hostile values give a short message naming the field, never a crash or a
+// silently different number.
+TEST(RunConfigHostile, DeepNestingIsRefusedWithoutRecursion) {
+  const std::string deep = R"({"train": {"epochs": )" + std::string(100000, '[') + std::string(100000, ']') +
+                           "}}";
+  const auto message =
+      expectUserError([&] { fromJson(nlohmann::json::parse(deep)); }, {"nested more than 16"});
+  EXPECT_LT(message.size(), 200u) << message;
+  // Shallow wrong-type values are described, not dumped.
+  expectUserError(
+      [] { fromJson(nlohmann::json::parse(R"({"train": {"epochs": {"a": [1, 2, 3], "b": 2}}})")); },
+      {"train.epochs", "wrong type", "an object with 2 keys", "expected an integer"});
+}
+
+TEST(RunConfigHostile, IntegersAreRangeCheckedBeforeNarrowing) {
+  auto parse = [](const char* text) { return fromJson(nlohmann::json::parse(text)); };
+  // nlohmann's get<int> wrapped this to 1, which then trained one epoch.
+  expectUserError([&] { parse(R"({"train": {"epochs": 4294967297}})"); },
+                  {"train.epochs", "4294967297", "-2147483648 to 2147483647"});
+  // The overflowing field is the one named (it used to be optim.warmup_epochs, checked against it).
+  expectUserError([&] { parse(R"({"optim": {"warmup_epochs": 1}, "train": {"epochs": 99999999999}})"); },
+                  {"train.epochs", "99999999999"});
+  // An unsigned seed of -1 used to become 18446744073709551615.
+  expectUserError([&] { parse(R"({"train": {"seed": -1}})"); },
+                  {"train.seed", "-1", "0 to 18446744073709551615"});
+  expectUserError([&] { parse(R"({"train": {"epochs": 2.5}})"); },
+                  {"train.epochs", "wrong type", "an integer"});
+  expectUserError([&] { parse(R"({"train": {"freeze_batchnorm": 1}})"); },
+                  {"train.freeze_batchnorm", "true or false"});
+  expectUserError([&] { parse(R"({"optim": {"head_lr": "fast"}})"); }, {"optim.head_lr", "a number"});
+  // The edges still read exactly.
+  EXPECT_EQ(parse(R"({"train": {"epochs": 2147483647}})").train.epochs, 2147483647);
+  EXPECT_EQ(parse(R"({"train": {"seed": 18446744073709551615}})").train.seed, 18446744073709551615ull);
+  EXPECT_EQ(parse(R"({"device": {"threads": -2147483648}})").device.threads, -2147483647 - 1);
+  EXPECT_DOUBLE_EQ(parse(R"({"optim": {"head_lr": 1}})").optim.headLr, 1.0);
+}
+
+TEST(RunConfigHostile, LongStringsAndLargeFilesAreRefused) {
+  nlohmann::json j;
+  j["output"]["name"] = std::string(300000, 'x');
+  const auto message =
+      expectUserError([&] { fromJson(j); }, {"output.name", "a string of 300000 characters", "at most 4096"});
+  EXPECT_LT(message.size(), 200u);
+  j["output"]["name"] = std::string(4096, 'x');
+  EXPECT_EQ(fromJson(j).output.name.size(), 4096u);
+
+  ft::test::TempDir dir("config-hostile");
+  // 1e309 overflows a double: nlohmann throws out_of_range, which used to escape and abort.
+  std::ofstream(dir / "overflow.json") << R"({"optim": {"head_lr": 1e309}})";
+  expectUserError([&] { loadConfigFile((dir / "overflow.json").string()); },
+                  {"overflow.json", "not valid JSON", "1e309"});
+  {
+    std::ofstream out(dir / "huge.json");
+    out << R"({"output": {"name": ")" << std::string(2 << 20, 'x') << R"("}})";
+  }
+  expectUserError([&] { loadConfigFile((dir / "huge.json").string()); }, {"huge.json", "too large"});
+}

@@ -1,8 +1,13 @@
 // IDX (MNIST / Fashion-MNIST) reader and openData on IDX folders, with generated files.
 #include <zlib.h>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <fstream>
+#include <functional>
 #include <set>
+#include <sstream>
 
 #include <gtest/gtest.h>
 
@@ -209,6 +214,74 @@ TEST(IdxDataset, ImplausibleDimensionsRejectedBeforeAllocating) {
   writeFile(dir / "train-images-idx3-ubyte", zeroRows, false);
   expectUserError([&] { loadIdxDataset(dir.path(), IdxSplit::Train); },
                   {"train-images-idx3-ubyte", "implausible image size"});
+}
+
+// Peak resident memory, in the current process, of `action`, in MiB (-1 when unmeasurable).
+// Runs it in a forked child so that the test process's own peak does not count.
+long peakMebibytesOf(const std::function<void()>& action) {
+  int pipeFds[2];
+  if (::pipe(pipeFds) != 0) return -1;
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ::close(pipeFds[0]);
+    auto statusField = [](const char* field) {
+      std::ifstream status("/proc/self/status");
+      std::string line;
+      while (std::getline(status, line))
+        if (line.rfind(field, 0) == 0) return std::stol(line.substr(std::string(field).size()));
+      return -1L;
+    };
+    std::ofstream("/proc/self/clear_refs") << "5";  // resets VmHWM to the current VmRSS
+    const long before = statusField("VmRSS:");
+    try {
+      action();
+    } catch (...) {
+    }
+    const long peak = statusField("VmHWM:");
+    const long delta = before < 0 || peak < 0 ? -1 : (peak - before) / 1024;
+    [[maybe_unused]] auto written = ::write(pipeFds[1], &delta, sizeof delta);
+    ::_exit(0);
+  }
+  ::close(pipeFds[1]);
+  long delta = -1;
+  if (::read(pipeFds[0], &delta, sizeof delta) != sizeof delta) delta = -1;
+  ::close(pipeFds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  return delta;
+}
+
+// Issue 14, item 8: a small gzip file that inflates to a large payload is read in bounded
+// chunks into one buffer of the final size; the vector that doubled as data arrived peaked
+// at 1.75-3x the payload before the clean error.
+TEST(IdxDataset, LargePayloadPeaksNearItsSize) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "AddressSanitizer keeps freed memory in quarantine";
+#endif
+  ft::test::TempDir dir("idx-large");
+  writeIdxSet(dir.path(), true);
+  // One 16384 x 16384 image (256 MiB of zeros, ~256 KiB compressed) and one byte too many.
+  std::string header;
+  putBigEndian(header, 2051);
+  putBigEndian(header, 1);
+  putBigEndian(header, 16384);
+  putBigEndian(header, 16384);
+  {
+    gzFile file = gzopen((dir / "train-images-idx3-ubyte.gz").c_str(), "wb");
+    ASSERT_NE(file, nullptr);
+    gzwrite(file, header.data(), unsigned(header.size()));
+    const std::string zeros(1 << 20, '\0');
+    for (int i = 0; i < 256; ++i) ASSERT_EQ(gzwrite(file, zeros.data(), unsigned(zeros.size())), 1 << 20);
+    gzwrite(file, "x", 1);
+    gzclose(file);
+  }
+  writeFile(dir / "train-labels-idx1-ubyte.gz", labelFile(1), true);
+  expectUserError([&] { loadIdxDataset(dir.path(), IdxSplit::Train); },
+                  {"train-images-idx3-ubyte.gz", "longer than its header says"});
+  const long peak = peakMebibytesOf([&] { loadIdxDataset(dir.path(), IdxSplit::Train); });
+  if (peak < 0) GTEST_SKIP() << "no /proc/self/status here";
+  EXPECT_LT(peak, 256 * 3 / 2) << "MiB at the peak for a 256-MiB payload";
+  EXPECT_GE(peak, 200) << "the measurement saw the payload";
 }
 
 TEST(IdxDataset, ClassNamesFollowFolderName) {

@@ -7,13 +7,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "common/cpu_load.h"
 #include "run/metrics_file.h"
 #include "run/progress.h"
 #include "run/run_folder.h"
+#include "run/run_lock.h"
 #include "test_support.h"
 #include "user_error.h"
 
@@ -186,4 +189,85 @@ TEST(OtherCpuLoad, SeesAnotherProcess) {
   int status = 0;
   ::waitpid(child, &status, 0);
   EXPECT_GE(load.busyCores(), 0.3);
+}
+
+// Issue 14, item 8: resuming drops damaged rows of metrics.csv, but says so and keeps the
+// original; the torn last line a crash leaves goes without a word.
+TEST(MetricsFile, ResumeNamesDamagedLinesAndKeepsTheOriginal) {
+  ft::test::TempDir dir("metrics-damaged");
+  const auto file = (dir / "metrics.csv").string();
+  ft::run::writeMetricsFile(file, someIterations(), someEpochs());
+  std::string original;
+  {
+    std::ifstream in(file);
+    original.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  // A garbage line after the header (line 2) and a torn last line.
+  const auto firstNewline = original.find('\n');
+  const std::string damaged = original.substr(0, firstNewline + 1) + "\x01\x02garbage\n" +
+                              original.substr(firstNewline + 1) + "iteration,2";
+  std::ofstream(file, std::ios::binary) << damaged;
+  {
+    ft::run::MetricsWriter writer(file, 1000, 1000);
+    ASSERT_EQ(writer.warnings().size(), 1u);
+    const auto& warning = writer.warnings().front();
+    EXPECT_NE(warning.find("metrics.csv: 1 damaged line(s) dropped (line 2)"), std::string::npos) << warning;
+    EXPECT_NE(warning.find("metrics.csv.damaged"), std::string::npos) << warning;
+  }
+  std::ifstream copy(file + ".damaged", std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(copy), std::istreambuf_iterator<char>()), damaged);
+  const auto back = ft::run::readMetricsFile(file, 2);
+  EXPECT_EQ(back.iterations.size(), someIterations().size());
+  EXPECT_EQ(back.epochs.size(), someEpochs().size());
+
+  // A clean file (or one with only a torn last line) gives no warning and no copy.
+  ft::run::writeMetricsFile(file, someIterations(), someEpochs());
+  std::ofstream(file, std::ios::app) << "epoch,2,,";
+  fs::remove(file + ".damaged");
+  ft::run::MetricsWriter clean(file, 1000, 1000);
+  EXPECT_TRUE(clean.warnings().empty());
+  EXPECT_FALSE(fs::exists(file + ".damaged"));
+}
+
+// Issue 14, item 6: one writer per run folder.
+TEST(RunLock, SecondHolderIsRefusedNamingTheFirst) {
+  ft::test::TempDir dir("run-lock");
+  const std::string run = dir.path().string();
+  EXPECT_FALSE(ft::run::runLockHolder(run).has_value());
+  {
+    ft::run::RunLock first(run);
+    const auto holder = ft::run::runLockHolder(run);
+    ASSERT_TRUE(holder.has_value());
+    EXPECT_NE(holder->find("pid " + std::to_string(::getpid())), std::string::npos) << *holder;
+    // flock is per open file: a second lock in the same process conflicts like another process.
+    ft::test::expectUserError([&] { ft::run::RunLock second(run); },
+                              {run, "being trained by pid " + std::to_string(::getpid()), "wait for it",
+                               "then resume"});
+  }
+  EXPECT_FALSE(ft::run::runLockHolder(run).has_value());
+  EXPECT_NO_THROW(ft::run::RunLock again(run));
+}
+
+TEST(RunLock, IsReleasedWhenItsProcessDies) {
+  ft::test::TempDir dir("run-lock-kill");
+  const std::string run = dir.path().string();
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t child = ::fork();
+  if (child == 0) {
+    ft::run::RunLock lock(run);
+    const char byte = 1;
+    [[maybe_unused]] auto written = ::write(ready[1], &byte, 1);
+    ::pause();  // until SIGKILL: no destructor runs
+    ::_exit(0);
+  }
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  EXPECT_TRUE(ft::run::runLockHolder(run).has_value());
+  EXPECT_THROW(ft::run::RunLock{run}, ft::UserError);
+  ::kill(child, SIGKILL);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_FALSE(ft::run::runLockHolder(run).has_value());
+  EXPECT_NO_THROW(ft::run::RunLock after(run));
 }

@@ -3,11 +3,13 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <thread>
 
 #include <gtest/gtest.h>
+#include <opencv2/imgcodecs.hpp>
 #include <torch/torch.h>
 
 #include "common/error.h"
@@ -201,6 +203,9 @@ TEST_F(TrainerTest, DivergentLossStopsWithAClearMessage) {
   EXPECT_EQ(result.status, FinishStatus::Failed);
   EXPECT_NE(result.message.find("diverged"), std::string::npos) << result.message;
   EXPECT_NE(result.message.find("Lower the learning rate"), std::string::npos) << result.message;
+  // In the first epoch nothing was saved, and the message says so (issue 14, item 7).
+  EXPECT_NE(result.message.find("no checkpoint had been saved yet"), std::string::npos) << result.message;
+  EXPECT_EQ(result.message.find("are kept"), std::string::npos) << result.message;
 }
 
 TEST_F(TrainerTest, ExportReloadsWithSameOutputsAndSeedsANewRun) {
@@ -293,4 +298,74 @@ TEST(RunFolder, AutomaticNamesNeverCollide) {
   const auto b = run::createRunFolder(dir.path().string(), "same");
   EXPECT_NE(a, b);
   EXPECT_TRUE(fs::exists(b));
+}
+
+namespace {
+
+// <root>/<class>/NN.png for classes "a" and "b", `perClass` images each, plus `damaged` files
+// in "a" that pass the scan (a PNG signature) but do not decode.
+void writeFolderWithDamagedImages(const std::filesystem::path& root, int perClass, int damaged) {
+  for (const char* name : {"a", "b"}) {
+    std::filesystem::create_directories(root / name);
+    for (int i = 0; i < perClass; ++i) {
+      cv::Mat image(16, 16, CV_8UC3, cv::Scalar(name[0] == 'a' ? 40 : 200, 8 * i, 100));
+      ASSERT_TRUE(cv::imwrite((root / name / (std::to_string(i) + ".png")).string(), image));
+    }
+  }
+  for (int i = 0; i < damaged; ++i)
+    std::ofstream(root / "a" / ("damaged" + std::to_string(i) + ".png"), std::ios::binary)
+        << std::string("\x89PNG\r\n\x1a\n", 8) << std::string(200, '\x5a');
+}
+
+}  // namespace
+
+// Issue 14, item 4: an image that passes the scan but cannot be decoded is skipped, logged
+// and counted; the run goes on. Too many of them stop the run with the list.
+TEST_F(TrainerTest, UndecodableImagesAreSkippedNamedAndCounted) {
+  const auto data = m_dir / "folder";
+  writeFolderWithDamagedImages(data, 30, 1);
+  auto c = tinyConfig("damaged");
+  c.data.path = data.string();
+  c.data.validation = "split";
+  c.data.validationPercent = 20;
+  c.train.epochs = 1;
+  c.train.freezeEpochs = 0;
+  c.train.batchSize = 8;
+  train::Trainer trainer(c, nullptr);
+  const auto result = trainer.run();
+  ASSERT_EQ(result.status, FinishStatus::Completed) << result.message;
+  EXPECT_NE(result.message.find("1 undecodable image(s) skipped"), std::string::npos) << result.message;
+  std::ifstream log(std::filesystem::path(trainer.runDir()) / "log.txt");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("damaged0.png: cannot decode image"), std::string::npos) << text;
+  EXPECT_NE(text.find("Skipped: training goes on without it"), std::string::npos) << text;
+
+  const auto many = m_dir / "many";
+  writeFolderWithDamagedImages(many, 30, 12);
+  c.data.path = many.string();
+  c.output.name = "many";
+  train::Trainer stopped(c, nullptr);
+  const auto failed = stopped.run();
+  EXPECT_EQ(failed.status, FinishStatus::Failed);
+  EXPECT_NE(failed.message.find("images could not be decoded, more than the 10 a run tolerates"),
+            std::string::npos)
+      << failed.message;
+  EXPECT_NE(failed.message.find("damaged"), std::string::npos) << failed.message;
+}
+
+// A training set of 8k + 1 images at batch 8 ends each epoch with a batch of one image, which
+// BatchNorm refuses in training mode; it is left out (the run used to fail with LibTorch's
+// "Expected more than 1 value per channel").
+TEST_F(TrainerTest, LastBatchOfOneImageIsLeftOut) {
+  ft::test::writeSyntheticIdx(m_dir / "odd", 161, 40);
+  auto c = tinyConfig("odd");
+  c.data.path = (m_dir / "odd").string();
+  c.train.epochs = 1;
+  c.train.freezeEpochs = 0;
+  train::Trainer trainer(c, nullptr);
+  const auto result = trainer.run();
+  ASSERT_EQ(result.status, FinishStatus::Completed) << result.message;
+  std::ifstream log(std::filesystem::path(trainer.runDir()) / "log.txt");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("holds a single image"), std::string::npos) << text;
 }

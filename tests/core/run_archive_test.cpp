@@ -1,0 +1,106 @@
+// Issue 14, items 2 and 5: checkpoints and .pt files are checked before LibTorch opens them:
+// damaged bytes are found by their CRC-32 (they used to load silently), and an archive that
+// carries TorchScript code is refused (LibTorch's loader would run its __setstate__).
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include "common/error.h"
+#include "run/checkpoint.h"
+#include "test_support.h"
+#include "user_error.h"
+#include "weights/mapped_file.h"
+#include "weights/zip_archive.h"
+
+namespace fs = std::filesystem;
+using ft::test::expectUserError;
+
+namespace {
+
+std::string readAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A checkpoint of a small module whose weights are all 0.25.
+torch::nn::Linear savedModule(const fs::path& path) {
+  torch::nn::Linear module(64, 16);
+  {
+    torch::NoGradGuard noGrad;
+    module->weight.fill_(0.25);
+    module->bias.fill_(0.25);
+  }
+  ft::run::saveCheckpoint(path.string(), *module, nullptr, {{"epoch", 3}});
+  return module;
+}
+
+// Copies the zip `from` to `to`, passing each record through `edit(name, bytes)`.
+void rewriteArchive(const fs::path& from, const fs::path& to,
+                    const std::function<void(const std::string&, std::string&)>& edit) {
+  ft::weights::MappedFile file(from.string());
+  ft::weights::ZipReader reader(file.bytes());
+  ft::weights::ZipWriter writer(to.string());
+  for (const auto& entry : reader.entries()) {
+    const auto view = reader.read(entry);
+    std::string bytes(reinterpret_cast<const char*>(view.data()), view.size());
+    edit(entry.name, bytes);
+    writer.add(entry.name, bytes.data(), bytes.size());
+  }
+  writer.finish();
+}
+
+}  // namespace
+
+TEST(CheckpointArchive, FlippedTensorBytesAreFoundByTheirCrc) {
+  ft::test::TempDir dir("archive-crc");
+  const auto path = dir / "last.ckpt";
+  auto module = savedModule(path);
+  torch::nn::Linear into(64, 16);
+  EXPECT_EQ(ft::run::loadCheckpoint(path.string(), *into, nullptr).at("epoch"), 3);
+  EXPECT_TRUE(torch::equal(into->weight, module->weight));
+
+  // Flip one byte in the middle of the weights (a run of 0.25f = 00 00 80 3e).
+  std::string bytes = readAll(path);
+  std::string run;
+  for (int i = 0; i < 64; ++i) run += std::string("\x00\x00\x80\x3e", 4);
+  const auto at = bytes.find(run);
+  ASSERT_NE(at, std::string::npos);
+  bytes[at + 130] ^= 0x10;
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+  expectUserError([&] { ft::run::loadCheckpoint(path.string(), *into, nullptr); },
+                  {path.string(), "truncated or damaged", "CRC-32"});
+}
+
+TEST(CheckpointArchive, TorchScriptCodeIsRefusedBeforeLoading) {
+  ft::test::TempDir dir("archive-code");
+  const auto clean = dir / "clean.ckpt";
+  savedModule(clean);
+  // The archives we write declare classes without methods.
+  EXPECT_NO_THROW(ft::run::checkArchive(clean.string(), ": damaged"));
+
+  const auto hostile = dir / "hostile.ckpt";
+  bool edited = false;
+  rewriteArchive(clean, hostile, [&](const std::string& name, std::string& bytes) {
+    if (edited || name.find("/code/") == std::string::npos || name.size() < 3 ||
+        name.compare(name.size() - 3, 3, ".py") != 0)
+      return;
+    // What a hostile file does: a __setstate__ that LibTorch's loader would run.
+    bytes += "  def __setstate__(self, state: Tuple[int]) -> None:\n"
+             "    _0 = torch.ones([100000, 100000])\n";
+    edited = true;
+  });
+  ASSERT_TRUE(edited);
+  torch::nn::Linear into(64, 16);
+  expectUserError([&] { ft::run::loadCheckpoint(hostile.string(), *into, nullptr); },
+                  {hostile.string(), "holds TorchScript code", "never runs"});
+  // Not a zip at all: the caller's message, with what the reader found.
+  std::ofstream(dir / "text.ckpt") << "not a checkpoint";
+  expectUserError([&] { ft::run::loadCheckpoint((dir / "text.ckpt").string(), *into, nullptr); },
+                  {"text.ckpt", "truncated or damaged"});
+}
