@@ -590,6 +590,10 @@ Predicted: %2
         <source>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;Fine-tunes a pretrained image classifier (ResNet, VGG, MobileNet, EfficientNet, …) on your own images: the head is replaced, the backbone is frozen for the first epochs and then the whole network is fine-tuned.&lt;/p&gt;&lt;p&gt;Training runs on LibTorch; every run folder holds its configuration, metrics, checkpoints and exports.&lt;/p&gt;</source>
         <translation>&lt;h3&gt;FineTune Studio %1&lt;/h3&gt;&lt;p&gt;在您自己的图像上微调预训练的图像分类器（ResNet、VGG、MobileNet、EfficientNet 等）：替换分类头，前几轮冻结主干网络，之后对整个网络进行微调。&lt;/p&gt;&lt;p&gt;训练基于 LibTorch；每个运行目录都保存了其配置、指标、检查点和导出的模型。&lt;/p&gt;</translation>
     </message>
+    <message>
+        <source>This run is being trained by %1. It can be resumed once that process ends.</source>
+        <translation>此运行正在由 %1 训练。该进程结束后即可继续训练。</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::ModelCardView</name>

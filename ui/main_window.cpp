@@ -138,6 +138,12 @@ void MainWindow::openRun() {
     return;
   }
   m_wizard->showHistory(dir, history);
+  if (!history.trainingNow.empty()) {
+    QMessageBox::information(this, tr("Open run"),
+                             tr("This run is being trained by %1. It can be resumed once that process ends.")
+                                 .arg(QString::fromStdString(history.trainingNow)));
+    return;
+  }
   if (!history.resumable) return;
   const auto answer = QMessageBox::question(
       this, tr("Resume training?"),

@@ -27,6 +27,7 @@
 #include "train/device_select.h"
 #include "run/metrics_file.h"
 #include "run/run_folder.h"
+#include "run/run_lock.h"
 
 namespace fs = std::filesystem;
 
@@ -289,6 +290,10 @@ RunHistory readRunHistory(const std::string& runDir) {
   history.epochs = std::move(metrics.epochs);
   history.complete = int(history.epochs.size()) >= history.config.train.epochs;
   history.resumable = !history.complete && fs::exists(paths.lastCheckpoint);
+  if (const auto holder = run::runLockHolder(paths.dir)) {
+    history.trainingNow = *holder;
+    history.resumable = false;
+  }
   return history;
 }
 

@@ -162,6 +162,9 @@ struct RunHistory {
   std::vector<run::EpochEvent> epochs;
   bool resumable = false;  // checkpoints/last.ckpt exists and the run is not complete
   bool complete = false;   // every configured epoch is done
+  // Who is training it now ("pid 1234 on host, since ..."), empty when nobody is: such a run
+  // cannot be resumed until that process ends (run/run_lock.h).
+  std::string trainingNow;
 };
 // Throws ft::UserError when `runDir` is not a run folder.
 RunHistory readRunHistory(const std::string& runDir);

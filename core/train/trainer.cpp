@@ -238,6 +238,31 @@ std::pair<double, double> Trainer::Impl::evaluate() {
   return {batches ? lossSum / double(batches) : 0.0, seen ? 100.0 * double(correct) / double(seen) : 0.0};
 }
 
+void Trainer::Impl::checkValidationLoss(const EpochEvent& event) {
+  constexpr int kEpochs = 2;
+  const double loss = event.validationLoss;
+  // Chance level: the loss of a uniform guess, ln(classes). Ten times it (at least 10) means
+  // the true class gets a probability below e^-23 on average for ten classes: no model that
+  // learns anything gets there, however it overfits.
+  const double chance = std::log(double(std::max<std::size_t>(2, data.classNames.size())));
+  if (firstValidationLoss < 0 && std::isfinite(loss)) firstValidationLoss = loss;
+  const double limit = std::max(10.0 * chance, 10.0);
+  explodedEpochs = !std::isfinite(loss) || loss > limit ? explodedEpochs + 1 : 0;
+  if (std::isfinite(loss) && explodedEpochs < kEpochs) return;
+  std::ostringstream message;
+  message.precision(3);
+  message << "the validation loss exploded: " << loss << " at epoch " << event.epoch + 1
+          << " (the first epoch's was " << firstValidationLoss << ", chance level is " << chance
+          << "), and the model has stopped learning. The learning rates are too high";
+  if (event.learningRates.size() >= 2)
+    message << " (head " << event.learningRates[0] << ", backbone " << event.learningRates[1] << ")";
+  message << ": lower them about 10x and start again";
+  if (bestEpoch >= 0 && paths)
+    message << "; the best checkpoint (epoch " << bestEpoch + 1 << ", " << bestAccuracy << "%) is kept in "
+            << paths->bestCheckpoint;
+  throw UserError(message.str());
+}
+
 void Trainer::Impl::reportSkippedImages() {
   std::vector<data::ScanWarning> found;
   for (const auto* loader : {trainLoader.get(), validationLoader.get()})
@@ -401,6 +426,7 @@ FinishedEvent Trainer::run() {
       const auto event = s.endEpoch(valLoss, valAccuracy, secondsSince(evaluationStart));
       s.log(LogLevel::Info, epochLine(event, s.trainLoader->waitSeconds()));
       if (s.observer) s.observer->onEpoch(event);
+      s.checkValidationLoss(event);
     }
     std::ostringstream done;
     done.setf(std::ios::fixed);

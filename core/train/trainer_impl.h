@@ -157,7 +157,9 @@ struct Trainer::Impl {
             {"resize_size", evalTransform.resizeSize},
             {"interpolation", data::interpolationName(evalTransform.interpolation)},
             {"precision", precisionName(precision.training)},
-            {"loss_scaler", lossScaler ? lossScaler->state() : nlohmann::json()}};
+            {"loss_scaler", lossScaler ? lossScaler->state() : nlohmann::json()},
+            {"first_validation_loss", firstValidationLoss},
+            {"exploded_epochs", explodedEpochs}};
   }
 
   void restoreState(const nlohmann::json& s) {
@@ -172,6 +174,11 @@ struct Trainer::Impl {
     // A run resumed in another precision starts a fresh scale (or none).
     if (lossScaler && s.contains("loss_scaler") && s.at("loss_scaler").is_object())
       lossScaler->restore(s.at("loss_scaler"));
+    // Checkpoints written before issue 14 have neither: the watch starts again.
+    if (s.contains("first_validation_loss") && s.at("first_validation_loss").is_number())
+      firstValidationLoss = s.at("first_validation_loss");
+    if (s.contains("exploded_epochs") && s.at("exploded_epochs").is_number_integer())
+      explodedEpochs = s.at("exploded_epochs");
   }
 
   std::vector<double> applyRates() {
@@ -202,6 +209,13 @@ struct Trainer::Impl {
   void reportSkippedImages();
   std::set<std::string> skippedImages;
   bool singleBatchLogged = false;
+  // Divergence that stays finite (Adam at a huge learning rate): the first epoch's validation
+  // loss, and how many epochs in a row were far above it.
+  double firstValidationLoss = -1.0;
+  int explodedEpochs = 0;
+  // Throws ft::UserError when the validation loss is not finite, or has been above
+  // max(10 x chance level, 10) for two epochs in a row.
+  void checkValidationLoss(const EpochEvent& event);
   void recalibrateBatchNorm();  // before evaluate(), when train.recalibrate_batchnorm asks
   bool recalibrationLogged = false;
   std::pair<double, double> evaluate();

@@ -6,6 +6,7 @@
 
 #include "api/studio_api.h"
 #include "common/error.h"
+#include "run/run_lock.h"
 #include "train/trainer.h"
 #include "test_support.h"
 
@@ -91,6 +92,14 @@ TEST(StudioApi, EstimateAndHistoryOfARealRun) {
   EXPECT_EQ(history.iterations.back().learningRates.size(), 2u);
   EXPECT_TRUE(history.complete);
   EXPECT_FALSE(history.resumable);
+  EXPECT_TRUE(history.trainingNow.empty());
+  {
+    // While a process holds the run's lock, the studio is told who, and resume is not offered.
+    run::RunLock busy(result.runDir);
+    const auto locked = api::readRunHistory(result.runDir);
+    EXPECT_NE(locked.trainingNow.find("pid "), std::string::npos) << locked.trainingNow;
+    EXPECT_FALSE(locked.resumable);
+  }
 
   const auto line = api::exportRun(result.runDir, "best", (dir / "m.pt").string());
   EXPECT_NE(line.find("ResNet-18, 10 classes"), std::string::npos) << line;

@@ -1,5 +1,6 @@
 // BatchLoader: coverage, ordering, determinism across worker counts, resuming, shutdown,
 // error propagation and the prefetch bound.
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -329,7 +330,10 @@ TEST(Loader, WorkerErrorsSurfaceInOrder) {
   }
 }
 
-TEST(Loader, ImageFileThatVanishedIsNamed) {
+// A file that cannot be decoded any more (here: deleted after the scan) does not end the epoch
+// (issue 14): its sample comes as a blank image labelled kSkippedLabel, in its place, and the
+// loader names the file once.
+TEST(Loader, ImageFileThatVanishedIsSkippedAndNamed) {
   ft::test::TempDir dir("loader");
   for (int i = 0; i < 6; ++i) {
     std::filesystem::create_directories(dir / "c");
@@ -338,16 +342,23 @@ TEST(Loader, ImageFileThatVanishedIsNamed) {
   auto set = ImageFolderDataset::open(dir.path());
   std::filesystem::remove(dir / "c" / "4.png");
   BatchLoader loader(viewOf(set), plainOptions(3, 2));
-  loader.startEpoch(0);
-  bool thrown = false;
-  try {
-    while (loader.next()) {
+  for (int epoch = 0; epoch < 2; ++epoch) {
+    loader.startEpoch(epoch);
+    std::vector<std::int64_t> labels;
+    std::int64_t samples = 0;
+    while (auto batch = loader.next()) {
+      samples += batch->labels.size(0);
+      for (std::int64_t i = 0; i < batch->labels.size(0); ++i)
+        labels.push_back(batch->labels[i].item<std::int64_t>());
     }
-  } catch (const ft::UserError& e) {
-    thrown = true;
-    EXPECT_NE(std::string(e.what()).find("4.png"), std::string::npos) << e.what();
+    EXPECT_EQ(samples, 6);
+    EXPECT_EQ(std::count(labels.begin(), labels.end(), ft::data::kSkippedLabel), 1);
   }
-  EXPECT_TRUE(thrown);
+  const auto skipped = loader.skippedImages();
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_NE(skipped[0].path.find("4.png"), std::string::npos) << skipped[0].path;
+  EXPECT_NE(skipped[0].message.find("cannot decode"), std::string::npos) << skipped[0].message;
+  EXPECT_EQ(loader.skippedCount(), 1u);
 }
 
 TEST(Loader, WaitSecondsMeasuresStarvation) {

@@ -369,3 +369,28 @@ TEST_F(TrainerTest, LastBatchOfOneImageIsLeftOut) {
   const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("holds a single image"), std::string::npos) << text;
 }
+
+// Issue 14, item 7: Adam at a learning rate of 1000 keeps the loss finite but far off; the run
+// used to end "Done" with a validation loss of 9e8 at chance accuracy. It now stops, says why,
+// and keeps the best checkpoint.
+TEST_F(TrainerTest, FiniteDivergenceStopsTheRunAndKeepsTheBestCheckpoint) {
+  auto c = tinyConfig("explode");
+  c.train.epochs = 6;
+  c.train.freezeEpochs = 0;
+  c.optim.headLr = 1000;
+  c.optim.headLrAfterUnfreeze = 1000;
+  c.optim.backboneLr = 1000;
+  c.optim.scheduler = "none";
+  train::Trainer trainer(c, nullptr);
+  const auto result = trainer.run();
+  EXPECT_EQ(result.status, FinishStatus::Failed) << result.message;
+  EXPECT_NE(result.message.find("the validation loss exploded"), std::string::npos) << result.message;
+  EXPECT_EQ(result.epochsCompleted, 2) << "stops after two epochs far above chance: " << result.message;
+  EXPECT_NE(result.message.find("lower them about 10x"), std::string::npos) << result.message;
+  EXPECT_NE(result.message.find("best.ckpt"), std::string::npos) << result.message;
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(trainer.runDir()) / "checkpoints" / "best.ckpt"));
+
+  // A healthy run is not stopped (the tiny run's own recipe).
+  train::Trainer healthy(tinyConfig("healthy"), nullptr);
+  EXPECT_EQ(healthy.run().status, FinishStatus::Completed);
+}
