@@ -11,7 +11,7 @@ PACKAGES=(
   libcurl4-openssl-dev libssl-dev
   libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
-  fonts-wqy-microhei xvfb xauth clang-format
+  fonts-wqy-microhei xvfb xauth clang-format clang-14 libclang-rt-14-dev
   dataset-fashion-mnist python3-torchvision
 )
 BUILD_DIR=${BUILD_DIR:-build}
@@ -43,6 +43,23 @@ build() {
   cmake --build "$BUILD_DIR" -j "$JOBS"
 }
 
+# The reliability suite (docs/RELIABILITY.md): the engine's reader, run-folder, CLI and trainer
+# tests built with clang's AddressSanitizer + UndefinedBehaviorSanitizer, and every libFuzzer
+# harness run for FINETUNE_FUZZ_SECONDS on its corpus. SANITIZERS=0 leaves it out.
+SANITIZED_TESTS="config_test;data_idx_test;data_cifar10_test;data_image_folder_test;data_loader_test"
+SANITIZED_TESTS+=";data_split_test;data_transforms_test;run_folder_test;run_archive_test;weights_pth_test"
+SANITIZED_TESTS+=";weights_download_test;weights_cli_test;cli_test;train_trainer_test"
+SANITIZED_TESTS+=";train_evaluation_test;loss_scaler_test"
+reliability() {
+  local dir=${ASAN_BUILD_DIR:-build-asan}
+  CC=clang-14 CXX=clang++-14 cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" -DFINETUNE_SANITIZE=address,undefined \
+    -DFINETUNE_BUILD_FUZZERS=ON -DFINETUNE_BUILD_GUI=OFF "-DFINETUNE_CORE_TESTS=$SANITIZED_TESTS" \
+    -DFINETUNE_FUZZ_SECONDS="${FINETUNE_FUZZ_SECONDS:-30}"
+  cmake --build "$dir" -j "$JOBS"
+  (cd "$dir" && ctest --output-on-failure -j 2 --timeout 1500)
+}
+
 case "${1:-}" in
   run)
     install_missing
@@ -58,8 +75,8 @@ case "${1:-}" in
   test)
     install_missing
     build
-    cd "$BUILD_DIR"
-    ctest --output-on-failure -j 2 --timeout 1500
+    (cd "$BUILD_DIR" && ctest --output-on-failure -j 2 --timeout 1500)
+    if [ "${SANITIZERS:-1}" != 0 ]; then reliability; fi
     ;;
   *)
     echo "usage: $0 run|test" >&2

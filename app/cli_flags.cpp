@@ -31,6 +31,9 @@ void addTrainFlags(Overrides& o) {
   o.addSwitch(
       "--grayscale", [](RunConfig& c) -> bool& { return c.data.grayscale; }, true,
       "Decode image folders as grayscale");
+  o.addSwitch(
+      "--verify-images", [](RunConfig& c) -> bool& { return c.data.verifyImages; }, true,
+      "Decode every image of a folder once before training: damaged files are listed and left out");
   o.add<int>(
       "--input-size", [](RunConfig& c) -> int& { return c.transform.inputSize; },
       "Model input size in pixels (224 for ImageNet weights, 32 at CIFAR size)");

@@ -78,6 +78,8 @@ void DataPage::buildUi() {
   pathLayout->addWidget(m_browse);
   m_grayscale = new QCheckBox(this);
   m_grayscale->setObjectName(QStringLiteral("dataGrayscale"));
+  m_verifyImages = new QCheckBox(this);
+  m_verifyImages->setObjectName(QStringLiteral("dataVerifyImages"));
   m_trainLimit = limitSpinBox(this, "trainLimit");
   m_validationLimit = limitSpinBox(this, "validationLimit");
   m_limitsHint = new QLabel(this);
@@ -92,6 +94,7 @@ void DataPage::buildUi() {
   builtInRow->addStretch(1);
   m_dataForm->addRow(QString(), builtInRow);
   addFormRow(m_dataForm, m_grayscale);
+  addFormRow(m_dataForm, m_verifyImages);
 
   m_validation = new QComboBox(this);
   m_validation->setObjectName(QStringLiteral("validationMode"));
@@ -141,6 +144,7 @@ void DataPage::buildUi() {
   connect(m_format, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
   connect(m_path, &QLineEdit::textChanged, this, changed);
   connect(m_grayscale, &QCheckBox::toggled, this, changed);
+  connect(m_verifyImages, &QCheckBox::toggled, this, changed);
   connect(m_validation, qOverload<int>(&QComboBox::currentIndexChanged), this, changed);
   connect(m_validationPath, &QLineEdit::textChanged, this, changed);
   connect(m_validationPercent, qOverload<double>(&QDoubleSpinBox::valueChanged), this, changed);
@@ -166,6 +170,7 @@ void DataPage::load(const config::RunConfig& config) {
   selectData(m_format, d.format);
   m_path->setText(QString::fromStdString(d.path));
   m_grayscale->setChecked(d.grayscale);
+  m_verifyImages->setChecked(d.verifyImages);
   selectData(m_validation, d.validation);
   m_validationPath->setText(QString::fromStdString(d.validationPath));
   m_validationPercent->setValue(d.validationPercent);
@@ -183,6 +188,7 @@ config::DataConfig DataPage::dataConfig() const {
   d.format = m_format->currentData().toString().toStdString();
   d.path = m_path->text().trimmed().toStdString();
   d.grayscale = m_grayscale->isChecked();
+  d.verifyImages = m_verifyImages->isChecked();
   d.validation = m_validation->currentData().toString().toStdString();
   d.validationPath = m_validationPath->text().trimmed().toStdString();
   d.validationPercent = m_validationPercent->value();
@@ -244,6 +250,7 @@ void DataPage::updateVisibility() {
   m_validationPercent->setEnabled(mode == QLatin1String("split"));
   const QString format = m_format->currentData().toString();
   m_grayscale->setEnabled(format == QLatin1String("folder") || format == QLatin1String("auto"));
+  m_verifyImages->setEnabled(m_grayscale->isEnabled());
 }
 
 void DataPage::showStatus() {
@@ -302,6 +309,8 @@ void DataPage::retranslateUi() {
   m_builtIn->setText(settings::builtInDataInstalled() ? tr("Use the built-in Fashion-MNIST")
                                                       : tr("Built-in Fashion-MNIST not installed"));
   m_grayscale->setText(tr("Decode image folders as grayscale"));
+  m_verifyImages->setText(
+      tr("Check every image while scanning (slower; damaged files are listed and left out)"));
 
   setFormLabel(m_validationForm, m_validation, tr("Validate on:"));
   setFormLabel(m_validationForm, m_validationPathRow, tr("Validation folder:"));

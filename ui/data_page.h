@@ -64,6 +64,7 @@ class DataPage : public WizardStep {
   QPushButton* m_browse;
   QPushButton* m_builtIn;
   QCheckBox* m_grayscale;
+  QCheckBox* m_verifyImages;
   QComboBox* m_validation;
   QLineEdit* m_validationPath;
   QPushButton* m_validationBrowse;

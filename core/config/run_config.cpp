@@ -168,6 +168,7 @@ void visitSections(Visitor&& section, RunConfig& c) {
     f("train_limit", c.data.trainLimit);
     f("validation_limit", c.data.validationLimit);
     f("grayscale", c.data.grayscale);
+    f("verify_images", c.data.verifyImages);
   });
   section("transform", [&](auto& f) {
     f("input_size", c.transform.inputSize);

@@ -17,6 +17,9 @@ struct DataConfig {
   std::int64_t trainLimit = 0;            // 0 = every training image
   std::int64_t validationLimit = 0;       // 0 = every validation image
   bool grayscale = false;                 // image folders: decode as grayscale
+  // Image folders: decode every image once while scanning, so a damaged file is listed and
+  // left out before training instead of being skipped (and counted) when a batch meets it.
+  bool verifyImages = false;
 };
 
 struct TransformConfig {

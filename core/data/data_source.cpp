@@ -109,7 +109,7 @@ OpenedData openData(const config::DataConfig& config, std::uint64_t seed) {
     trainSet = loadCifar10Dataset(root, Cifar10Split::Train);
     if (testSplit) validationSet = loadCifar10Dataset(root, Cifar10Split::Test);
   } else {
-    const ImageFolderOptions options{config.grayscale, false};
+    const ImageFolderOptions options{config.grayscale, config.verifyImages};
     const bool splitLayout = isDirectory(root / "train") &&
                              (isDirectory(root / "test") || isDirectory(root / "val"));
     trainSet = ImageFolderDataset::open(splitLayout ? root / "train" : root, options);
@@ -136,8 +136,8 @@ OpenedData openData(const config::DataConfig& config, std::uint64_t seed) {
       throw UserError("data.validation_path is empty: set it to a folder of validation images "
                       "(<path>/<class name>/...), or set data.validation to \"split\" or "
                       "\"test_split\".");
-    validationSet =
-        ImageFolderDataset::open(config.validationPath, ImageFolderOptions{config.grayscale, false});
+    validationSet = ImageFolderDataset::open(config.validationPath,
+                                             ImageFolderOptions{config.grayscale, config.verifyImages});
     requireSameClasses(*trainSet, *validationSet, config.validationPath,
                        "data.validation_path needs one subfolder per training class, named "
                        "exactly like the training classes.");

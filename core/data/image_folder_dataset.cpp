@@ -152,14 +152,13 @@ std::shared_ptr<ImageFolderDataset> ImageFolderDataset::open(const fs::path& roo
                             " image(s) directly in the root folder are ignored: only images in "
                             "<root>/<class name>/ are used"});
 
+  std::vector<fs::path> emptyClasses;
   for (const auto& folder : classFolders) {
     const int label = static_cast<int>(report.classNames.size());
     report.classNames.push_back(folder.filename().string());
     ClassScan scan = scanClass(folder, options, report.warnings);
     report.imagesPerClass.push_back(scan.images.size());
-    if (scan.images.empty())
-      report.warnings.push_back(
-          {folder.string(), "class \"" + folder.filename().string() + "\" has no images"});
+    if (scan.images.empty()) emptyClasses.push_back(folder);
     if (scan.otherFiles > 0)
       report.warnings.push_back(
           {folder.string(), std::to_string(scan.otherFiles) +
@@ -173,6 +172,18 @@ std::shared_ptr<ImageFolderDataset> ImageFolderDataset::open(const fs::path& roo
   if (set->m_files.empty())
     throw UserError(root.string() + ": no readable images in its " + std::to_string(classFolders.size()) +
                     " class folder(s). Put .jpg/.png images in " + root.string() + "/<class name>/.");
+  // A class with no images would still be an output of the model, one it can never learn and
+  // that takes probability from the others: refuse, naming the folders and the fix.
+  if (!emptyClasses.empty()) {
+    std::string names;
+    for (std::size_t i = 0; i < emptyClasses.size() && i < 10; ++i)
+      names += (i ? ", " : "") + emptyClasses[i].string();
+    if (emptyClasses.size() > 10) names += " and " + std::to_string(emptyClasses.size() - 10) + " more";
+    throw UserError(std::to_string(emptyClasses.size()) +
+                    " class folder(s) hold no readable image: " + names +
+                    ". Add images to them, or remove or hide them (a folder whose name starts with '.' " +
+                    "is ignored). Files in them that are not readable images do not count.");
+  }
   return set;
 }
 

@@ -8,9 +8,12 @@
 namespace ft::weights::pickle {
 namespace {
 
-// A weights pickle holds a few dozen objects per tensor; this is far above any real model
-// and keeps a hostile file from exhausting memory with tiny opcodes.
-constexpr std::size_t kMaxObjects = 4'000'000;
+// A weights pickle holds a few dozen objects per tensor (a few thousand for a large model).
+// What a hostile file can make us hold for its tiny opcodes is counted in bytes -- objects,
+// their strings, memo entries, list and dict references, the stack -- and capped far above any
+// real model: 10 M two-byte opcodes once reached 1.1 GB under a cap on the object count alone.
+constexpr std::size_t kMaxFootprint = std::size_t(256) << 20;
+constexpr std::size_t kMemoEntryBytes = 64;  // an unordered_map node and its bucket
 constexpr std::size_t kMaxDims = 64;
 constexpr std::size_t kMaxLine = 1024;
 constexpr std::size_t kMaxBigIntBytes = 256;
@@ -70,10 +73,16 @@ std::string kindName(Kind kind) {
 
 Unpickler::Unpickler(ByteView data, StorageResolver* resolver) : m_data(data), m_resolver(resolver) {}
 
+void Unpickler::charge(std::size_t bytes) {
+  m_footprint += bytes;
+  if (m_footprint + (m_stack.size() + m_marks.size()) * sizeof(void*) > kMaxFootprint)
+    throw FormatError("the pickle would need more than " + std::to_string(kMaxFootprint >> 20) +
+                      " MB of memory for its objects (" + std::to_string(m_arena.size()) +
+                      " so far), far more than any weights file; it is damaged or hostile");
+}
+
 Object* Unpickler::make(Kind kind) {
-  if (m_arena.size() >= kMaxObjects)
-    throw FormatError("the pickle builds more than " + std::to_string(kMaxObjects) +
-                      " objects, far more than any weights file");
+  charge(sizeof(Object));
   m_arena.emplace_back();
   m_arena.back().kind = kind;
   return &m_arena.back();
@@ -273,6 +282,7 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
   auto text = [&](Kind kind, std::uint64_t n) {
     Object* o = make(kind);
     const ByteView v = take(n, "a string in the pickle");
+    charge(v.size());
     o->text.assign(reinterpret_cast<const char*>(v.data()), v.size());
     m_stack.push_back(o);
   };
@@ -295,7 +305,14 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
     o->text.assign(reinterpret_cast<const char*>(v.data()), v.size());
     m_stack.push_back(o);
   };
-  auto memoPut = [&](std::uint64_t index) { m_memo[index] = top(); };
+  auto memoPut = [&](std::uint64_t index) {
+    Object* value = top();
+    const auto [it, added] = m_memo.try_emplace(index, value);
+    if (added)
+      charge(kMemoEntryBytes);
+    else
+      it->second = value;
+  };
   auto memoGet = [&](std::uint64_t index) {
     const auto it = m_memo.find(index);
     if (it == m_memo.end())
@@ -304,21 +321,26 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
   };
   auto sequence = [&](Kind kind, std::vector<Object*> items) {
     Object* o = make(kind);
+    charge(items.size() * sizeof(Object*));
     o->items = std::move(items);
     m_stack.push_back(o);
   };
   auto setItems = [&](Object* dict, const std::vector<Object*>& items) {
     if (dict->kind != Kind::Dict) throw FormatError("the pickle sets items on a " + kindName(dict->kind));
     if (items.size() % 2 != 0) throw FormatError("the pickle gives a dict an odd number of items");
+    charge(items.size() / 2 * sizeof(dict->entries[0]));
     for (std::size_t i = 0; i < items.size(); i += 2) dict->entries.emplace_back(items[i], items[i + 1]);
   };
   auto appendItems = [&](Object* list, const std::vector<Object*>& items) {
     if (list->kind != Kind::List && list->kind != Kind::Set)
       throw FormatError("the pickle appends to a " + kindName(list->kind));
+    charge(items.size() * sizeof(Object*));
     list->items.insert(list->items.end(), items.begin(), items.end());
   };
 
   for (;;) {
+    // DUP, GET and MARK grow the stack without building objects.
+    if (m_footprint + (m_stack.size() + m_marks.size()) * sizeof(void*) > kMaxFootprint) charge(0);
     const std::uint64_t at = pos;
     const std::uint8_t op = byte();
     switch (op) {

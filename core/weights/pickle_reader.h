@@ -98,6 +98,8 @@ class Unpickler {
   const Object* load(std::uint64_t offset, std::uint64_t* end);
 
  private:
+  // Counts `bytes` more held for the file; throws FormatError past the memory budget.
+  void charge(std::size_t bytes);
   Object* make(Kind kind);
   Object* pop();
   Object* top();
@@ -112,6 +114,7 @@ class Unpickler {
   std::vector<Object*> m_stack;
   std::vector<std::size_t> m_marks;
   std::unordered_map<std::uint64_t, Object*> m_memo;
+  std::size_t m_footprint = 0;  // bytes held for the file's objects, strings, memo and references
 };
 
 }  // namespace ft::weights::pickle

@@ -210,6 +210,17 @@ TEST_F(CliTest, FullDiskIsAnErrorNamingTheFileAndLeavesNoTemporary) {
   EXPECT_NE(exported.output.find("model.pt: writing failed"), std::string::npos) << exported.output;
   EXPECT_FALSE(fs::exists(exportFile));
   EXPECT_TRUE(temporariesIn(m_dir.path()).empty());
+  // Every other writer (torchvision .pth and safetensors through stdio, ONNX through protobuf)
+  // says the same and leaves nothing behind.
+  for (const char* name : {"model.pth", "model.safetensors", "model.onnx"}) {
+    const auto file = m_dir / name;
+    const auto r2 = runCommand("sh -c 'ulimit -f 2000; exec " + cli() + " export " + good.string() +
+                               " --checkpoint last -o " + file.string() + "'");
+    EXPECT_EQ(r2.exitCode, 1) << name << ": " << r2.output;
+    EXPECT_NE(r2.output.find(std::string(name) + ": writing failed"), std::string::npos) << r2.output;
+    EXPECT_FALSE(fs::exists(file)) << name;
+    EXPECT_TRUE(temporariesIn(m_dir.path()).empty()) << name;
+  }
   // The run written before is intact.
   EXPECT_EQ(runCommand(cli() + " export " + good.string() + " --checkpoint last -o " + exportFile.string())
                 .exitCode,
@@ -239,4 +250,47 @@ TEST_F(CliTest, ResumeRemovesStaleTemporaries) {
   EXPECT_EQ(noLast.exitCode, 1) << noLast.output;
   EXPECT_NE(noLast.output.find("best.ckpt is there"), std::string::npos) << noLast.output;
   EXPECT_EQ(noLast.output.find("before its first checkpoint"), std::string::npos) << noLast.output;
+}
+
+// kill -9 at moments spread over a run, checkpoint writes included, again and again: whatever
+// was saved before a kill always loads, and resume carries on to the end.
+TEST_F(CliTest, KillNineAtAnyMomentLeavesALoadableCheckpoint) {
+  const auto run = m_dir / "runs" / "killed";
+  const auto last = run / "checkpoints" / "last.ckpt";
+  const std::string flags = " --data " + (m_dir / "data").string() +
+                            " --epochs 6 --freeze-epochs 1 --batch-size 32 --threads 2 --workers 1";
+  // The first start: wait for the first checkpoint, then kill at once (mid-epoch or mid-write).
+  auto r = runCommand(
+      "sh -c '" + cli() + " train" + flags + " --run-dir " + run.string() +
+      " >/dev/null 2>&1 & p=$!; i=0; while [ ! -e " + last.string() +
+      " ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i+1)); done; kill -9 $p; wait $p; echo exit=$?'");
+  ASSERT_NE(r.output.find("exit=137"), std::string::npos) << r.output;
+  int finished = 0;
+  for (int attempt = 0; attempt < 8 && !finished; ++attempt) {
+    // Every checkpoint present loads: an export reads it, checks its CRCs and runs the model.
+    for (const char* name : {"last", "best"}) {
+      if (!fs::exists(run / "checkpoints" / (std::string(name) + ".ckpt"))) continue;
+      const auto e = runCommand(cli() + " export " + run.string() + " --checkpoint " + name + " -o " +
+                                (m_dir / "probe.safetensors").string());
+      EXPECT_EQ(e.exitCode, 0) << "after kill " << attempt << ", " << name << ".ckpt: " << e.output;
+    }
+    EXPECT_TRUE(temporariesIn(run).size() <= 1) << "more than one temporary after kill " << attempt;
+    // Resume, and kill again after a delay that moves through the epoch (and its write).
+    const double delay = 0.3 + 0.45 * attempt;
+    r = runCommand("sh -c '" + cli() + " resume " + run.string() + " >/dev/null 2>&1 & p=$!; sleep " +
+                   std::to_string(delay) + "; kill -9 $p 2>/dev/null; wait $p; echo exit=$?'");
+    finished = r.output.find("exit=0") != std::string::npos;
+  }
+  // Resume to the end: the run completes with every epoch in its metrics.
+  if (!finished) {
+    r = runCommand(cli() + " resume " + run.string());
+    ASSERT_EQ(r.exitCode, 0) << r.output;
+  }
+  EXPECT_TRUE(temporariesIn(run).empty());
+  const auto e = runCommand(cli() + " export " + run.string() + " --checkpoint last -o " +
+                            (m_dir / "final.safetensors").string());
+  EXPECT_EQ(e.exitCode, 0) << e.output;
+  std::ifstream metrics(run / "metrics.csv");
+  const std::string text((std::istreambuf_iterator<char>(metrics)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("\nepoch,6,"), std::string::npos) << text;
 }

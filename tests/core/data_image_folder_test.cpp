@@ -59,14 +59,13 @@ TEST(ImageFolder, ScansClassesAndReportsProblems) {
   writeText(root / "dog" / "corrupt.png", "this is not a png");
   writeText(root / "dog" / "empty.jpg", "");
   writeText(root / "dog" / "notes.txt", "hello");
-  fs::create_directories(root / "empty");
   writeImage(root / ".hidden" / "z.png");
   writeImage(root / "loose.png");
 
   const auto set = ImageFolderDataset::open(root);
-  EXPECT_EQ(set->classNames(), (std::vector<std::string>{"cat", "dog", "empty"}));
+  EXPECT_EQ(set->classNames(), (std::vector<std::string>{"cat", "dog"}));
   ASSERT_EQ(set->size(), 4u);
-  EXPECT_EQ(set->report().imagesPerClass, (std::vector<std::size_t>{2, 2, 0}));
+  EXPECT_EQ(set->report().imagesPerClass, (std::vector<std::size_t>{2, 2}));
   EXPECT_EQ(set->label(0), 0);
   EXPECT_EQ(set->label(1), 0);
   EXPECT_EQ(set->label(2), 1);
@@ -76,7 +75,6 @@ TEST(ImageFolder, ScansClassesAndReportsProblems) {
   const auto& report = set->report();
   EXPECT_TRUE(hasWarning(report, "corrupt.png", "skipped"));
   EXPECT_TRUE(hasWarning(report, "empty.jpg", "skipped"));
-  EXPECT_TRUE(hasWarning(report, "empty", "has no images"));
   EXPECT_TRUE(hasWarning(report, "dog", "1 file(s) without an image extension"));
   EXPECT_TRUE(hasWarning(report, root.string(), "directly in the root"));
   for (const auto& w : report.warnings) EXPECT_EQ(w.path.find(".hidden"), std::string::npos);
@@ -87,6 +85,24 @@ TEST(ImageFolder, ScansClassesAndReportsProblems) {
   EXPECT_EQ(image.cols, 8);
   EXPECT_EQ(image.at<cv::Vec3b>(2, 3), cv::Vec3b(30, 20, 10));  // RGB order
   EXPECT_EQ(set->image(3).rows, 6);                             // the nested BMP decodes
+}
+
+// A class folder with no image (or only damaged ones) would still be an output class the model
+// can never learn: the scan refuses it, naming every such folder and the fix.
+TEST(ImageFolder, EmptyClassFoldersAreRefusedByName) {
+  ft::test::TempDir dir("folder");
+  writeImage(dir / "cat" / "a.png");
+  fs::create_directories(dir / "empty");
+  writeText(dir / "broken" / "x.png", "not a png");
+  const std::string message =
+      ft::test::expectUserError([&] { ImageFolderDataset::open(dir.path()); },
+                                {"2 class folder(s) hold no readable image", (dir / "empty").string(),
+                                 (dir / "broken").string(), "remove or hide them"});
+  EXPECT_EQ(message.find((dir / "cat").string() + ","), std::string::npos) << message;
+  // Hiding the folders, as the message says, makes the data set usable.
+  fs::rename(dir / "empty", dir / ".empty");
+  fs::rename(dir / "broken", dir / ".broken");
+  EXPECT_EQ(ImageFolderDataset::open(dir.path())->classNames(), (std::vector<std::string>{"cat"}));
 }
 
 TEST(ImageFolder, GrayscaleDecodesOneChannel) {
@@ -152,6 +168,26 @@ ft::config::DataConfig folderConfig(const fs::path& path) {
 void writeClasses(const fs::path& root, const std::vector<std::string>& classes, int perClass) {
   for (const auto& name : classes)
     for (int i = 0; i < perClass; ++i) writeImage(root / name / (std::to_string(i) + ".png"));
+}
+
+// data.verify_images (--verify-images, the wizard's "Check every image") reaches the scan of
+// both the training and the validation folder: damaged files are listed and left out.
+TEST(ImageFolder, VerifyImagesSettingChecksTrainingAndValidationFolders) {
+  ft::test::TempDir dir("folder");
+  for (const char* part : {"train", "val"}) {
+    writeImage(dir / part / "a" / "good.png");
+    writeTruncatedPng(dir / part / "a" / "cut.png");
+    writeImage(dir / part / "b" / "good.png");
+  }
+  auto config = folderConfig(dir / "train");
+  config.validation = "folder";
+  config.validationPath = (dir / "val").string();
+  EXPECT_EQ(openData(config, 1).train.indices.size(), 3u);  // signatures only
+  config.verifyImages = true;
+  const auto verified = openData(config, 1);
+  EXPECT_EQ(verified.train.indices.size(), 2u);
+  EXPECT_EQ(verified.validation.indices.size(), 2u);
+  EXPECT_TRUE(hasWarning(verified.report, "cut.png", "cannot be decoded"));
 }
 
 TEST(FolderOpenData, DetectionAndUnknownLayout) {

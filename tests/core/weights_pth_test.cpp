@@ -7,6 +7,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -456,4 +457,37 @@ TEST(WeightsExportFormat, ChosenByNameOrExtension) {
   expectUserError([] { exportFormatFor("model.pt", "onnx"); }, {"ends in .pt", ".onnx"});
   expectUserError([] { exportFormatFor("model.pt", "tflite"); }, {"tflite", "pt, pth, safetensors or onnx"});
   expectUserError([] { exportFormatFor("model.json", "pth"); }, {"model.json"});
+}
+
+// Tiny opcodes that each make the reader hold an object: 10 M of them once took 1.1 GB before
+// the object-count cap refused them. The reader now counts the bytes it holds and stops at a
+// fixed budget, far above any real state dict, naming the file.
+TEST(WeightsHostileSizes, PickleOfTenMillionOpcodesStopsAtTheMemoryBudget) {
+  ft::test::TempDir scratch{"pickle-bomb"};
+  const std::string path = (scratch / "bomb.pth").string();
+  // A legacy torch.save file: its magic number, protocol version 1001 and system information,
+  // each a pickle; then the state dict's pickle, here ten million EMPTY_LISTs.
+  const std::string legacyStart("\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19."
+                                "\x80\x02M\xe9\x03."
+                                "\x80\x02}.",
+                                25);
+  std::string pickle = legacyStart + "\x80\x02";
+  pickle.append(10'000'000, ']');
+  pickle += '.';
+  writeBytes(path, pickle);
+  rusage before{};
+  ::getrusage(RUSAGE_SELF, &before);
+  expectUserError([&] { ft::weights::readWeightsFile(path); }, {"bomb.pth", "MB of memory", "damaged"});
+  rusage after{};
+  ::getrusage(RUSAGE_SELF, &after);
+  // ru_maxrss is the process's peak in KiB; the budget is 256 MB plus allocator (and ASan) slack.
+  EXPECT_LT(after.ru_maxrss - before.ru_maxrss, 768L * 1024)
+      << "peak grew by " << (after.ru_maxrss - before.ru_maxrss) / 1024 << " MiB";
+
+  // References on the stack count too: a list appended with the same entry 36 M times.
+  std::string refs = legacyStart + std::string("\x80\x02]q\x00(", 6);  // a list memoised as 0, MARK
+  for (int i = 0; i < 36'000'000; ++i) refs.append("h\x00", 2);        // BINGET 0
+  refs += "e.";                                                        // APPENDS, STOP
+  writeBytes(path, refs);
+  expectUserError([&] { ft::weights::readWeightsFile(path); }, {"bomb.pth", "MB of memory"});
 }

@@ -8,8 +8,8 @@ fuzzer=$1 corpus=$2 found=$3 seconds=$4
 shift 4
 artifacts="$(dirname "$found")/artifacts/$(basename "$found")"
 mkdir -p "$found" "$artifacts"
-# LibTorch and OpenMP keep thread pools and registries until exit: not leaks of ours.
-export LSAN_OPTIONS="suppressions=$(dirname "$0")/lsan.supp:print_suppressions=0"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_odr_violation=0:allocator_may_return_null=1"
+# The leak suppressions and detect_odr_violation=0 are built in (tests/support/sanitizer_defaults.cpp).
+export LSAN_OPTIONS="${LSAN_OPTIONS:-}:print_suppressions=0"
+export ASAN_OPTIONS="${ASAN_OPTIONS:-}:allocator_may_return_null=1"
 exec "$fuzzer" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2560 -malloc_limit_mb=2048 \
   -print_final_stats=1 -artifact_prefix="$artifacts/" "$@" "$found" "$corpus"
