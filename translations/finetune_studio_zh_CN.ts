@@ -436,6 +436,10 @@ Predicted: %2
         <source>Folder with the same classes</source>
         <translation>类别相同的文件夹</translation>
     </message>
+    <message>
+        <source>Check every image while scanning (slower; damaged files are listed and left out)</source>
+        <translation>扫描时逐一检查每张图片（较慢；损坏的文件会被列出并排除）</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::DataPreviewView</name>

@@ -41,9 +41,14 @@ void replaceFileAtomically(const std::string& path,
   try {
     write(temp);
     syncFile(temp);
-  } catch (const UserError&) {
+  } catch (const UserError& e) {
     std::remove(temp.c_str());
-    throw;
+    // The user asked for `path`: a message about the temporary (a full disk while writing it)
+    // names that file.
+    std::string message = e.what();
+    for (auto at = message.find(temp); at != std::string::npos; at = message.find(temp, at + path.size()))
+      message.replace(at, temp.size(), path);
+    throw UserError(message);
   } catch (const std::exception& e) {
     std::remove(temp.c_str());
     throw UserError(path + ": could not be written (" + e.what() +

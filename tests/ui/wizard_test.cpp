@@ -99,6 +99,7 @@ class WizardTest final : public QObject {
     config.data.validation = "split";
     config.data.validationPercent = 20;
     config.data.trainLimit = 100;
+    config.data.verifyImages = true;
     config.transform.inputSize = 48;
     config.transform.cropPadding = 2;
     config.transform.horizontalFlip = false;
@@ -132,6 +133,7 @@ class WizardTest final : public QObject {
     QVERIFY(child<QCheckBox>(&wizard, "holdBatchNorm")->isChecked());
     QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isChecked());
     QVERIFY(child<QCheckBox>(&wizard, "featureCache")->isEnabled());
+    QVERIFY(child<QCheckBox>(&wizard, "dataVerifyImages")->isChecked());
     QCOMPARE(child<QComboBox>(&wizard, "precision")->currentData().toString(), QStringLiteral("float32"));
     QVERIFY(child<QCheckBox>(&wizard, "validateFloat32")->isChecked());
     QCOMPARE(child<QComboBox>(&wizard, "recalibrateBatchNorm")->currentData().toInt(), 300);
