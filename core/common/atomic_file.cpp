@@ -44,8 +44,9 @@ void replaceFileAtomically(const std::string& path,
   } catch (const UserError& e) {
     std::remove(temp.c_str());
     // The user asked for `path`: a message about the temporary (a full disk while writing it)
-    // names that file.
+    // names that file. Other errors pass on as they are (with their own type).
     std::string message = e.what();
+    if (message.find(temp) == std::string::npos) throw;
     for (auto at = message.find(temp); at != std::string::npos; at = message.find(temp, at + path.size()))
       message.replace(at, temp.size(), path);
     throw UserError(message);
