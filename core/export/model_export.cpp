@@ -42,7 +42,7 @@ torch::serialize::InputArchive openArchive(const std::string& path) {
   torch::serialize::InputArchive archive;
   try {
     archive.load_from(path);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // c10::Error, and torch::jit::ErrorReport from its type parser
     throw UserError(path + whenDamaged);
   }
   return archive;

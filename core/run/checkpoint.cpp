@@ -130,7 +130,7 @@ std::string openCheckpoint(torch::serialize::InputArchive& archive, const std::s
   checkArchive(path, whenDamaged);
   try {
     archive.load_from(path);
-  } catch (const c10::Error&) {
+  } catch (const std::exception&) {  // c10::Error, and torch::jit::ErrorReport from its type parser
     throw UserError(path + whenDamaged);
   }
   c10::IValue stateValue;
@@ -153,11 +153,16 @@ nlohmann::json loadCheckpoint(const std::string& path, torch::nn::Module& model,
       throw UserError(path + ": the checkpoint holds no optimiser state, so it cannot be resumed");
     try {
       optimizer->load(optimizerArchive);
-    } catch (const c10::Error& e) {
+    } catch (const std::exception& e) {
       throw UserError(path + ": the optimiser state does not fit this run's optimiser");
     }
   }
-  return nlohmann::json::parse(state);
+  try {
+    return nlohmann::json::parse(state);
+  } catch (const nlohmann::json::exception&) {
+    throw UserError(path + ": the run state stored in the checkpoint is damaged. Resume from another "
+                           "checkpoint of the run, or start the run again");
+  }
 }
 
 std::vector<std::string> removeStaleTemporaries(const std::string& dir) {
