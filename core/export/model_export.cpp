@@ -75,19 +75,52 @@ data::TransformOptions evaluationTransform(const ExportMetadata& m) {
   return options;
 }
 
+namespace {
+
+// An integer field within [lo, hi], checked before narrowing: a float or an out-of-range value
+// (fuzz_export_metadata found 3.6e19 for input_size) is damage, not a conversion.
+int intField(const nlohmann::json& j, const char* key, int lo, int hi, const int* fallback = nullptr) {
+  if (fallback && !j.contains(key)) return *fallback;
+  const auto& v = j.at(key);
+  if (!v.is_number_integer()) throw std::runtime_error(key);
+  if (v.is_number_unsigned() ? v.get<std::uint64_t>() > std::uint64_t(hi)
+                             : (v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi))
+    throw std::runtime_error(key);
+  return int(v.get<std::int64_t>());
+}
+
+// Three finite per-channel values (mean, std) of a plausible size, checked before narrowing.
+std::array<float, 3> channelField(const nlohmann::json& j, const char* key) {
+  const auto& v = j.at(key);
+  if (!v.is_array() || v.size() != 3) throw std::runtime_error(key);
+  std::array<float, 3> out{};
+  for (std::size_t i = 0; i < 3; ++i) {
+    if (!v[i].is_number()) throw std::runtime_error(key);
+    const double d = v[i].get<double>();
+    if (!std::isfinite(d) || std::fabs(d) > 1e6) throw std::runtime_error(key);
+    out[i] = float(d);
+  }
+  return out;
+}
+
+}  // namespace
+
 ExportMetadata metadataFromJson(const nlohmann::json& j, const std::string& file) {
   try {
     ExportMetadata m;
     m.architecture = j.at("architecture").get<std::string>();
     m.classNames = j.at("class_names").get<std::vector<std::string>>();
-    m.inputSize = j.at("input_size").get<int>();
-    m.mean = j.at("mean").get<std::array<float, 3>>();
-    m.std = j.at("std").get<std::array<float, 3>>();
-    m.resizeSize = j.value("resize_size", 0);  // exports before resize_size: stretched
+    m.inputSize = intField(j, "input_size", 1, 16384);
+    m.mean = channelField(j, "mean");
+    m.std = channelField(j, "std");
+    const int noResize = 0, rgb = 3;
+    m.resizeSize = intField(j, "resize_size", 0, 16384, &noResize);  // exports before resize_size: stretched
     m.interpolation = j.value("interpolation", std::string("bilinear"));
     m.sourceRun = j.value("source_run", "");
-    m.imageChannels = j.value("image_channels", 3);  // exports before image_channels: RGB
+    m.imageChannels = intField(j, "image_channels", 1, 3, &rgb);  // exports before image_channels: RGB
     if (m.classNames.empty() || m.inputSize <= 0) throw std::runtime_error("empty");
+    for (const float sd : m.std)
+      if (!(sd > 0.0f)) throw std::runtime_error("std");
     if (m.imageChannels != 1 && m.imageChannels != 3) throw std::runtime_error("channels");
     if (m.resizeSize != 0 && (m.resizeSize < m.inputSize || m.resizeSize > 16384))
       throw std::runtime_error("resize");

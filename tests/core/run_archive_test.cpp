@@ -9,9 +9,11 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
 #include "common/error.h"
+#include "export/model_export.h"
 #include "run/checkpoint.h"
 #include "test_support.h"
 #include "user_error.h"
@@ -130,4 +132,34 @@ TEST(CheckpointArchive, UnknownTypeInAClassDeclarationIsADamagedCheckpoint) {
                   {damaged.string(), "truncated or damaged"});
   // The fuzzer's input itself is in tests/fuzz/corpus/checkpoint/regression-unknown-type.ckpt,
   // replayed by every fuzz smoke run.
+}
+
+// Found by fuzz_export_metadata (UBSan): input_size 35555555555555555550 was narrowed to int.
+// Every number of an export's metadata is range-checked before narrowing; a bad one is the
+// damaged-metadata message naming the file.
+TEST(ExportMetadataJson, OutOfRangeNumbersAreDamageNotConversions) {
+  ft::exporting::ExportMetadata good;
+  good.architecture = "resnet18";
+  good.classNames = {"a", "b"};
+  good.inputSize = 32;
+  const nlohmann::json base = ft::exporting::toJson(good);
+  EXPECT_EQ(ft::exporting::metadataFromJson(base, "model.json").inputSize, 32);
+  const std::vector<std::pair<const char*, nlohmann::json>> bad = {
+      {"input_size", nlohmann::json::parse("35555555555555555550")},
+      {"input_size", 1e300},
+      {"input_size", 32.5},
+      {"input_size", -4},
+      {"input_size", 1u << 20},
+      {"resize_size", nlohmann::json::parse("18446744073709551615")},
+      {"image_channels", 4294967297LL},
+      {"mean", nlohmann::json::array({1e300, 0, 0})},
+      {"std", nlohmann::json::array({0.2, 0.0, 0.2})},
+      {"std", nlohmann::json::array({0.2, 0.2})},
+  };
+  for (const auto& [key, value] : bad) {
+    nlohmann::json j = base;
+    j[key] = value;
+    expectUserError([&] { ft::exporting::metadataFromJson(j, "model.json"); },
+                    {"model.json", "incomplete or damaged"});
+  }
 }
