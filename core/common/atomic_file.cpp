@@ -35,6 +35,14 @@ void syncParentFolder(const std::string& path) {
 
 }  // namespace
 
+std::optional<std::string> withPathReplaced(std::string message, const std::string& from,
+                                            const std::string& to) {
+  if (from.empty() || message.find(from) == std::string::npos) return std::nullopt;
+  for (auto at = message.find(from); at != std::string::npos; at = message.find(from, at + to.size()))
+    message.replace(at, from.size(), to);
+  return message;
+}
+
 void replaceFileAtomically(const std::string& path,
                            const std::function<void(const std::string& tempPath)>& write) {
   const std::string temp = path + ".tmp-" + std::to_string(::getpid());
@@ -45,11 +53,9 @@ void replaceFileAtomically(const std::string& path,
     std::remove(temp.c_str());
     // The user asked for `path`: a message about the temporary (a full disk while writing it)
     // names that file. Other errors pass on as they are (with their own type).
-    std::string message = e.what();
-    if (message.find(temp) == std::string::npos) throw;
-    for (auto at = message.find(temp); at != std::string::npos; at = message.find(temp, at + path.size()))
-      message.replace(at, temp.size(), path);
-    throw UserError(message);
+    auto message = withPathReplaced(e.what(), temp, path);
+    if (!message) throw;
+    throw UserError(*message);
   } catch (const std::exception& e) {
     std::remove(temp.c_str());
     throw UserError(path + ": could not be written (" + e.what() +

@@ -83,7 +83,9 @@ int intField(const nlohmann::json& j, const char* key, int lo, int hi, const int
   if (fallback && !j.contains(key)) return *fallback;
   const auto& v = j.at(key);
   if (!v.is_number_integer()) throw std::runtime_error(key);
-  if (v.is_number_unsigned() ? v.get<std::uint64_t>() > std::uint64_t(hi)
+  // Non-negative numbers parse as unsigned: compare those as unsigned, against both bounds.
+  if (v.is_number_unsigned() ? (v.get<std::uint64_t>() > std::uint64_t(hi) ||
+                                (lo > 0 && v.get<std::uint64_t>() < std::uint64_t(lo)))
                              : (v.get<std::int64_t>() < lo || v.get<std::int64_t>() > hi))
     throw std::runtime_error(key);
   return int(v.get<std::int64_t>());
@@ -417,10 +419,9 @@ ExportVerification exportModel(const models::Classifier& model, const ExportMeta
     std::error_code ignored;
     fs::remove(staged, ignored);
     // Messages about the staged copy (a full disk while writing it) name the file asked for.
-    std::string message = e.what();
-    for (auto at = message.find(staged); at != std::string::npos; at = message.find(staged, at + path.size()))
-      message.replace(at, staged.size(), path);
-    throw UserError(message);
+    auto message = withPathReplaced(e.what(), staged, path);
+    if (!message) throw;
+    throw UserError(*message);
   } catch (...) {
     std::error_code ignored;
     fs::remove(staged, ignored);

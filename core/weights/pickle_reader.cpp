@@ -75,6 +75,10 @@ Unpickler::Unpickler(ByteView data, StorageResolver* resolver) : m_data(data), m
 
 void Unpickler::charge(std::size_t bytes) {
   m_footprint += bytes;
+  checkBudget();
+}
+
+void Unpickler::checkBudget() const {
   if (m_footprint + (m_stack.size() + m_marks.size()) * sizeof(void*) > kMaxFootprint)
     throw FormatError("the pickle would need more than " + std::to_string(kMaxFootprint >> 20) +
                       " MB of memory for its objects (" + std::to_string(m_arena.size()) +
@@ -340,7 +344,7 @@ const Object* Unpickler::load(std::uint64_t offset, std::uint64_t* end) {
 
   for (;;) {
     // DUP, GET and MARK grow the stack without building objects.
-    if (m_footprint + (m_stack.size() + m_marks.size()) * sizeof(void*) > kMaxFootprint) charge(0);
+    checkBudget();
     const std::uint64_t at = pos;
     const std::uint8_t op = byte();
     switch (op) {

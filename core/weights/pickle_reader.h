@@ -99,7 +99,8 @@ class Unpickler {
 
  private:
   // Counts `bytes` more held for the file; throws FormatError past the memory budget.
-  void charge(std::size_t bytes);
+  void charge(std::size_t bytes);  // adds to the footprint, then checkBudget()
+  void checkBudget() const;        // throws FormatError past kMaxFootprint (objects + stack)
   Object* make(Kind kind);
   Object* pop();
   Object* top();

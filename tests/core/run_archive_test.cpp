@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 #include "export/model_export.h"
 #include "run/checkpoint.h"
@@ -152,6 +153,8 @@ TEST(ExportMetadataJson, OutOfRangeNumbersAreDamageNotConversions) {
       {"input_size", 1u << 20},
       {"resize_size", nlohmann::json::parse("18446744073709551615")},
       {"image_channels", 4294967297LL},
+      {"image_channels", nlohmann::json::parse("0")},  // parsed as unsigned: the lower bound holds too
+      {"input_size", nlohmann::json::parse("0")},
       {"mean", nlohmann::json::array({1e300, 0, 0})},
       {"std", nlohmann::json::array({0.2, 0.0, 0.2})},
       {"std", nlohmann::json::array({0.2, 0.2})},
@@ -161,5 +164,20 @@ TEST(ExportMetadataJson, OutOfRangeNumbersAreDamageNotConversions) {
     j[key] = value;
     expectUserError([&] { ft::exporting::metadataFromJson(j, "model.json"); },
                     {"model.json", "incomplete or damaged"});
+  }
+}
+
+TEST(AtomicFile, ErrorsNameTheRequestedFileNotItsTemporary) {
+  EXPECT_EQ(ft::withPathReplaced("a.tmp-7: full; a.tmp-7 removed", "a.tmp-7", "a"), "a: full; a removed");
+  EXPECT_FALSE(ft::withPathReplaced("download failed", "a.tmp-7", "a").has_value());
+  ft::test::TempDir dir("atomic");
+  const std::string path = (dir / "missing-folder" / "model.json").string();
+  try {
+    ft::writeFileAtomically(path, "{}");
+    FAIL() << "wrote into a missing folder";
+  } catch (const ft::UserError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(path), std::string::npos) << message;
+    EXPECT_EQ(message.find(".tmp-"), std::string::npos) << message;
   }
 }
