@@ -12,6 +12,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   fonts-wqy-microhei xvfb xauth clang-format clang-14 libclang-rt-14-dev
+  lintian desktop-file-utils appstream qt6-qpa-plugins
   dataset-fashion-mnist python3-torchvision
 )
 BUILD_DIR=${BUILD_DIR:-build}
@@ -76,6 +77,11 @@ case "${1:-}" in
     install_missing
     build
     (cd "$BUILD_DIR" && ctest --output-on-failure -j 2 --timeout 1500)
+    # The Debian package: built, checked (lintian, desktop-file-validate, appstreamcli),
+    # installed, run and removed (scripts/package_test.sh). PACKAGE_TEST=0 leaves it out.
+    if [ "${PACKAGE_TEST:-1}" != 0 ]; then
+      if [ "$(id -u)" -eq 0 ]; then scripts/package_test.sh "$BUILD_DIR"; else sudo scripts/package_test.sh "$BUILD_DIR"; fi
+    fi
     if [ "${SANITIZERS:-1}" != 0 ]; then reliability; fi
     ;;
   *)

@@ -1,4 +1,5 @@
 // finetune-cli: the headless front end of the training engine.
+//   finetune-cli --version                           the build (LibTorch, OpenCV) and the machine
 //   finetune-cli train [--config run.json] [flags]   fine-tune (flags override the file)
 //   finetune-cli resume RUN_DIR                      continue an interrupted run
 //   finetune-cli devices                             what LibTorch can train on
@@ -14,6 +15,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "api/about_api.h"
 #include "api/studio_api.h"
 #include "api/training_api.h"
 #include "cli_commands.h"
@@ -39,6 +41,11 @@ int main(int argc, char** argv) {
   std::signal(SIGXFSZ, SIG_IGN);
   CLI::App app{"FineTune Studio command line: fine-tune pretrained image classifiers"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", [] {
+    std::string text = ft::api::versionText(ft::api::buildInfo(), ft::api::machineInfo());
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
+  });
 
   bool json = false;
   app.add_flag("--json", json, "Print one JSON event per line on stdout");

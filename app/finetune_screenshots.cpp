@@ -7,6 +7,7 @@
 // tabs: summary, confusion matrix (with the most confused cell's images), per-class chart,
 // misclassified gallery, and "try it" with a few validation images and one unreadable file.
 #include <QApplication>
+#include <QMessageBox>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFile>
@@ -66,11 +67,11 @@ class Capture {
  public:
   Capture(ft::ui::MainWindow& window, QString outDir) : m_window(window), m_out(std::move(outDir)) {}
 
-  void save(const QString& page, const QString& language) {
+  void save(const QString& page, const QString& language, QWidget* widget = nullptr) {
     settle();
     const QString path = QDir(m_out).filePath(QStringLiteral("%1-%2.png").arg(page, language));
     // Quality 0 = the strongest PNG compression: same pixels, smaller files for the docs.
-    if (!m_window.grab().save(path, "PNG", 0)) {
+    if (!(widget ? widget : static_cast<QWidget*>(&m_window))->grab().save(path, "PNG", 0)) {
       std::fprintf(stderr, "finetune-screenshots: cannot write %s\n", qPrintable(path));
       std::exit(1);
     }
@@ -231,6 +232,20 @@ int main(int argc, char* argv[]) {
   results->tryItPanel()->predictFiles(files);
   if (!waitUntil([&] { return predicted; }, minute)) fail("the predictions");
   capture.both(QStringLiteral("results-tryit"));
+
+  // Help > About, in both languages (the box as MainWindow::about shows it, without its event loop).
+  for (const char* language : {ft::ui::kEnglish, ft::ui::kChinese}) {
+    window.setLanguage(QString::fromLatin1(language));
+    QMessageBox box(&window);
+    box.setWindowTitle(QCoreApplication::translate("ft::ui::MainWindow", "About FineTune Studio"));
+    box.setIconPixmap(window.windowIcon().pixmap(64, 64));
+    box.setTextFormat(Qt::RichText);
+    box.setText(window.aboutText());
+    box.setStandardButtons(QMessageBox::Close);
+    box.show();
+    capture.save(QStringLiteral("about"), QString::fromLatin1(language), &box);
+  }
+  window.setLanguage(QString::fromLatin1(ft::ui::kEnglish));
   window.close();
   return 0;
 }

@@ -598,6 +598,38 @@ Predicted: %2
         <source>This run is being trained by %1. It can be resumed once that process ends.</source>
         <translation>此运行正在由 %1 训练。该进程结束后即可继续训练。</translation>
     </message>
+    <message>
+        <source>%1, CPU only</source>
+        <translation>%1，仅 CPU</translation>
+    </message>
+    <message>
+        <source>%1, CUDA %2</source>
+        <translation>%1，CUDA %2</translation>
+    </message>
+    <message>
+        <source>&lt;p&gt;Licence: %1. FineTune Studio is free software: you may share and change it under the terms of the GNU General Public License, version 3 or later. It comes with no warranty.&lt;/p&gt;</source>
+        <translation>&lt;p&gt;许可证：%1。FineTune Studio 是自由软件：您可以依照 GNU 通用公共许可证第 3 版或更高版本的条款分发和修改它。本软件不提供任何担保。&lt;/p&gt;</translation>
+    </message>
+    <message>
+        <source>&lt;table&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%1&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;OpenCV&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CPU&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA devices&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</source>
+        <translation>&lt;table&gt;&lt;tr&gt;&lt;td&gt;LibTorch&lt;/td&gt;&lt;td&gt;%1&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;Qt&lt;/td&gt;&lt;td&gt;%2&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;OpenCV&lt;/td&gt;&lt;td&gt;%3&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CPU&lt;/td&gt;&lt;td&gt;%4&lt;/td&gt;&lt;/tr&gt;&lt;tr&gt;&lt;td&gt;CUDA 设备&lt;/td&gt;&lt;td&gt;%5&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;</translation>
+    </message>
+    <message>
+        <source>none: this LibTorch is built for the CPU only (an official CUDA LibTorch trains on GPUs)</source>
+        <translation>无：此 LibTorch 仅为 CPU 构建（官方 CUDA 版 LibTorch 可在 GPU 上训练）</translation>
+    </message>
+    <message>
+        <source>none found: check the NVIDIA driver (nvidia-smi)</source>
+        <translation>未找到：请检查 NVIDIA 驱动（nvidia-smi）</translation>
+    </message>
+    <message>
+        <source>%1, 1 core, %2</source>
+        <translation>%1，1 个核心，%2</translation>
+    </message>
+    <message>
+        <source>%1, %2 cores, %3</source>
+        <translation>%1，%2 个核心，%3</translation>
+    </message>
 </context>
 <context>
     <name>ft::ui::ModelCardView</name>
@@ -2052,6 +2084,10 @@ Predicted: %4 (%5%)</source>
     <message>
         <source>Preselect the data set in PATH.</source>
         <translation>预先选择 PATH 中的数据集。</translation>
+    </message>
+    <message>
+        <source>Displays version information.</source>
+        <translation>显示版本信息。</translation>
     </message>
 </context>
 </TS>

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 
+#include "icons.h"
 #include "api/studio_api.h"
 #include "chart_helpers.h"
 #include "dashboard_charts.h"
@@ -70,6 +71,8 @@ void DashboardPage::buildUi() {
   m_pauseButton->setObjectName(QStringLiteral("pauseButton"));
   m_stopButton = new QPushButton;
   m_stopButton->setObjectName(QStringLiteral("stopButton"));
+  m_pauseButton->setIcon(actionIcon(QStringLiteral("pause")));
+  m_stopButton->setIcon(actionIcon(QStringLiteral("stop")));
   connect(m_pauseButton, &QPushButton::clicked, this, &DashboardPage::onPauseClicked);
   connect(m_stopButton, &QPushButton::clicked, this, &DashboardPage::onStopClicked);
   m_saveChartsButton = new QPushButton;

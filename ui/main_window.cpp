@@ -13,6 +13,8 @@
 #include <QSettings>
 #include <QStatusBar>
 
+#include "icons.h"
+#include "api/about_api.h"
 #include "api/studio_api.h"
 #include "common/error.h"
 #include "language.h"
@@ -24,6 +26,7 @@ namespace ft::ui {
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
   setObjectName(QStringLiteral("studioMainWindow"));
+  setWindowIcon(applicationIcon());
   m_wizard = new StudioWizard(this);
   setCentralWidget(m_wizard);
   buildMenus();
@@ -45,10 +48,13 @@ void MainWindow::buildMenus() {
   m_fileMenu = menuBar()->addMenu(QString());
   m_openRun = m_fileMenu->addAction(QString(), this, &MainWindow::openRun);
   m_openRun->setShortcut(QKeySequence::Open);
+  m_openRun->setIcon(actionIcon(QStringLiteral("open-run")));
   m_fileMenu->addSeparator();
   m_openConfig = m_fileMenu->addAction(QString(), this, &MainWindow::openConfiguration);
   m_saveConfig = m_fileMenu->addAction(QString(), this, &MainWindow::saveConfiguration);
   m_saveConfig->setShortcut(QKeySequence::Save);
+  m_openConfig->setIcon(actionIcon(QStringLiteral("open-config")));
+  m_saveConfig->setIcon(actionIcon(QStringLiteral("save-config")));
   m_fileMenu->addSeparator();
   m_quit = m_fileMenu->addAction(QString(), this, &QWidget::close);
   m_quit->setShortcut(QKeySequence::Quit);
@@ -70,6 +76,7 @@ void MainWindow::buildMenus() {
   m_helpMenu = menuBar()->addMenu(QString());
   m_about = m_helpMenu->addAction(QString(), this, &MainWindow::about);
   m_about->setMenuRole(QAction::AboutRole);
+  m_about->setIcon(actionIcon(QStringLiteral("about")));
 }
 
 void MainWindow::retranslateUi() {
@@ -199,15 +206,55 @@ void MainWindow::setLanguage(const QString& language) {
   retranslateUi();
 }
 
+QString MainWindow::aboutText() const {
+  const api::BuildInfo build = api::buildInfo();
+  const api::MachineInfo machine = api::machineInfo();
+  QString cuda;
+  if (!machine.cudaDevices.empty()) {
+    QStringList devices;
+    for (const auto& device : machine.cudaDevices) devices << QString::fromStdString(device).toHtmlEscaped();
+    cuda = devices.join(QStringLiteral("<br>"));
+  } else if (build.libtorchCuda.empty()) {
+    cuda = tr("none: this LibTorch is built for the CPU only (an official CUDA LibTorch trains on "
+              "GPUs)");
+  } else {
+    cuda = tr("none found: check the NVIDIA driver (nvidia-smi)");
+  }
+  const QString cpuName = QString::fromStdString(machine.cpu).toHtmlEscaped();
+  const QString bf16 = QString::fromStdString(machine.bf16);
+  const QString cpu = machine.cores == 1
+                          ? tr("%1, 1 core, %2").arg(cpuName, bf16)
+                          : tr("%1, %2 cores, %3").arg(cpuName, QString::number(machine.cores), bf16);
+  const QString libtorch =
+      build.libtorchCuda.empty()
+          ? tr("%1, CPU only").arg(QString::fromStdString(build.libtorch))
+          : tr("%1, CUDA %2")
+                .arg(QString::fromStdString(build.libtorch), QString::fromStdString(build.libtorchCuda));
+  return tr("<h3>FineTune Studio %1</h3><p>Fine-tunes a pretrained image classifier (ResNet, VGG, MobileNet, "
+            "EfficientNet, …) on "
+            "your own images: the head is replaced, the backbone is frozen for the first epochs and "
+            "then the whole network is fine-tuned.</p><p>Training runs on LibTorch; every run "
+            "folder holds its configuration, metrics, checkpoints and exports.</p>")
+             .arg(QString::fromStdString(build.version)) +
+         tr("<p>Licence: %1. FineTune Studio is free software: you may share and change it under the "
+            "terms of the GNU General Public License, version 3 or later. It comes with no "
+            "warranty.</p>")
+             .arg(QString::fromStdString(build.licence)) +
+         tr("<table><tr><td>LibTorch</td><td>%1</td></tr><tr><td>Qt</td><td>%2</td></tr>"
+            "<tr><td>OpenCV</td><td>%3</td></tr><tr><td>CPU</td><td>%4</td></tr>"
+            "<tr><td>CUDA devices</td><td>%5</td></tr></table>")
+             .arg(libtorch, QString::fromLatin1(qVersion()), QString::fromStdString(build.opencv), cpu, cuda);
+}
+
 void MainWindow::about() {
-  QMessageBox::about(
-      this, tr("About FineTune Studio"),
-      tr("<h3>FineTune Studio %1</h3><p>Fine-tunes a pretrained image classifier (ResNet, VGG, MobileNet, "
-         "EfficientNet, …) on "
-         "your own images: the head is replaced, the backbone is frozen for the first epochs and "
-         "then the whole network is fine-tuned.</p><p>Training runs on LibTorch; every run "
-         "folder holds its configuration, metrics, checkpoints and exports.</p>")
-          .arg(QCoreApplication::applicationVersion()));
+  QMessageBox box(this);
+  box.setObjectName(QStringLiteral("aboutBox"));
+  box.setWindowTitle(tr("About FineTune Studio"));
+  box.setIconPixmap(windowIcon().pixmap(64, 64));
+  box.setTextFormat(Qt::RichText);
+  box.setText(aboutText());
+  box.setStandardButtons(QMessageBox::Close);
+  box.exec();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

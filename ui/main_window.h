@@ -26,6 +26,8 @@ class MainWindow : public QMainWindow {
   ~MainWindow() override;
 
   StudioWizard* wizard() const { return m_wizard; }
+  // Help > About's text: the version, the licence, LibTorch, Qt and OpenCV, the CPU and CUDA devices.
+  QString aboutText() const;
 
  public Q_SLOTS:
   void openRun();

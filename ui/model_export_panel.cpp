@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QPushButton>
 
+#include "icons.h"
 #include "api/studio_api.h"
 #include "background_runner.h"
 
@@ -17,6 +18,7 @@ ModelExportPanel::ModelExportPanel(QWidget* parent) : QWidget(parent) {
   m_runner = new BackgroundRunner(this);
   m_button = new QPushButton(this);
   m_button->setObjectName(QStringLiteral("exportButton"));
+  m_button->setIcon(actionIcon(QStringLiteral("export")));
   connect(m_button, &QPushButton::clicked, this, &ModelExportPanel::exportRequested);
   m_message = new QLabel(this);
   m_message->setObjectName(QStringLiteral("exportMessage"));

@@ -15,6 +15,7 @@
 
 #include <algorithm>
 
+#include "icons.h"
 #include "api/studio_api.h"
 #include "class_metrics_view.h"
 #include "confusion_matrix_view.h"
@@ -103,6 +104,7 @@ ResultsPage::ResultsPage(QWidget* parent) : QWidget(parent) {
   connect(m_cancelButton, &QPushButton::clicked, this, &ResultsPage::cancelEvaluation);
   m_evaluateButton = new QPushButton;
   m_evaluateButton->setObjectName(QStringLiteral("evaluateButton"));
+  m_evaluateButton->setIcon(actionIcon(QStringLiteral("evaluate")));
   m_evaluateButton->hide();
   connect(m_evaluateButton, &QPushButton::clicked, this, &ResultsPage::evaluate);
 

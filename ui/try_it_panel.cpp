@@ -17,6 +17,7 @@
 
 #include <algorithm>
 
+#include "icons.h"
 #include "background_runner.h"
 #include "studio_settings.h"
 
@@ -45,6 +46,7 @@ TryItPanel::TryItPanel(QWidget* parent) : QWidget(parent) {
   m_runner = new BackgroundRunner(this);
   m_open = new QPushButton;
   m_open->setObjectName(QStringLiteral("openImagesButton"));
+  m_open->setIcon(actionIcon(QStringLiteral("open-images")));
   connect(m_open, &QPushButton::clicked, this, &TryItPanel::openImages);
   m_hint = new QLabel;
   m_hint->setWordWrap(true);

@@ -283,6 +283,30 @@ class WizardTest final : public QObject {
     QTRY_COMPARE(next->text(), QStringLiteral("Next"));
   }
 
+  // Help > About and the icons (issue 15): the versions and the machine, the window icon and the
+  // action glyphs from the resources.
+  void aboutNamesTheVersionsAndTheIconsAreLoaded() {
+    QCoreApplication::setApplicationVersion(QStringLiteral("0.1.0"));
+    ft::ui::MainWindow window;
+    const QString about = window.aboutText();
+    for (const QString& expected :
+         {QStringLiteral("FineTune Studio 0.1.0"), QStringLiteral("GPL-3.0-or-later"),
+          QStringLiteral("LibTorch"), QStringLiteral("1.13"), QString::fromLatin1(qVersion()),
+          QStringLiteral("OpenCV"), QStringLiteral("4.6"), QStringLiteral("CUDA devices")})
+      QVERIFY2(about.contains(expected), qPrintable(expected + QStringLiteral(" missing from: ") + about));
+    QVERIFY(!window.windowIcon().isNull());
+    QCOMPARE(window.windowIcon().availableSizes().size(), 3);
+    QVERIFY(!window.windowIcon().pixmap(48, 48).isNull());
+    for (const char* name :
+         {"stopButton", "pauseButton", "exportButton", "evaluateButton", "openImagesButton"}) {
+      auto* button = child<QPushButton>(window.wizard(), name);
+      QVERIFY2(!button->icon().isNull() && !button->icon().pixmap(24, 24).isNull(), name);
+    }
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kChinese)));
+    QVERIFY(window.aboutText().contains(QStringLiteral("许可证")));
+    QVERIFY(ft::ui::applyLanguage(QString::fromLatin1(ft::ui::kEnglish)));
+  }
+
   // Every page fits a 1280x720 screen (issue 11): the window can be made that small, and then
   // Back and Next are inside it, in both languages.
   void everyPageFitsA1280x720Screen() {
