@@ -12,7 +12,9 @@ import re
 import subprocess
 import sys
 
-OPTION = re.compile(r"^  (-[^ ].*?)(?:\s{2,}(\S.*))?$")
+# "  -m,--model TEXT REQUIRED    help", "  --weight-decay FLOAT=0.0001 Weight decay" (one space when
+# the default is long), "  --data TEXT=/usr/share/...": names, an optional typed argument, help.
+OPTION = re.compile(r"^  (-\S+)(?: ((?:TEXT|INT|UINT|FLOAT)\S*(?: \.\.\.)?(?: REQUIRED)?))?(?:\s+(\S.*))?$")
 POSITIONAL = re.compile(r"^  ([A-Z_]+) ((?:TEXT|INT|UINT|FLOAT)\S*(?: \.\.\.)?(?: REQUIRED)?)(?:\s{2,}(\S.*))?$")
 CONTINUATION = re.compile(r"^\s{20,}(\S.*)$")
 
@@ -39,9 +41,7 @@ def parse(text):
         if section == "Options":
             m = OPTION.match(line)
             if m:
-                spec, helptext = m.group(1).strip(), m.group(2) or ""
-                names, _, arg = spec.partition(" ")
-                options.append({"names": names.split(","), "arg": arg.strip(), "help": helptext})
+                options.append({"names": m.group(1).split(","), "arg": m.group(2) or "", "help": m.group(3) or ""})
         elif section == "Positionals":
             m = POSITIONAL.match(line)
             if m:
@@ -58,16 +58,23 @@ def choices(option):
     segments = option["help"].split(" | ")
     if len(segments) < 2:
         return [], False
+    # "Training arithmetic in every phase: auto (...)": the first choice follows the colon.
+    segments[0] = segments[0].rsplit(": ", 1)[-1]
     words = [s.split()[0].rstrip(":,;") if s.split() else "" for s in segments]
     values = [w for w in words if re.fullmatch(r"[a-z0-9_.:]+", w) and w != "cuda:N"]
     return values, any(w.isupper() for w in words)
 
 
-def takes_path(option):
-    if not option["arg"]:
-        return False
+def path_kind(option):
+    """"d" for a folder, "f" for a file, "" for no path (numbers, names)."""
+    if not option["arg"].startswith("TEXT"):
+        return ""
     text = (option["arg"] + " " + option["help"]).lower()
-    return any(w in text for w in (":file", ":dir", "folder", "file", "path"))
+    if "folder" in text or ":dir" in text or option["names"][-1].endswith("-dir"):
+        return "d"
+    if " name" in " " + text.split("(")[0] and "file" not in text:
+        return ""
+    return "f"
 
 
 # troff
@@ -94,8 +101,9 @@ def man_commands(cli):
     for sub in subcommands:
         description, options, positionals, _ = parse(help_text(cli, sub["name"]))
         usage = " ".join("\\fI%s\\fR" % p["name"] for p in positionals)
-        out += [".SS \\fB%s\\fR %s" % (sub["name"], "[\\fIoptions\\fR] " + usage if options else usage),
-                roman(description or sub["help"])]
+        words = ["\\fB%s\\fR" % sub["name"]] + (["[\\fIoptions\\fR]"] if len(options) > 1 else []) + \
+            ([usage] if usage else [])
+        out += [".SS " + " ".join(words), roman(description or sub["help"])]
         for p in positionals:
             out += [".TP", "\\fI%s\\fR (%s)" % (p["name"], roman(p["arg"].lower())), roman(p["help"])]
         for option in options:
@@ -117,20 +125,24 @@ def completion(cli):
             flags += option["names"]
             values, path = choices(option)
             pattern = "|".join(option["names"])
+            kind = path_kind(option)
             if values:
                 action = 'COMPREPLY=($(compgen -W "%s" -- "$cur"))' % " ".join(values)
                 if path:
                     action += '; COMPREPLY+=($(compgen -f -- "$cur"))'
                 value_cases.append("        %s) %s; return ;;" % (pattern, action))
-            elif takes_path(option):
-                value_cases.append('        %s) COMPREPLY=($(compgen -f -- "$cur")); return ;;' % pattern)
+            elif kind:
+                value_cases.append('        %s) COMPREPLY=($(compgen -%s -- "$cur")); return ;;' % (pattern, kind))
             elif option["arg"]:
                 value_cases.append("        %s) return ;;" % pattern)  # a number or a name: nothing to offer
         body = ['    %s)' % sub, '      case "$prev" in'] + value_cases + ["      esac"]
         body += ['      if [[ "$cur" == -* ]]; then',
                  '        COMPREPLY=($(compgen -W "%s" -- "$cur"))' % " ".join(flags),
                  "      else"]
-        body += ['        COMPREPLY=($(compgen -f -- "$cur"))' if positionals else "        COMPREPLY=()",
+        positional = ""
+        if positionals:
+            positional = "d" if positionals[0]["name"].endswith("DIR") else "f"
+        body += ['        COMPREPLY=($(compgen -%s -- "$cur"))' % positional if positional else "        COMPREPLY=()",
                  "      fi", "      ;;"]
         cases += body
     top_flags = [n for o in top_options for n in o["names"]]
@@ -139,6 +151,7 @@ def completion(cli):
         "_finetune_cli() {",
         '  local cur="${COMP_WORDS[COMP_CWORD]}" prev="${COMP_WORDS[COMP_CWORD-1]}" sub="" i',
         "  COMPREPLY=()",
+        '  if [[ "$cur" == --*=* ]]; then prev=${cur%%=*}; cur=${cur#*=}; fi  # --flag=value',
         "  for ((i = 1; i < COMP_CWORD; i++)); do",
         '    case "${COMP_WORDS[i]}" in',
         "      %s) sub=${COMP_WORDS[i]}; break ;;" % "|".join(names),

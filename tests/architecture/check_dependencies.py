@@ -22,7 +22,7 @@ import sys
 import tempfile
 
 # Lowest first. Keep in step with core/CMakeLists.txt and docs/ARCHITECTURE.md.
-CORE_ORDER = ["common", "models", "weights", "config", "data", "run", "export", "train", "api"]
+CORE_ORDER = ["common", "models", "weights", "config", "data", "run", "export", "distributed", "train", "api"]
 
 # What a front end (ui/, app/) may include from core.
 FRONT_END_ALLOWED = re.compile(r"^(api/[a-z_]+\.h|common/error\.h|config/run_config\.h|run/events\.h)$")
