@@ -51,7 +51,7 @@ int runTrainer(ft::api::Trainer& trainer, bool json) {
   const auto result = trainer.run();
   done = true;
   watcher.join();
-  if (!json) {
+  if (!json && result.rank == 0) {  // in a data-parallel run, rank 0 reports
     switch (result.status) {
       case ft::run::FinishStatus::Completed:
         std::fprintf(stderr, "Done: %s\n", result.message.c_str());

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/about_api.h"
+#include "api/launch_api.h"
 #include "api/studio_api.h"
 #include "api/training_api.h"
 #include "cli_commands.h"
@@ -67,6 +68,24 @@ int main(int argc, char** argv) {
   auto* resume = app.add_subcommand("resume", "Continue an interrupted run from its folder");
   std::string resumeDir;
   resume->add_option("RUN_DIR", resumeDir, "Run folder")->required();
+
+  // Data-parallel training on this machine (issue 16); torchrun and srun set the ranks themselves.
+  ft::api::LaunchOptions launch;
+  launch.processes = 1;
+  for (CLI::App* command : {train, resume}) {
+    command
+        ->add_option("--nproc", launch.processes,
+                     "Train with this many processes on this machine, each on a slice of every batch "
+                     "(data-parallel, Gloo on 127.0.0.1): the same model as one process")
+        ->check(CLI::Range(1, 256));
+    command
+        ->add_option("--master-port", launch.masterPort, "With --nproc: the rendezvous port (0 = a free one)")
+        ->check(CLI::Range(0, 65535));
+    command
+        ->add_option("--dist-timeout", launch.timeoutSeconds,
+                     "Seconds a rank waits for the others before it ends the run (rendezvous, every step)")
+        ->check(CLI::Range(1, 86400));
+  }
 
   auto* devices = app.add_subcommand("devices", "List the devices LibTorch can train on");
 
@@ -159,6 +178,12 @@ int main(int argc, char** argv) {
                   exported.metadataFile.c_str(), exported.verification.c_str());
       return 0;
     }
+    // --nproc N: this process starts and supervises N ranks of itself, which train.
+    auto launchRanks = [&] {
+      return ft::api::launchLocalRanks(std::vector<std::string>(argv, argv + argc), launch);
+    };
+    const bool launcher = launch.processes > 1 && !ft::api::launchedAsRank();
+    if (*resume && launcher) return launchRanks();
     ft::cli::ConsoleObserver observer(json);
     if (*resume) {
       auto trainer = ft::api::Trainer::resumeFrom(resumeDir, &observer);
@@ -174,6 +199,7 @@ int main(int argc, char** argv) {
       std::printf("Saved the configuration to %s\n", saveConfigPath.c_str());
       return 0;
     }
+    if (launcher) return launchRanks();  // the configuration is checked once, here
     observer.setTotalEpochs(config.train.epochs);
     ft::api::Trainer trainer(config, &observer, runDir);
     return runTrainer(trainer, json);

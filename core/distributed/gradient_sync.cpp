@@ -47,17 +47,32 @@ int allReduceGradients(Communicator& communicator, const std::vector<torch::Tens
   return buckets;
 }
 
-void broadcastModuleState(Communicator& communicator, torch::nn::Module& module, int root) {
-  torch::NoGradGuard noGrad;
-  std::vector<torch::Tensor> tensors;
-  for (auto& p : module.parameters(true)) tensors.push_back(p);
-  for (auto& b : module.buffers(true)) tensors.push_back(b);
+namespace {
+
+void broadcastEach(Communicator& communicator, std::vector<torch::Tensor>& tensors, int root) {
   // One tensor per call: Gloo broadcasts a list only when every tensor has the same shape.
   for (auto& t : tensors) {
     std::vector<torch::Tensor> one{t.is_contiguous() ? t : t.contiguous()};
     communicator.broadcast(one, root);
     if (!one[0].is_same(t)) t.copy_(one[0]);
   }
+}
+
+}  // namespace
+
+void broadcastModuleState(Communicator& communicator, torch::nn::Module& module, int root) {
+  torch::NoGradGuard noGrad;
+  std::vector<torch::Tensor> tensors;
+  for (auto& p : module.parameters(true)) tensors.push_back(p);
+  for (auto& b : module.buffers(true)) tensors.push_back(b);
+  broadcastEach(communicator, tensors, root);
+}
+
+void broadcastBuffers(Communicator& communicator, torch::nn::Module& module, int root) {
+  torch::NoGradGuard noGrad;
+  std::vector<torch::Tensor> tensors;
+  for (auto& b : module.buffers(true)) tensors.push_back(b);
+  broadcastEach(communicator, tensors, root);
 }
 
 }  // namespace ft::distributed

@@ -24,5 +24,8 @@ int allReduceGradients(Communicator& communicator, const std::vector<torch::Tens
 
 // Parameters and buffers from `root` to every other rank (the same start everywhere).
 void broadcastModuleState(Communicator& communicator, torch::nn::Module& module, int root = 0);
+// Buffers only (BatchNorm's running statistics), as DDP's broadcast_buffers: before each
+// validation, so every rank evaluates the model rank 0 saves.
+void broadcastBuffers(Communicator& communicator, torch::nn::Module& module, int root = 0);
 
 }  // namespace ft::distributed

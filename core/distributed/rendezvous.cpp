@@ -46,7 +46,8 @@ Rendezvous rendezvousFromEnvironment(const EnvironmentLookup& lookup) {
   Rendezvous r;
   const int zero = 0, one = 1, defaultPort = 29500;
   if (has(lookup, "WORLD_SIZE") || has(lookup, "RANK")) {  // torchrun (or torch.distributed's launch)
-    r.source = "torchrun";
+    // finetune-cli train --nproc sets the same variables, and says so.
+    r.source = stringVariable(lookup, "FINETUNE_LAUNCHER", "torchrun");
     r.worldSize = intVariable(lookup, "WORLD_SIZE", 1, 65536, nullptr);
     r.rank = intVariable(lookup, "RANK", 0, 65535, nullptr);
     r.localRank = intVariable(lookup, "LOCAL_RANK", 0, 65535, &zero);

@@ -13,7 +13,7 @@ struct Rendezvous {
   int localRank = 0;  // the rank on this machine: picks cuda:LOCAL_RANK
   std::string masterAddr = "127.0.0.1";
   int masterPort = 29500;
-  // "single" (no launcher), "torchrun", "slurm" or "cli" (finetune-cli train --nproc).
+  // "single" (no launcher), "torchrun", "slurm" or "finetune-cli --nproc".
   std::string source = "single";
   // torchrun's elastic agent already serves the store on MASTER_PORT: every rank is then a
   // client, under "/worker/attempt_<TORCHELASTIC_RESTART_COUNT>" as torch.distributed does.

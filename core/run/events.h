@@ -65,6 +65,7 @@ struct FinishedEvent {
   double bestValidationAccuracy = 0.0;
   int bestEpoch = -1;  // 0-based, -1 if none
   double finalValidationAccuracy = 0.0;
+  int rank = 0;  // data-parallel runs (issue 16): the rank that finished; rank 0 reports the run
 };
 
 nlohmann::json toJson(const IterationEvent& event);

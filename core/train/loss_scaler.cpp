@@ -35,8 +35,10 @@ void LossScaler::update(bool gradientsFinite) {
   }
 }
 
-bool LossScaler::step(const torch::Tensor& loss, torch::optim::Optimizer& optimizer) {
+bool LossScaler::step(const torch::Tensor& loss, torch::optim::Optimizer& optimizer,
+                      const std::function<void()>& afterBackward) {
   scaled(loss).backward();
+  if (afterBackward) afterBackward();
   const bool finite = unscale(optimizer);
   if (finite) optimizer.step();
   update(finite);
@@ -53,9 +55,11 @@ void LossScaler::restore(const nlohmann::json& state) {
   m_skipped = state.at("skipped_steps");
 }
 
-bool backwardAndStep(const torch::Tensor& loss, torch::optim::Optimizer& optimizer, LossScaler* scaler) {
-  if (scaler) return scaler->step(loss, optimizer);
+bool backwardAndStep(const torch::Tensor& loss, torch::optim::Optimizer& optimizer, LossScaler* scaler,
+                     const std::function<void()>& afterBackward) {
+  if (scaler) return scaler->step(loss, optimizer, afterBackward);
   loss.backward();
+  if (afterBackward) afterBackward();
   optimizer.step();
   return true;
 }

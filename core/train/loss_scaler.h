@@ -6,6 +6,7 @@
 // `growthInterval` good steps in a row the scale doubles. bfloat16 has float32's exponent
 // range and needs none of this.
 #include <cstdint>
+#include <functional>
 
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
@@ -26,7 +27,8 @@ class LossScaler {
   // One optimiser step on `loss`: backward of loss * scale, gradients divided by the scale,
   // the step taken only when every gradient is finite, then the scale updated. The optimiser's
   // gradients must have been zeroed. Returns false when the step was skipped.
-  bool step(const torch::Tensor& loss, torch::optim::Optimizer& optimizer);
+  bool step(const torch::Tensor& loss, torch::optim::Optimizer& optimizer,
+            const std::function<void()>& afterBackward = {});
 
   // The parts of step(), for tests and for callers with their own backward:
   torch::Tensor scaled(const torch::Tensor& loss) const;
@@ -53,6 +55,9 @@ class LossScaler {
 
 // Backward of `loss` and the optimiser's step: through the scaler when there is one (float16),
 // plainly otherwise. Returns false when the scaler skipped the step.
-bool backwardAndStep(const torch::Tensor& loss, torch::optim::Optimizer& optimizer, LossScaler* scaler);
+// `afterBackward` runs between the backward pass and the step (data-parallel training sums the
+// gradients across ranks there, before the scaler looks for inf/NaN).
+bool backwardAndStep(const torch::Tensor& loss, torch::optim::Optimizer& optimizer, LossScaler* scaler,
+                     const std::function<void()>& afterBackward = {});
 
 }  // namespace ft::train

@@ -5,9 +5,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include "common/error.h"
+#include "distributed/gradient_sync.h"
 #include "run/checkpoint.h"
 #include "train/batchnorm_recalibration.h"
 #include "train/loader_options.h"
@@ -35,7 +37,7 @@ void Trainer::Impl::setPhase(int forEpoch, bool atEpochStart) {
                             withThousands(counts.total) + " parameters frozen");
   else
     log(LogLevel::Info, "All parameters trainable (" + withThousands(counts.total) + ")");
-  if (observer)
+  if (observer && leader())
     observer->onPhase(
         {forEpoch, frozen ? Phase::Frozen : Phase::Unfrozen, counts.frozen, counts.total, rates});
 }
@@ -83,6 +85,24 @@ torch::Tensor Trainer::Impl::logits(const SourceBatch& batch, bool training) {
   return model->classify(featuresIn(*model, batch.inputs, p, precision.channelsLast));
 }
 
+SourceBatch Trainer::Impl::localPart(const SourceBatch& batch) const {
+  if (!comm) return batch;
+  const std::int64_t rows = batch.labels.size(0), world = comm->worldSize(), rank = comm->rank();
+  const std::int64_t begin = rows * rank / world, end = rows * (rank + 1) / world;
+  SourceBatch part;
+  part.inputs = batch.inputs.narrow(0, begin, end - begin);
+  part.labels = batch.labels.narrow(0, begin, end - begin);
+  part.features = batch.features;
+  return part;
+}
+
+void Trainer::Impl::sumAcrossRanks(std::vector<double>& values) {
+  if (!comm || values.empty()) return;
+  std::vector<torch::Tensor> t{torch::tensor(values, torch::kFloat64)};
+  comm->allReduceSum(t);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = t[0][std::int64_t(i)].item<double>();
+}
+
 bool Trainer::Impl::trainEpoch() {
   const bool frozen = epoch < config.train.freezeEpochs;
   model->train();
@@ -102,8 +122,9 @@ bool Trainer::Impl::trainEpoch() {
   BatchSource& source = cached ? *cachedSource : *trainBatches;
   source.startEpoch(epoch, std::size_t(progress.batch));
   const std::int64_t batches = source.batchesPerEpoch();
+  bool ranksStop = false;  // several ranks stop together, after the batch in which one asked
   while (true) {
-    if (!waitWhilePaused(pausedSeconds)) {
+    if (comm ? ranksStop : !waitWhilePaused(pausedSeconds)) {
       progress.trainSeconds = trainSeconds();
       return false;
     }
@@ -115,7 +136,9 @@ bool Trainer::Impl::trainEpoch() {
     const std::int64_t usable = batch->labels.ne(data::kSkippedLabel).sum().item<std::int64_t>();
     // BatchNorm cannot train on one image ("Expected more than 1 value per channel"): a last
     // batch of one (a training set of 8k + 1 images at batch 8) is left out too.
-    const bool single = !batch->features && batch->inputs.size(0) < 2;
+    // With several ranks, every rank's slice must hold two (each rank sees the whole batch).
+    const std::int64_t world = comm ? comm->worldSize() : 1;
+    const bool single = !batch->features && batch->inputs.size(0) < 2 * world;
     if (usable == 0 || single) {
       if (single && !singleBatchLogged) {
         log(LogLevel::Info,
@@ -131,12 +154,29 @@ bool Trainer::Impl::trainEpoch() {
     const auto rates = applyRates();
 
     optimizer->zero_grad();
-    auto output = logits(*batch, /*training=*/true);
-    auto loss = torch::nn::functional::cross_entropy(output, batch->labels);
+    // Several ranks: this rank's slice; its mean loss weighs by its share of the usable images,
+    // so the summed gradients are the whole batch's (uneven slices included).
+    const SourceBatch part = localPart(*batch);
+    const std::int64_t localUsable = comm ? part.labels.ne(data::kSkippedLabel).sum().item<std::int64_t>()
+                                          : usable;
+    const double weight = double(localUsable) / double(usable);
+    auto output = logits(part, /*training=*/true);
+    auto loss = localUsable > 0 ? torch::nn::functional::cross_entropy(output, part.labels)
+                                : output.sum() * 0.0;  // nothing usable here: no gradient, no NaN
+    std::function<void()> sumGradients;
+    if (comm) sumGradients = [&] { distributed::allReduceGradients(*comm, model->parameters(), weight); };
     // With float16's loss scaler, a step with inf/NaN gradients is skipped.
-    backwardAndStep(loss, *optimizer, lossScaler ? &*lossScaler : nullptr);
+    backwardAndStep(loss, *optimizer, lossScaler ? &*lossScaler : nullptr, sumGradients);
 
-    const double lossValue = loss.item<double>();
+    double lossValue = loss.item<double>();
+    std::int64_t correct = output.argmax(1).eq(part.labels).sum().item<std::int64_t>();
+    if (comm) {  // the whole batch's loss and accuracy, and whether any rank was asked to stop
+      std::vector<double> sums{weight * lossValue, double(correct), stopRequested ? 1.0 : 0.0};
+      sumAcrossRanks(sums);
+      lossValue = sums[0];
+      correct = std::int64_t(std::llround(sums[1]));
+      ranksStop = sums[2] > 0.0;
+    }
     if (!std::isfinite(lossValue)) {
       std::ostringstream message;
       message << "the loss diverged (" << lossValue << ") at epoch " << epoch + 1 << ", batch "
@@ -148,7 +188,7 @@ bool Trainer::Impl::trainEpoch() {
         message << "no checkpoint had been saved yet";
       throw UserError(message.str());
     }
-    progress.correct += output.argmax(1).eq(batch->labels).sum().item<std::int64_t>();
+    progress.correct += correct;
     progress.seen += usable;
     progress.lossSum += lossValue;
     ++progress.batch;
@@ -164,11 +204,11 @@ bool Trainer::Impl::trainEpoch() {
     event.learningRates = rates;
     event.imagesPerSecond = elapsed > 0 ? double(progress.seen) / elapsed : 0.0;
     event.epochSeconds = elapsed;
-    metrics->write(event);
-    if (observer) observer->onIteration(event);
+    if (metrics) metrics->write(event);
+    if (observer && leader()) observer->onIteration(event);
   }
   progress.trainSeconds = trainSeconds();
-  return true;
+  return !ranksStop;
 }
 
 // The BatchNorm layers that trained in this epoch (none in a cached epoch: the backbone did not
@@ -203,6 +243,7 @@ void Trainer::Impl::recalibrateBatchNorm() {
 std::pair<double, double> Trainer::Impl::evaluate() {
   // InferenceMode rather than NoGradGuard: no version counters or views kept for autograd
   // (issue 6's candidate list; evaluation is the same maths either way).
+  if (comm) distributed::broadcastBuffers(*comm, *model);  // rank 0's running statistics, as it saves them
   c10::InferenceMode inference;
   model->eval();
   // While frozen with the feature cache, the validation images' features do not change either.
@@ -215,19 +256,32 @@ std::pair<double, double> Trainer::Impl::evaluate() {
   BatchSource& source = cached ? *cachedSource : *validationBatches;
   source.startEpoch(0);
   // The final epoch's pass is also the evaluation of last.ckpt (evaluateCheckpoints).
+  // (Several ranks: each sees its slice only, so rank 0 evaluates last.ckpt on its own after the run.)
   std::optional<EvaluationAccumulator> finalPass;
-  if (!cached && epoch + 1 == config.train.epochs) finalPass.emplace(data.classNames);
+  if (!cached && !comm && epoch + 1 == config.train.epochs) finalPass.emplace(data.classNames);
   double lossSum = 0.0;
   std::int64_t batches = 0, correct = 0, seen = 0;
   while (auto batch = source.next()) {
     const std::int64_t usable = batch->labels.ne(data::kSkippedLabel).sum().item<std::int64_t>();
-    const auto output = logits(*batch, /*training=*/false);
-    if (finalPass) accumulateLogits(*finalPass, output, batch->labels);  // skips them itself
-    if (usable == 0) continue;                                           // only undecodable images
-    lossSum += torch::nn::functional::cross_entropy(output, batch->labels).item<double>();
-    correct += output.argmax(1).eq(batch->labels).sum().item<std::int64_t>();
-    seen += usable;
+    const SourceBatch part = localPart(*batch);  // this rank's rows (all of them in one process)
+    const std::int64_t localUsable = comm ? part.labels.ne(data::kSkippedLabel).sum().item<std::int64_t>()
+                                          : usable;
+    const auto output = logits(part, /*training=*/false);
+    if (finalPass) accumulateLogits(*finalPass, output, part.labels);  // skips them itself
+    if (usable == 0) continue;                                         // only undecodable images
+    if (localUsable > 0)  // the batch's mean loss, as this rank's share of it
+      lossSum += torch::nn::functional::cross_entropy(output, part.labels).item<double>() *
+                 (double(localUsable) / double(usable));
+    correct += output.argmax(1).eq(part.labels).sum().item<std::int64_t>();
+    seen += localUsable;
     ++batches;
+  }
+  if (comm) {
+    std::vector<double> sums{lossSum, double(correct), double(seen)};
+    sumAcrossRanks(sums);
+    lossSum = sums[0];
+    correct = std::int64_t(std::llround(sums[1]));
+    seen = std::int64_t(std::llround(sums[2]));
   }
   reportSkippedImages();
   if (finalPass) {
@@ -293,6 +347,7 @@ void Trainer::Impl::reportSkippedImages() {
 }
 
 void Trainer::Impl::saveLast() {
+  if (!leader()) return;
   run::saveCheckpoint(paths->lastCheckpoint, *model, optimizer.get(), state());
 }
 
@@ -346,9 +401,9 @@ EpochEvent Trainer::Impl::endEpoch(double validationLoss, double validationAccur
   epochsCompleted = epoch + 1;
   ++epoch;
   progress = EpochProgress{};
-  metrics->write(event);
+  if (metrics) metrics->write(event);
   saveLast();
-  if (event.best) run::saveCheckpoint(paths->bestCheckpoint, *model, nullptr, state());
+  if (event.best && leader()) run::saveCheckpoint(paths->bestCheckpoint, *model, nullptr, state());
   return event;
 }
 
@@ -361,6 +416,7 @@ FinishedEvent Trainer::Impl::finish(FinishStatus status, const std::string& mess
   event.bestValidationAccuracy = bestAccuracy < 0 ? 0.0 : bestAccuracy;
   event.bestEpoch = bestEpoch;
   event.finalValidationAccuracy = lastAccuracy;
+  event.rank = comm ? comm->rank() : 0;
   if (metrics) metrics->flush();
   if (status == FinishStatus::Failed)
     log(LogLevel::Error, message);
@@ -369,7 +425,8 @@ FinishedEvent Trainer::Impl::finish(FinishStatus status, const std::string& mess
   else
     log(LogLevel::Info, "Finished: " + message);
   runLock.reset();  // nothing more is written: the run may be resumed from now on
-  if (observer) observer->onFinished(event);
+  if (observer && (leader() || status == FinishStatus::Failed)) observer->onFinished(event);
+  comm.reset();
   return event;
 }
 
@@ -425,7 +482,7 @@ FinishedEvent Trainer::run() {
       const auto [valLoss, valAccuracy] = s.evaluate();
       const auto event = s.endEpoch(valLoss, valAccuracy, secondsSince(evaluationStart));
       s.log(LogLevel::Info, epochLine(event, s.trainLoader->waitSeconds()));
-      if (s.observer) s.observer->onEpoch(event);
+      if (s.observer && s.leader()) s.observer->onEpoch(event);
       s.checkValidationLoss(event);
     }
     std::ostringstream done;
@@ -436,7 +493,7 @@ FinishedEvent Trainer::run() {
     if (!s.skippedImages.empty())
       done << "; " << s.skippedImages.size() << " undecodable image(s) skipped, named in " << s.paths->log;
     setConvolutionLayout(*s.model, false);  // a run that ends frozen leaves NCHW weights too
-    s.evaluateCheckpoints();
+    if (s.leader()) s.evaluateCheckpoints();
     return s.finish(FinishStatus::Completed, done.str());
   } catch (const UserError& e) {
     return s.finish(FinishStatus::Failed, e.what());

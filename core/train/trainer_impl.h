@@ -21,6 +21,7 @@
 #include "data/data_source.h"
 #include "data/loader.h"
 #include "data/transforms.h"
+#include "distributed/communicator.h"
 #include "models/classifier.h"
 #include "run/evaluation_report.h"
 #include "run/metrics_file.h"
@@ -91,6 +92,19 @@ struct Trainer::Impl {
     runDirText = dir;
   }
 
+  // Data-parallel training (issue 16): the other ranks, when the launcher started several.
+  // Rank 0 (the leader) alone writes the run folder and reports events; every rank computes
+  // its slice of each global batch, and the gradients and metrics are summed across ranks.
+  std::unique_ptr<distributed::Communicator> comm;
+  bool leader() const { return !comm || comm->rank() == 0; }
+  void connectRanks();
+  // This rank's rows of a global batch (all of it in one process).
+  SourceBatch localPart(const SourceBatch& batch) const;
+  // Sums `values` across ranks in place (nothing in one process).
+  void sumAcrossRanks(std::vector<double>& values);
+  // Rank 0's run folder, given to the others.
+  void shareRunFolder();
+
   std::atomic<bool> stopRequested{false};
   std::atomic<bool> paused{false};
   std::mutex pauseMutex;
@@ -132,6 +146,10 @@ struct Trainer::Impl {
     const auto spdLevel = level == LogLevel::Error     ? spdlog::level::err
                           : level == LogLevel::Warning ? spdlog::level::warn
                                                        : spdlog::level::info;
+    if (!leader()) {  // the leader reports; another rank's own failure still reaches its front end
+      if (observer && level == LogLevel::Error) observer->onLog({level, message});
+      return;
+    }
     if (logger)
       logger->log(spdLevel, message);
     else

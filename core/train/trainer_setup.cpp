@@ -1,9 +1,14 @@
 // Trainer set-up: every step before the first batch, each a named function of Trainer::Impl.
 #include "train/trainer_impl.h"
 
+#include <cstdlib>
+#include <cstring>
 #include <sstream>
 
+#include "common/error.h"
 #include "data/stats.h"
+#include "distributed/gradient_sync.h"
+#include "distributed/rendezvous.h"
 #include "export/model_export.h"
 #include "models/classifier.h"
 #include "run/checkpoint.h"
@@ -25,6 +30,7 @@ namespace ft::train {
 // start leaves nothing behind.
 void Trainer::Impl::setUp() {
   config::validate(config);
+  connectRanks();  // first: a rank that never comes is found before any work
   device = resolveDevice(config.device.device);
   const int threads = applyThreadCount(config.device.threads);
   // Before the loaders start their threads: they inherit this thread's bits.
@@ -33,14 +39,49 @@ void Trainer::Impl::setUp() {
   openData();
   const auto trainTransform = makeTransforms();
   buildModel();
+  if (comm) distributed::broadcastModuleState(*comm, *model);  // every rank starts from rank 0's weights
   makeLoaders(trainTransform);
   logRunSummary(threads);
   if (!resuming) createRunFolderForNewRun();
   restoreOrStartMetrics();
 }
 
+// Several ranks when a launcher (torchrun, srun, finetune-cli train --nproc) set the
+// environment; FINETUNE_DIST_TIMEOUT (seconds, default 120) bounds the rendezvous and every
+// collective, so a rank that dies ends the others instead of hanging them.
+void Trainer::Impl::connectRanks() {
+  const distributed::Rendezvous rendezvous = distributed::rendezvousFromEnvironment();
+  if (!rendezvous.distributed()) return;
+  distributed::ConnectOptions options;
+  if (const char* timeout = std::getenv("FINETUNE_DIST_TIMEOUT"); timeout && *timeout) {
+    char* end = nullptr;
+    const long seconds = std::strtol(timeout, &end, 10);
+    if (end == timeout || *end != '\0' || seconds < 1 || seconds > 86400)
+      throw UserError(std::string("FINETUNE_DIST_TIMEOUT=") + timeout +
+                      " is not a number of seconds from 1 to 86400");
+    options.timeout = std::chrono::seconds(seconds);
+  }
+  options.device = config.device.device;
+  comm = distributed::connect(rendezvous, options);
+  log(LogLevel::Info, "Data-parallel training: " + std::to_string(comm->worldSize()) + " ranks (" +
+                          rendezvous.source + ", " + comm->backend() + ", master " + rendezvous.masterAddr +
+                          ":" + std::to_string(rendezvous.masterPort) + "); each global batch of " +
+                          std::to_string(config.train.batchSize) + " images is split across them");
+}
+
+void Trainer::Impl::shareRunFolder() {
+  std::string dir = leader() ? paths->dir : std::string();
+  std::vector<torch::Tensor> size{torch::tensor({std::int64_t(dir.size())})};
+  comm->broadcast(size, 0);
+  std::vector<torch::Tensor> bytes{torch::zeros({size[0].item<std::int64_t>()}, torch::kUInt8)};
+  if (leader()) std::memcpy(bytes[0].data_ptr(), dir.data(), dir.size());
+  comm->broadcast(bytes, 0);
+  if (!leader()) setPaths(std::string(static_cast<const char*>(bytes[0].data_ptr()), bytes[0].numel()));
+}
+
 void Trainer::Impl::openRunFolderForResume() {
   setPaths(requestedDir);
+  if (!leader()) return;  // the other ranks read the checkpoint; rank 0 alone writes
   // Before anything is written: a second process on this run must not touch its log either.
   runLock = std::make_unique<run::RunLock>(paths->dir);
   logger = run::makeRunLogger(paths->log);
@@ -134,6 +175,7 @@ void Trainer::Impl::logRunSummary(int threads) {
 
 // Created only once the data and the model are known to be good: bad input leaves nothing.
 void Trainer::Impl::createRunFolderForNewRun() {
+  if (!leader()) return shareRunFolder();
   setPaths(run::createRunFolder(config.output.runsDir, config.output.name, requestedDir));
   runLock = std::make_unique<run::RunLock>(paths->dir);
   config::saveConfigFile(config, paths->config);
@@ -142,14 +184,16 @@ void Trainer::Impl::createRunFolderForNewRun() {
   for (const auto& [level, message] : pendingLog) logger->log(level, message);
   pendingLog.clear();
   if (observer) observer->onLog({LogLevel::Info, "Starting run in " + paths->dir});
+  if (comm) shareRunFolder();
 }
 
 void Trainer::Impl::restoreOrStartMetrics() {
   if (!resuming) {
-    metrics = std::make_unique<run::MetricsWriter>(paths->metrics);
+    if (leader()) metrics = std::make_unique<run::MetricsWriter>(paths->metrics);
     return;
   }
   restoreState(run::loadCheckpoint(paths->lastCheckpoint, *model, optimizer.get()));
+  if (!leader()) return;
   metrics = std::make_unique<run::MetricsWriter>(paths->metrics, iteration, epochsCompleted);
   for (const auto& warning : metrics->warnings()) log(LogLevel::Warning, warning);
   log(LogLevel::Info,
