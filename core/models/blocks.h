@@ -9,6 +9,8 @@
 
 #include <torch/torch.h>
 
+#include "models/batch_norm.h"
+
 namespace ft::models {
 
 enum class Activation { None, ReLU, ReLU6, Hardswish, SiLU, Sigmoid, Hardsigmoid };
@@ -34,7 +36,7 @@ class ConvNormActivationImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   torch::nn::Conv2d conv{nullptr};
-  torch::nn::BatchNorm2d norm{nullptr};
+  BatchNorm2d norm{nullptr};
   Activation activation;
 };
 TORCH_MODULE(ConvNormActivation);
