@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
-  libtorch-dev libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
+  libtorch-dev libgloo-dev libopencv-dev libspdlog-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libcurl4-openssl-dev libssl-dev
   libgtest-dev libbenchmark-dev libonnx-dev libprotobuf-dev
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
