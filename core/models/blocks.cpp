@@ -76,8 +76,10 @@ ConvNormActivationImpl::ConvNormActivationImpl(std::int64_t in, std::int64_t out
                                                     .dilation(dilation)
                                                     .groups(groups)
                                                     .bias(false)));
-  norm = register_module(
-      "1", BatchNorm2d(torch::nn::BatchNorm2dOptions(out).eps(settings.eps).momentum(settings.momentum)));
+  norm =
+      register_module("1",
+                      torch::nn::BatchNorm2d(
+                          torch::nn::BatchNorm2dOptions(out).eps(settings.eps).momentum(settings.momentum)));
 }
 
 torch::Tensor ConvNormActivationImpl::forward(const torch::Tensor& x) {

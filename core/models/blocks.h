@@ -9,8 +9,6 @@
 
 #include <torch/torch.h>
 
-#include "models/batch_norm.h"
-
 namespace ft::models {
 
 enum class Activation { None, ReLU, ReLU6, Hardswish, SiLU, Sigmoid, Hardsigmoid };
@@ -36,7 +34,7 @@ class ConvNormActivationImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
   torch::nn::Conv2d conv{nullptr};
-  BatchNorm2d norm{nullptr};
+  torch::nn::BatchNorm2d norm{nullptr};
   Activation activation;
 };
 TORCH_MODULE(ConvNormActivation);

@@ -49,7 +49,7 @@ DenseNetImpl::DenseNetImpl(int numClasses) : ClassifierImpl(numClasses) {
   // features: conv0, norm0, relu0, pool0, denseblock1, transition1, ..., denseblock4, norm5.
   m_features = register_module("features", std::make_shared<torch::nn::Module>());
   m_conv0 = m_features->register_module("conv0", convolution(3, kInitialFeatures, 7, 2, 3));
-  m_norm0 = m_features->register_module("norm0", BatchNorm2d(kInitialFeatures));
+  m_norm0 = m_features->register_module("norm0", torch::nn::BatchNorm2d(kInitialFeatures));
   std::int64_t channels = kInitialFeatures;
   for (std::size_t b = 0; b < m_blockLayers.size(); ++b) {
     auto block = m_features->register_module("denseblock" + std::to_string(b + 1),
@@ -60,9 +60,9 @@ DenseNetImpl::DenseNetImpl(int numClasses) : ClassifierImpl(numClasses) {
           block->register_module("denselayer" + std::to_string(l + 1), std::make_shared<torch::nn::Module>());
       const std::int64_t in = channels + l * kGrowth;
       DenseLayer layer;
-      layer.norm1 = holder->register_module("norm1", BatchNorm2d(in));
+      layer.norm1 = holder->register_module("norm1", torch::nn::BatchNorm2d(in));
       layer.conv1 = holder->register_module("conv1", convolution(in, kBottleneck * kGrowth, 1, 1, 0));
-      layer.norm2 = holder->register_module("norm2", BatchNorm2d(kBottleneck * kGrowth));
+      layer.norm2 = holder->register_module("norm2", torch::nn::BatchNorm2d(kBottleneck * kGrowth));
       layer.conv2 = holder->register_module("conv2", convolution(kBottleneck * kGrowth, kGrowth, 3, 1, 1));
       layers.push_back(layer);
     }
@@ -72,13 +72,13 @@ DenseNetImpl::DenseNetImpl(int numClasses) : ClassifierImpl(numClasses) {
       auto holder = m_features->register_module("transition" + std::to_string(b + 1),
                                                 std::make_shared<torch::nn::Module>());
       Transition transition;
-      transition.norm = holder->register_module("norm", BatchNorm2d(channels));
+      transition.norm = holder->register_module("norm", torch::nn::BatchNorm2d(channels));
       transition.conv = holder->register_module("conv", convolution(channels, channels / 2, 1, 1, 0));
       m_transitions.push_back(transition);
       channels /= 2;
     }
   }
-  m_norm5 = m_features->register_module("norm5", BatchNorm2d(channels));
+  m_norm5 = m_features->register_module("norm5", torch::nn::BatchNorm2d(channels));
   m_head = register_module("classifier", torch::nn::Linear(channels, numClasses));
 
   // torchvision: kaiming_normal_ convolutions (fan in, gain sqrt(2)), BatchNorm 1 / 0, the

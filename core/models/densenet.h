@@ -8,7 +8,6 @@
 
 #include <torch/torch.h>
 
-#include "models/batch_norm.h"
 #include "models/classifier.h"
 
 namespace ft::models {
@@ -33,19 +32,19 @@ class DenseNetImpl : public ClassifierImpl {
   // BatchNorm -> ReLU -> 1x1 convolution to 4 x growth -> BatchNorm -> ReLU -> 3x3 convolution to
   // `growth` new channels, computed from the concatenation of every earlier output in the block.
   struct DenseLayer {
-    BatchNorm2d norm1{nullptr}, norm2{nullptr};
+    torch::nn::BatchNorm2d norm1{nullptr}, norm2{nullptr};
     torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
   };
   // BatchNorm -> ReLU -> 1x1 convolution halving the channels -> 2x2 average pooling.
   struct Transition {
-    BatchNorm2d norm{nullptr};
+    torch::nn::BatchNorm2d norm{nullptr};
     torch::nn::Conv2d conv{nullptr};
   };
 
   std::vector<int> m_blockLayers;
   std::shared_ptr<torch::nn::Module> m_features;
   torch::nn::Conv2d m_conv0{nullptr};
-  BatchNorm2d m_norm0{nullptr}, m_norm5{nullptr};
+  torch::nn::BatchNorm2d m_norm0{nullptr}, m_norm5{nullptr};
   std::vector<std::vector<DenseLayer>> m_blocks;
   std::vector<Transition> m_transitions;
   torch::nn::Linear m_head{nullptr};  // "classifier"

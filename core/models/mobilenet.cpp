@@ -31,7 +31,7 @@ InvertedResidual v2Block(std::int64_t in, std::int64_t out, std::int64_t stride,
   if (expansion != 1) body->push_back(ConvNormActivation(in, hidden, 1, 1, 1, Activation::ReLU6, norm));
   body->push_back(ConvNormActivation(hidden, hidden, 3, stride, hidden, Activation::ReLU6, norm));
   body->push_back(torch::nn::Conv2d(torch::nn::Conv2dOptions(hidden, out, 1).bias(false)));
-  body->push_back(BatchNorm2d(out));
+  body->push_back(torch::nn::BatchNorm2d(out));
   return InvertedResidual("conv", body, stride == 1 && in == out);
 }
 

@@ -121,7 +121,7 @@ ResNetImpl::ResNetImpl(Architecture arch, int numClasses)
   // are applied functionally.
   conv1 = register_module("conv1", torch::nn::Conv2d(
                                        torch::nn::Conv2dOptions(3, 64, 7).stride(2).padding(3).bias(false)));
-  bn1 = register_module("bn1", BatchNorm2d(64));
+  bn1 = register_module("bn1", torch::nn::BatchNorm2d(64));
 
   std::int64_t inplanes = 64;
   const std::array<std::int64_t, 4> planes{64, 128, 256, 512};

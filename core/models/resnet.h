@@ -11,7 +11,6 @@
 
 #include <torch/torch.h>
 
-#include "models/batch_norm.h"
 #include "models/classifier.h"
 
 namespace ft::models {
@@ -49,7 +48,7 @@ class ResNetImpl : public ClassifierImpl {
   Architecture m_arch;
   const ArchitectureInfo* m_info;
   torch::nn::Conv2d conv1{nullptr};
-  BatchNorm2d bn1{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr};
   torch::nn::Sequential layer1{nullptr}, layer2{nullptr}, layer3{nullptr}, layer4{nullptr};
   torch::nn::Linear fc{nullptr};
 };

@@ -16,16 +16,16 @@ torch::nn::Conv2d makeConv1x1(std::int64_t in, std::int64_t out, std::int64_t st
 
 torch::nn::Sequential makeDownsample(std::int64_t in, std::int64_t out, std::int64_t stride) {
   // Sequential names its children "0", "1": downsample.0.weight, downsample.1.running_mean...
-  return torch::nn::Sequential(makeConv1x1(in, out, stride), BatchNorm2d(out));
+  return torch::nn::Sequential(makeConv1x1(in, out, stride), torch::nn::BatchNorm2d(out));
 }
 
 BasicBlockImpl::BasicBlockImpl(std::int64_t inplanes, std::int64_t planes, std::int64_t stride,
                                torch::nn::Sequential ds) {
   // Registration order = torchvision attribute order = state dict order.
   conv1 = register_module("conv1", makeConv3x3(inplanes, planes, stride));
-  bn1 = register_module("bn1", BatchNorm2d(planes));
+  bn1 = register_module("bn1", torch::nn::BatchNorm2d(planes));
   conv2 = register_module("conv2", makeConv3x3(planes, planes));
-  bn2 = register_module("bn2", BatchNorm2d(planes));
+  bn2 = register_module("bn2", torch::nn::BatchNorm2d(planes));
   if (!ds.is_empty()) downsample = register_module("downsample", std::move(ds));
 }
 
@@ -40,11 +40,11 @@ BottleneckImpl::BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::
                                torch::nn::Sequential ds) {
   const std::int64_t width = planes;  // groups = 1, base_width = 64
   conv1 = register_module("conv1", makeConv1x1(inplanes, width));
-  bn1 = register_module("bn1", BatchNorm2d(width));
+  bn1 = register_module("bn1", torch::nn::BatchNorm2d(width));
   conv2 = register_module("conv2", makeConv3x3(width, width, stride));
-  bn2 = register_module("bn2", BatchNorm2d(width));
+  bn2 = register_module("bn2", torch::nn::BatchNorm2d(width));
   conv3 = register_module("conv3", makeConv1x1(width, planes * kExpansion));
-  bn3 = register_module("bn3", BatchNorm2d(planes * kExpansion));
+  bn3 = register_module("bn3", torch::nn::BatchNorm2d(planes * kExpansion));
   if (!ds.is_empty()) downsample = register_module("downsample", std::move(ds));
 }
 

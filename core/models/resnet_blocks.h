@@ -5,11 +5,9 @@
 //   Bottleneck:  conv1, bn1, conv2, bn2, conv3, bn3[, downsample.0, downsample.1]
 // ReLU has no parameters and is applied functionally (not registered), as torchvision's
 // state dict has no entry for it either.
-#include <cstdint>
-
 #include <torch/torch.h>
 
-#include "models/batch_norm.h"
+#include <cstdint>
 
 namespace ft::models {
 
@@ -30,7 +28,7 @@ class BasicBlockImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr};
-  BatchNorm2d bn1{nullptr}, bn2{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(BasicBlock);
@@ -45,7 +43,7 @@ class BottleneckImpl : public torch::nn::Module {
 
  private:
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, conv3{nullptr};
-  BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
+  torch::nn::BatchNorm2d bn1{nullptr}, bn2{nullptr}, bn3{nullptr};
   torch::nn::Sequential downsample{nullptr};
 };
 TORCH_MODULE(Bottleneck);

@@ -69,7 +69,7 @@ PlainCnnImpl::PlainCnnImpl(const std::string& name, int numClasses) : Classifier
         torch::nn::Conv2d(torch::nn::Conv2dOptions(in, out, kernel).stride(stride).padding(padding))));
     if (batchNorm) {
       layer.norm = "features." + std::to_string(index);
-      m_norms.push_back(m_features->register_module(std::to_string(index++), BatchNorm2d(out)));
+      m_norms.push_back(m_features->register_module(std::to_string(index++), torch::nn::BatchNorm2d(out)));
     }
     ++index;  // ReLU
     m_layers.push_back(layer);

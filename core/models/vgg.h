@@ -7,7 +7,6 @@
 
 #include <torch/torch.h>
 
-#include "models/batch_norm.h"
 #include "models/classifier.h"
 
 namespace ft::models {
@@ -46,7 +45,7 @@ class PlainCnnImpl : public ClassifierImpl {
   std::vector<Layer> m_layers;
   std::shared_ptr<torch::nn::Module> m_features, m_classifier;
   std::vector<torch::nn::Conv2d> m_convs;
-  std::vector<BatchNorm2d> m_norms;  // empty without BatchNorm
+  std::vector<torch::nn::BatchNorm2d> m_norms;  // empty without BatchNorm
   torch::nn::Linear m_fc1{nullptr}, m_fc2{nullptr}, m_head{nullptr};
   torch::nn::Dropout m_dropout1{nullptr}, m_dropout2{nullptr};
 };

@@ -155,9 +155,7 @@ bool Trainer::Impl::trainEpoch() {
 
     optimizer->zero_grad();
     // Several ranks: this rank's slice; its mean loss weighs by its share of the usable images,
-    // so the summed gradients are the whole batch's (uneven slices included). The weight goes
-    // into the loss before the backward pass, so the gradients synchronised BatchNorm sums
-    // across ranks inside it are already the whole batch's.
+    // so the summed gradients are the whole batch's (uneven slices included).
     const SourceBatch part = localPart(*batch);
     const std::int64_t localUsable = comm ? part.labels.ne(data::kSkippedLabel).sum().item<std::int64_t>()
                                           : usable;
@@ -166,10 +164,9 @@ bool Trainer::Impl::trainEpoch() {
     auto loss = localUsable > 0 ? torch::nn::functional::cross_entropy(output, part.labels)
                                 : output.sum() * 0.0;  // nothing usable here: no gradient, no NaN
     std::function<void()> sumGradients;
-    if (comm) sumGradients = [&] { distributed::allReduceGradients(*comm, model->parameters(), 1.0); };
+    if (comm) sumGradients = [&] { distributed::allReduceGradients(*comm, model->parameters(), weight); };
     // With float16's loss scaler, a step with inf/NaN gradients is skipped.
-    backwardAndStep(comm ? loss * weight : loss, *optimizer, lossScaler ? &*lossScaler : nullptr,
-                    sumGradients);
+    backwardAndStep(loss, *optimizer, lossScaler ? &*lossScaler : nullptr, sumGradients);
 
     double lossValue = loss.item<double>();
     std::int64_t correct = output.argmax(1).eq(part.labels).sum().item<std::int64_t>();
@@ -225,13 +222,10 @@ void Trainer::Impl::recalibrateBatchNorm() {
       recalibrationImages(*model, config.train.recalibrateBatchNorm, data.train.indices.size());
   if (images <= 0) return;
   auto options = trainingLoaderOptions(config, evalTransform);
-  // Every rank re-estimates from the same images: no statistics to share.
-  if (statsReducer) models::setBatchNormReducer(*model, nullptr);
   const auto result = train::recalibrateBatchNorm(*model, evenSubset(data.train, std::size_t(images)),
                                                   options, device, precision.validation,
                                                   precision.channelsLast,
                                                   [this] { return stopRequested.load(); });
-  if (statsReducer) models::setBatchNormReducer(*model, statsReducer);
   if (result.layers == 0 || recalibrationLogged) return;
   recalibrationLogged = true;
   std::ostringstream line;

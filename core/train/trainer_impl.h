@@ -98,10 +98,6 @@ struct Trainer::Impl {
   std::unique_ptr<distributed::Communicator> comm;
   bool leader() const { return !comm || comm->rank() == 0; }
   void connectRanks();
-  // train.sync_batchnorm with several ranks: every models::BatchNorm2d normalises with the
-  // whole global batch's statistics, summed across ranks through this.
-  std::shared_ptr<models::BatchStatsReducer> statsReducer;
-  void enableSyncBatchNorm();
   // This rank's rows of a global batch (all of it in one process).
   SourceBatch localPart(const SourceBatch& batch) const;
   // Sums `values` across ranks in place (nothing in one process).

@@ -108,28 +108,6 @@ TEST_F(DistributedCli, TwoAndThreeRanksTrainTheSameModelAsOneProcess) {
   }
 }
 
-// Frozen then unfrozen with synchronised BatchNorm (--sync-batchnorm): once the backbone
-// trains, BatchNorm normalises with the whole batch's statistics, so the ranks still train the
-// model of one process — for an even split and an uneven one (three ranks, a last batch of 34).
-TEST_F(DistributedCli, SynchronisedBatchNormTrainsTheSameModelAsOneProcessWhenUnfrozen) {
-  const std::string even = "--epochs 2 --freeze-epochs 1 --batch-size 64 --sync-batchnorm";
-  const std::string uneven =
-      "--epochs 2 --freeze-epochs 1 --batch-size 49 --train-limit 230 --sync-batchnorm";
-  for (const auto& [name, extra] :
-       {std::pair<std::string, std::string>{"sync-even", even}, {"sync-uneven", uneven}}) {
-    const auto single = runCommand(cli() + flags(name + "-1", extra));
-    ASSERT_EQ(single.exitCode, 0) << single.output;
-    EXPECT_NE(single.output.find("train.sync_batchnorm has no effect in one process"), std::string::npos)
-        << single.output;
-    const int ranks = name == "sync-even" ? 2 : 3;
-    const auto multi = runCommand(cli() + flags(name + "-n", extra + " --nproc " + std::to_string(ranks)));
-    ASSERT_EQ(multi.exitCode, 0) << multi.output;
-    EXPECT_NE(multi.output.find("Synchronised BatchNorm: 20 BatchNorm layers"), std::string::npos)
-        << multi.output;
-    EXPECT_LT(weightDifference(path(name + "-1"), path(name + "-n")), 1e-5) << name;
-  }
-}
-
 // Frozen then unfrozen, BatchNorm per rank (as PyTorch's DDP): stopped with Ctrl+C mid-run and
 // resumed with --nproc, the run ends with the weights of the same run left alone.
 TEST_F(DistributedCli, AStoppedRunResumesToTheWeightsOfAnUninterruptedOne) {

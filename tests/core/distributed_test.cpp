@@ -17,8 +17,6 @@
 #include "distributed/communicator.h"
 #include "distributed/gradient_sync.h"
 #include "distributed/rendezvous.h"
-#include "models/batch_norm.h"
-#include "models/classifier.h"
 #include "user_error.h"
 
 namespace {
@@ -235,86 +233,6 @@ TEST(Gloo, NcclNeedsACudaLibTorch) {
     options.device = "cuda:0";
     expectUserError([&] { ft::distributed::connect(local(0, 2, 29999), options); },
                     {"needs NCCL", "CPU (Gloo)"});
-  }
-}
-
-// Synchronised BatchNorm: three ranks holding 3, 3 and 4 rows of a batch give the output, the
-// input gradient, the summed weight and bias gradients and the running statistics of one
-// BatchNorm layer that sees all 10 rows (PyTorch's SyncBatchNorm against BatchNorm2d).
-TEST(Gloo, SynchronisedBatchNormEqualsOneLayerOnTheWholeBatch) {
-  torch::manual_seed(7);
-  const auto x = torch::randn({10, 3, 5, 4}) * 2.0 + 0.5;
-  const auto upstream = torch::randn({10, 3, 5, 4});
-  const auto gamma = torch::rand({3}) + 0.5, beta = torch::randn({3});
-  auto makeLayer = [&] {
-    ft::models::BatchNorm2d layer(torch::nn::BatchNorm2dOptions(3).momentum(0.3));
-    torch::NoGradGuard noGrad;
-    layer->weight.copy_(gamma);
-    layer->bias.copy_(beta);
-    return layer;
-  };
-  // One process, the whole batch.
-  auto whole = makeLayer();
-  whole->train();
-  const auto input = x.clone().requires_grad_(true);
-  const auto expectedOutput = whole(input);
-  (expectedOutput * upstream).sum().backward();
-
-  const int world = 3, port = freePort();
-  const std::vector<std::int64_t> begin{0, 3, 6, 10};
-  std::vector<torch::Tensor> outputs(world), inputGradients(world), weightGradients(world),
-      biasGradients(world);
-  std::vector<torch::Tensor> runningMeans(world), runningVars(world);
-  onRanks(world, [&](int rank) {
-    auto communicator = ft::distributed::connect(local(rank, world, port), {std::chrono::seconds(20)});
-    auto layer = makeLayer();
-    layer->train();
-    EXPECT_EQ(ft::models::setBatchNormReducer(*layer, ft::distributed::batchStatsReducer(*communicator)), 1);
-    const std::int64_t rows = begin[rank + 1] - begin[rank];
-    const auto slice = x.narrow(0, begin[rank], rows).clone().requires_grad_(true);
-    const auto y = layer(slice);
-    (y * upstream.narrow(0, begin[rank], rows)).sum().backward();
-    ft::distributed::allReduceGradients(*communicator, layer->parameters(), 1.0);
-    outputs[rank] = y.detach();
-    inputGradients[rank] = slice.grad();
-    weightGradients[rank] = layer->weight.grad().clone();
-    biasGradients[rank] = layer->bias.grad().clone();
-    runningMeans[rank] = layer->running_mean.clone();
-    runningVars[rank] = layer->running_var.clone();
-    // In eval mode the layer uses its running statistics, as torch's does (no collective).
-    layer->eval();
-    auto reference = makeLayer();
-    {
-      torch::NoGradGuard noGrad;
-      reference->running_mean.copy_(layer->running_mean);
-      reference->running_var.copy_(layer->running_var);
-    }
-    reference->eval();
-    EXPECT_TRUE(torch::allclose(layer(slice), reference(slice)));
-  });
-  for (int rank = 0; rank < world; ++rank) {
-    const std::int64_t rows = begin[rank + 1] - begin[rank];
-    EXPECT_TRUE(
-        torch::allclose(outputs[rank], expectedOutput.detach().narrow(0, begin[rank], rows), 1e-5, 1e-5))
-        << "rank " << rank;
-    EXPECT_TRUE(torch::allclose(inputGradients[rank], input.grad().narrow(0, begin[rank], rows), 1e-5, 1e-5))
-        << "rank " << rank << "\n"
-        << (inputGradients[rank] - input.grad().narrow(0, begin[rank], rows)).abs().max();
-    EXPECT_TRUE(torch::allclose(weightGradients[rank], whole->weight.grad(), 1e-5, 1e-4)) << "rank " << rank;
-    EXPECT_TRUE(torch::allclose(biasGradients[rank], whole->bias.grad(), 1e-5, 1e-4)) << "rank " << rank;
-    EXPECT_TRUE(torch::allclose(runningMeans[rank], whole->running_mean, 1e-5, 1e-6)) << "rank " << rank;
-    EXPECT_TRUE(torch::allclose(runningVars[rank], whole->running_var, 1e-5, 1e-6)) << "rank " << rank;
-  }
-}
-
-// Every BatchNorm of every architecture is the synchronisable one (ResNet-18 has 20).
-TEST(Gloo, EveryModelBatchNormCanBeSynchronised) {
-  EXPECT_EQ(ft::models::setBatchNormReducer(*ft::models::makeClassifier("resnet18", 10, 32), nullptr), 20);
-  for (const auto& name : ft::models::architectureNames()) {
-    auto model = ft::models::makeClassifier(name, 10, 32);
-    std::int64_t norms = 0;
-    for (const auto& m : model->modules()) norms += m->as<torch::nn::BatchNorm2d>() != nullptr;
-    EXPECT_EQ(ft::models::setBatchNormReducer(*model, nullptr), norms) << name;
   }
 }
 
