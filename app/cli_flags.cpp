@@ -95,6 +95,10 @@ void addTrainFlags(Overrides& o) {
       "--freeze-batchnorm", [](RunConfig& c) -> bool& { return c.train.freezeBatchNorm; }, true,
       "Hold BatchNorm statistics while the backbone is frozen");
   o.addSwitch(
+      "--sync-batchnorm", [](RunConfig& c) -> bool& { return c.train.syncBatchNorm; }, true,
+      "With several ranks: BatchNorm normalises with the whole batch's statistics (all ranks), as "
+      "PyTorch's SyncBatchNorm, not each rank's slice; the same model as one process");
+  o.addSwitch(
       "--feature-cache", [](RunConfig& c) -> bool& { return c.train.featureCache; }, true,
       "While frozen, compute the backbone's outputs once and train the head from them "
       "(needs --freeze-batchnorm; frozen epochs are not augmented)");

@@ -201,6 +201,7 @@ void visitSections(Visitor&& section, RunConfig& c) {
     f("epochs", c.train.epochs);
     f("freeze_epochs", c.train.freezeEpochs);
     f("freeze_batchnorm", c.train.freezeBatchNorm);
+    f("sync_batchnorm", c.train.syncBatchNorm);
     f("feature_cache", c.train.featureCache);
     f("recalibrate_batchnorm", c.train.recalibrateBatchNorm);
     f("precision", c.train.precision);

@@ -63,6 +63,10 @@ struct TrainConfig {
   int epochs = 40;
   int freezeEpochs = 5;          // 0 = never frozen
   bool freezeBatchNorm = false;  // hold BatchNorm in eval mode while frozen
+  // Data-parallel runs (issue 16): BatchNorm normalises with the statistics of the whole global
+  // batch (every rank's slice), as PyTorch's SyncBatchNorm, instead of each rank's own slice (as
+  // DDP does by default). Nothing changes in one process.
+  bool syncBatchNorm = false;
   // While frozen, compute the backbone's outputs once and train the head from them (needs
   // freezeBatchNorm; frozen epochs then see unaugmented images, as Teachable Machine does).
   bool featureCache = false;

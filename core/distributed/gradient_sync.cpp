@@ -3,6 +3,17 @@
 namespace ft::distributed {
 namespace {
 
+class CommunicatorStatsReducer final : public models::BatchStatsReducer {
+ public:
+  explicit CommunicatorStatsReducer(Communicator& communicator) : m_communicator(communicator) {}
+  int rank() const override { return m_communicator.rank(); }
+  int worldSize() const override { return m_communicator.worldSize(); }
+  void allReduceSum(std::vector<torch::Tensor>& tensors) override { m_communicator.allReduceSum(tensors); }
+
+ private:
+  Communicator& m_communicator;
+};
+
 // Flattens `grads` into one buffer, all-reduces it, and copies the sums back.
 void reduceBucket(Communicator& communicator, const std::vector<torch::Tensor>& grads, double weight) {
   std::vector<torch::Tensor> flat;
@@ -73,6 +84,10 @@ void broadcastBuffers(Communicator& communicator, torch::nn::Module& module, int
   std::vector<torch::Tensor> tensors;
   for (auto& b : module.buffers(true)) tensors.push_back(b);
   broadcastEach(communicator, tensors, root);
+}
+
+std::shared_ptr<models::BatchStatsReducer> batchStatsReducer(Communicator& communicator) {
+  return std::make_shared<CommunicatorStatsReducer>(communicator);
 }
 
 }  // namespace ft::distributed

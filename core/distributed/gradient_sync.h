@@ -4,11 +4,13 @@
 // (c10d::Reducer) cannot be used with Debian's headers (pytorch#88006), so the gradients are
 // all-reduced here, in flattened buckets as DDP does.
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 #include <torch/torch.h>
 
 #include "distributed/communicator.h"
+#include "models/batch_norm.h"
 
 namespace ft::distributed {
 
@@ -27,5 +29,9 @@ void broadcastModuleState(Communicator& communicator, torch::nn::Module& module,
 // Buffers only (BatchNorm's running statistics), as DDP's broadcast_buffers: before each
 // validation, so every rank evaluates the model rank 0 saves.
 void broadcastBuffers(Communicator& communicator, torch::nn::Module& module, int root = 0);
+
+// The models' synchronised BatchNorm (models::SyncBatchNormScope) over `communicator`, which
+// must outlive it.
+std::shared_ptr<models::BatchStatsReducer> batchStatsReducer(Communicator& communicator);
 
 }  // namespace ft::distributed

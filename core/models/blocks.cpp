@@ -1,4 +1,5 @@
 #include "models/blocks.h"
+#include "models/batch_norm.h"
 
 #include <algorithm>
 #include <cmath>
@@ -83,7 +84,7 @@ ConvNormActivationImpl::ConvNormActivationImpl(std::int64_t in, std::int64_t out
 }
 
 torch::Tensor ConvNormActivationImpl::forward(const torch::Tensor& x) {
-  return activate(activation, norm->forward(convolve(*conv, x)));
+  return activate(activation, batchNorm(*norm, convolve(*conv, x)));
 }
 
 SqueezeExcitationImpl::SqueezeExcitationImpl(std::int64_t channels, std::int64_t squeezeChannels,
@@ -118,7 +119,7 @@ InvertedResidualImpl::InvertedResidualImpl(const std::string& bodyName, torch::n
 }
 
 torch::Tensor InvertedResidualImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = body->forward(x);
+  torch::Tensor y = forwardSequential(body, x);
   if (!residual) return y;
   if (stochasticDepth) y = stochasticDepth->forward(y);
   return y + x;

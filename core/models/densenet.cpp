@@ -1,4 +1,5 @@
 #include "models/densenet.h"
+#include "models/batch_norm.h"
 
 #include "common/error.h"
 #include "models/blocks.h"
@@ -96,24 +97,24 @@ DenseNetImpl::DenseNetImpl(int numClasses) : ClassifierImpl(numClasses) {
 }
 
 torch::Tensor DenseNetImpl::features(torch::Tensor x) {
-  x = torch::relu(m_norm0->forward(convolve(*m_conv0, x)));
+  x = torch::relu(batchNorm(*m_norm0, convolve(*m_conv0, x)));
   x = torch::max_pool2d(x, 3, 2, 1);
   for (std::size_t b = 0; b < m_blocks.size(); ++b) {
     std::vector<torch::Tensor> outputs{x};
     for (auto& layer : m_blocks[b]) {
       torch::Tensor y = outputs.size() == 1 ? outputs.front() : torch::cat(outputs, 1);
-      y = layer.conv1->forward(torch::relu(layer.norm1->forward(y)));
-      y = convolve(*layer.conv2, torch::relu(layer.norm2->forward(y)));
+      y = layer.conv1->forward(torch::relu(batchNorm(*layer.norm1, y)));
+      y = convolve(*layer.conv2, torch::relu(batchNorm(*layer.norm2, y)));
       outputs.push_back(y);
     }
     x = torch::cat(outputs, 1);
     if (b < m_transitions.size()) {
       auto& transition = m_transitions[b];
-      x = transition.conv->forward(torch::relu(transition.norm->forward(x)));
+      x = transition.conv->forward(torch::relu(batchNorm(*transition.norm, x)));
       x = torch::avg_pool2d(x, 2, 2);
     }
   }
-  x = torch::relu(m_norm5->forward(x));
+  x = torch::relu(batchNorm(*m_norm5, x));
   return torch::flatten(torch::adaptive_avg_pool2d(x, {1, 1}), 1);
 }
 

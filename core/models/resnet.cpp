@@ -1,4 +1,5 @@
 #include "models/resnet.h"
+#include "models/batch_norm.h"
 
 #include <algorithm>
 #include <array>
@@ -154,7 +155,7 @@ ResNetImpl::ResNetImpl(Architecture arch, int numClasses)
 const ArchitectureInfo& ResNetImpl::info() const { return *m_info; }
 
 torch::Tensor ResNetImpl::features(torch::Tensor x) {
-  x = torch::relu(bn1->forward(convolve(*conv1, x)));
+  x = torch::relu(batchNorm(*bn1, convolve(*conv1, x)));
   x = torch::max_pool2d(x, /*kernel_size=*/3, /*stride=*/2, /*padding=*/1);
   x = layer1->forward(x);
   x = layer2->forward(x);

@@ -1,4 +1,5 @@
 #include "models/resnet_blocks.h"
+#include "models/batch_norm.h"
 
 #include "models/conv.h"
 
@@ -30,9 +31,9 @@ BasicBlockImpl::BasicBlockImpl(std::int64_t inplanes, std::int64_t planes, std::
 }
 
 torch::Tensor BasicBlockImpl::forward(torch::Tensor x) {
-  torch::Tensor out = torch::relu(bn1->forward(convolve(*conv1, x)));
-  out = bn2->forward(convolve(*conv2, out));
-  const torch::Tensor identity = downsample.is_empty() ? x : downsample->forward(x);
+  torch::Tensor out = torch::relu(batchNorm(*bn1, convolve(*conv1, x)));
+  out = batchNorm(*bn2, convolve(*conv2, out));
+  const torch::Tensor identity = downsample.is_empty() ? x : forwardSequential(downsample, x);
   return torch::relu(out + identity);
 }
 
@@ -49,10 +50,10 @@ BottleneckImpl::BottleneckImpl(std::int64_t inplanes, std::int64_t planes, std::
 }
 
 torch::Tensor BottleneckImpl::forward(torch::Tensor x) {
-  torch::Tensor out = torch::relu(bn1->forward(convolve(*conv1, x)));
-  out = torch::relu(bn2->forward(convolve(*conv2, out)));
-  out = bn3->forward(convolve(*conv3, out));
-  const torch::Tensor identity = downsample.is_empty() ? x : downsample->forward(x);
+  torch::Tensor out = torch::relu(batchNorm(*bn1, convolve(*conv1, x)));
+  out = torch::relu(batchNorm(*bn2, convolve(*conv2, out)));
+  out = batchNorm(*bn3, convolve(*conv3, out));
+  const torch::Tensor identity = downsample.is_empty() ? x : forwardSequential(downsample, x);
   return torch::relu(out + identity);
 }
 

@@ -1,4 +1,5 @@
 #include "models/vgg.h"
+#include "models/batch_norm.h"
 
 #include "common/error.h"
 #include "models/blocks.h"
@@ -141,7 +142,7 @@ torch::Tensor PlainCnnImpl::features(torch::Tensor x) {
       continue;
     }
     x = convolve(*m_convs[conv], x);
-    if (!m_norms.empty()) x = m_norms[conv]->forward(x);
+    if (!m_norms.empty()) x = batchNorm(*m_norms[conv], x);
     x = torch::relu(x);
     ++conv;
   }

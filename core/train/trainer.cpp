@@ -155,18 +155,25 @@ bool Trainer::Impl::trainEpoch() {
 
     optimizer->zero_grad();
     // Several ranks: this rank's slice; its mean loss weighs by its share of the usable images,
-    // so the summed gradients are the whole batch's (uneven slices included).
+    // so the summed gradients are the whole batch's (uneven slices included). The weight goes
+    // into the loss before the backward pass, so the gradients synchronised BatchNorm sums
+    // across ranks inside it are already the whole batch's.
     const SourceBatch part = localPart(*batch);
     const std::int64_t localUsable = comm ? part.labels.ne(data::kSkippedLabel).sum().item<std::int64_t>()
                                           : usable;
     const double weight = double(localUsable) / double(usable);
-    auto output = logits(part, /*training=*/true);
+    torch::Tensor output;
+    {
+      models::SyncBatchNormScope syncBatchNorm(statsReducer.get());  // null: BatchNorm per rank
+      output = logits(part, /*training=*/true);
+    }
     auto loss = localUsable > 0 ? torch::nn::functional::cross_entropy(output, part.labels)
                                 : output.sum() * 0.0;  // nothing usable here: no gradient, no NaN
     std::function<void()> sumGradients;
-    if (comm) sumGradients = [&] { distributed::allReduceGradients(*comm, model->parameters(), weight); };
+    if (comm) sumGradients = [&] { distributed::allReduceGradients(*comm, model->parameters(), 1.0); };
     // With float16's loss scaler, a step with inf/NaN gradients is skipped.
-    backwardAndStep(loss, *optimizer, lossScaler ? &*lossScaler : nullptr, sumGradients);
+    backwardAndStep(comm ? loss * weight : loss, *optimizer, lossScaler ? &*lossScaler : nullptr,
+                    sumGradients);
 
     double lossValue = loss.item<double>();
     std::int64_t correct = output.argmax(1).eq(part.labels).sum().item<std::int64_t>();

@@ -22,6 +22,7 @@
 #include "data/loader.h"
 #include "data/transforms.h"
 #include "distributed/communicator.h"
+#include "models/batch_norm.h"
 #include "models/classifier.h"
 #include "run/evaluation_report.h"
 #include "run/metrics_file.h"
@@ -98,6 +99,11 @@ struct Trainer::Impl {
   std::unique_ptr<distributed::Communicator> comm;
   bool leader() const { return !comm || comm->rank() == 0; }
   void connectRanks();
+  // train.sync_batchnorm with several ranks: in the training forward pass (under a
+  // models::SyncBatchNormScope) BatchNorm normalises with the whole global batch's statistics,
+  // summed across ranks through this.
+  std::shared_ptr<models::BatchStatsReducer> statsReducer;
+  void enableSyncBatchNorm();
   // This rank's rows of a global batch (all of it in one process).
   SourceBatch localPart(const SourceBatch& batch) const;
   // Sums `values` across ranks in place (nothing in one process).

@@ -40,6 +40,7 @@ void Trainer::Impl::setUp() {
   const auto trainTransform = makeTransforms();
   buildModel();
   if (comm) distributed::broadcastModuleState(*comm, *model);  // every rank starts from rank 0's weights
+  if (config.train.syncBatchNorm) enableSyncBatchNorm();
   makeLoaders(trainTransform);
   logRunSummary(threads);
   if (!resuming) createRunFolderForNewRun();
@@ -67,6 +68,21 @@ void Trainer::Impl::connectRanks() {
                           rendezvous.source + ", " + comm->backend() + ", master " + rendezvous.masterAddr +
                           ":" + std::to_string(rendezvous.masterPort) + "); each global batch of " +
                           std::to_string(config.train.batchSize) + " images is split across them");
+}
+
+void Trainer::Impl::enableSyncBatchNorm() {
+  if (!comm) {
+    log(LogLevel::Info,
+        "train.sync_batchnorm has no effect in one process: BatchNorm already sees the whole batch");
+    return;
+  }
+  statsReducer = distributed::batchStatsReducer(*comm);
+  std::int64_t layers = 0;
+  for (const auto& module : model->modules()) layers += module->as<torch::nn::BatchNorm2d>() != nullptr;
+  log(LogLevel::Info, "Synchronised BatchNorm: " + std::to_string(layers) +
+                          " BatchNorm layers normalise with the statistics of the whole batch of " +
+                          std::to_string(config.train.batchSize) + " images, across the " +
+                          std::to_string(comm->worldSize()) + " ranks");
 }
 
 void Trainer::Impl::shareRunFolder() {

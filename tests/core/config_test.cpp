@@ -54,6 +54,7 @@ TEST(RunConfig, JsonRoundTripKeepsEveryField) {
   c.train.freezeEpochs = 3;
   c.train.freezeBatchNorm = true;
   c.train.recalibrateBatchNorm = 300;
+  c.train.syncBatchNorm = true;
   c.train.seed = 99;
   c.device.threads = 3;
   c.output.name = "x";
@@ -65,6 +66,8 @@ TEST(RunConfig, JsonRoundTripKeepsEveryField) {
   EXPECT_TRUE(back.train.freezeBatchNorm);
   EXPECT_EQ(json.at("train").at("recalibrate_batchnorm").get<int>(), 300);
   EXPECT_EQ(back.train.recalibrateBatchNorm, 300);
+  EXPECT_TRUE(back.train.syncBatchNorm);
+  EXPECT_FALSE(RunConfig{}.train.syncBatchNorm);          // per rank, as PyTorch's DDP
   EXPECT_EQ(RunConfig{}.train.recalibrateBatchNorm, -1);  // automatic
 }
 
