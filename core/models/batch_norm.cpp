@@ -30,7 +30,7 @@ torch::Tensor perChannel(const torch::Tensor& t, const torch::Tensor& like) {
 }
 
 struct GlobalStatistics {
-  torch::Tensor mean, variance;  // [C] float32, the biased variance of the global batch
+  torch::Tensor mean, variance;  // [C] in computeType(), the biased variance of the global batch
   double count = 0;              // values per channel in the global batch
 };
 
@@ -113,9 +113,10 @@ struct SyncBatchNormFunction : public torch::autograd::Function<SyncBatchNormFun
   }
 };
 
-}  // namespace
-
+// The reducer of the innermost SyncBatchNormScope on this thread (null: per-rank BatchNorm).
 thread_local BatchStatsReducer* t_reducer = nullptr;
+
+}  // namespace
 
 SyncBatchNormScope::SyncBatchNormScope(BatchStatsReducer* reducer) : m_previous(t_reducer) {
   t_reducer = reducer;
